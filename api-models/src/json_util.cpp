@@ -1,0 +1,78 @@
+#include "json_util.hpp"
+
+#include <rapidjson/error/en.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace esm::api_models {
+
+Result<Ok> parse_json(std::string_view text, rapidjson::Document& doc) {
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  if (doc.HasParseError()) {
+    return ApiError{ErrorCode::InvalidRequestContent,
+                    std::string("Could not parse request body into json: ") +
+                        rapidjson::GetParseError_En(doc.GetParseError()) + " (at offset " +
+                        std::to_string(doc.GetErrorOffset()) + ")"};
+  }
+  return Ok{};
+}
+
+std::string to_json_text(const rapidjson::Value& v) {
+  JsonWriter w;
+  w.value(v);
+  return w.take();
+}
+
+std::string render_value(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsNull()) return "null";
+  if (v.IsBool()) return v.GetBool() ? "true" : "false";
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  if (v.IsNumber()) return to_json_text(v);
+  std::string out;
+  if (v.IsArray()) {
+    out = "[";
+    bool first = true;
+    for (const auto& item : v.GetArray()) {
+      if (!first) out += ", ";
+      first = false;
+      out += render_value(item);
+    }
+    return out + "]";
+  }
+  out = "{";
+  bool first = true;
+  for (const auto& m : v.GetObject()) {
+    if (!first) out += ", ";
+    first = false;
+    out.append(m.name.GetString(), m.name.GetStringLength());
+    out += "=" + render_value(m.value);
+  }
+  return out + "}";
+}
+
+std::string camel(std::string_view member) {
+  std::string out(member);
+  // Leading capitals become lower case up to the start of the next word ("UUID" -> "uUID" on
+  // AWS too; we follow the simple Java bean rule of lowering only the first letter).
+  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] - 'A' + 'a');
+  return out;
+}
+
+double now_epoch_seconds() {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  return static_cast<double>(ms) / 1000.0;
+}
+
+const rapidjson::Value* find(const rapidjson::Value& object, std::string_view key) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(
+      rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+}  // namespace esm::api_models

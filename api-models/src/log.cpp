@@ -1,0 +1,54 @@
+#include "api_models/log.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include "json_util.hpp"
+
+namespace esm::api_models {
+
+namespace {
+std::string_view level_name(LogLevel level) {
+  switch (level) {
+    case LogLevel::Debug: return "debug";
+    case LogLevel::Info: return "info";
+    case LogLevel::Warn: return "warn";
+    case LogLevel::Error: return "error";
+  }
+  return "info";
+}
+
+std::string timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const auto t = std::chrono::system_clock::to_time_t(now);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
+  return out;
+}
+}  // namespace
+
+void Logger::log(LogLevel level, std::string_view uuid, std::string_view message) {
+  if (!enabled(level)) return;
+  std::string line;
+  if (json_) {
+    JsonWriter w;
+    w.start_object().key("time").string(timestamp()).key("level").string(level_name(level));
+    if (!uuid.empty()) w.key("uuid").string(uuid);
+    w.key("message").string(message).end_object();
+    line = w.take();
+  } else {
+    line = timestamp() + " " + std::string(level_name(level));
+    if (!uuid.empty()) line += " [" + std::string(uuid) + "]";
+    line += " " + std::string(message);
+  }
+  std::lock_guard lock(mutex_);
+  out_ << line << '\n';
+  out_.flush();
+}
+
+}  // namespace esm::api_models

@@ -1,0 +1,77 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api_models/log.hpp"
+#include "engine/function_registry.hpp"
+#include "storage/mapping_store.hpp"
+
+namespace esm::engine {
+
+class MappingRunner;
+
+struct EngineSettings {
+  std::map<std::string, std::string> msk_clusters;     // cluster ARN -> bootstrap servers
+  std::map<std::string, std::string> kafka_overrides;  // librdkafka properties for every consumer
+  std::chrono::milliseconds reconcile_interval{2000};
+  std::chrono::milliseconds connect_grace{10000};
+  std::chrono::milliseconds retry_backoff_initial{200};
+  std::chrono::milliseconds retry_backoff_max{10000};
+};
+
+// Makes every stored mapping true: a reconciler thread compares what the store says with the
+// consumers that run, starts and stops MappingRunners, and writes State,
+// StateTransitionReason and LastProcessingResult back. Owned by run(); notify_changed() may be
+// called from any thread, start()/stop() from the owner.
+class Engine {
+ public:
+  Engine(storage::MappingStore& store, const FunctionRegistry& functions, EngineSettings settings,
+         api_models::Logger& log);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  void start();  // resumes every stored mapping
+  void notify_changed(const std::string& uuid);
+  // Stops every consumer (abandoning in-flight invocations uncommitted) and joins all threads.
+  void stop();
+  std::size_t running_for_test();
+
+ private:
+  struct Slot {
+    std::unique_ptr<MappingRunner> runner;
+    bool stopping = false;
+  };
+  void reconcile_loop(const std::stop_token& stop);
+  void reconcile(const std::string& uuid);
+  void start_runner(const api_models::EventSourceMapping& mapping);
+  void stop_runner(const std::string& uuid, bool graceful);
+  void settle(const api_models::EventSourceMapping& mapping);
+  void mark_live(const std::string& uuid, double generation);
+  void set_result(const std::string& uuid, const std::string& result);
+  void stop_with_reason(const std::string& uuid, double generation, const std::string& reason,
+                        const std::string& result);
+
+  storage::MappingStore& store_;
+  const FunctionRegistry& functions_;
+  const EngineSettings settings_;
+  api_models::Logger& log_;
+
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::set<std::string> pending_;            // guarded by mutex_
+  bool full_pass_ = true;                    // guarded by mutex_
+  std::map<std::string, Slot> slots_;        // guarded by mutex_; touched by the reconciler only
+  std::vector<std::unique_ptr<MappingRunner>> retired_;  // guarded by mutex_
+  std::jthread reconciler_;  // last: starts after, and joins before, the members above
+};
+
+}  // namespace esm::engine

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api_models/error.hpp"
+#include "api_models/function_name.hpp"
+
+namespace esm::engine {
+
+// Where a function's invocations go (DESIGN §4).
+struct FunctionTarget {
+  enum class Kind { Http, Exec, LambdaApi };
+  Kind kind = Kind::Http;
+  std::string location;  // URL, shell command, or the Invoke API base URL
+  std::string name;      // the function name (for the Invoke API path)
+  std::optional<std::string> qualifier;
+  std::chrono::seconds timeout{60};
+};
+
+// Declared functions (--function, --functions) and the --lambda-endpoint fallback. Built once
+// at startup, immutable afterwards: any thread may read it.
+class FunctionRegistry {
+ public:
+  static constexpr std::chrono::seconds kDefaultTimeout{60};
+  // Kafka mappings take functions whose timeout is at most 14 minutes.
+  static constexpr std::chrono::seconds kKafkaMaxTimeout{840};
+
+  // NAME=TARGET[,timeout=SECONDS]; TARGET is http(s)://..., or exec:COMMAND.
+  api_models::Result<api_models::Ok> declare(std::string_view declaration);
+  // A JSON file: {"NAME": "TARGET"} or {"NAME": {"target": "...", "timeout": S}}.
+  api_models::Result<api_models::Ok> declare_file(const std::string& path);
+  void set_lambda_endpoint(std::string url) { lambda_endpoint_ = std::move(url); }
+
+  // The target a FunctionName (any form) resolves to, or nothing: "Function does not exist".
+  std::optional<FunctionTarget> resolve(const api_models::FunctionRef& ref) const;
+  std::optional<FunctionTarget> resolve_arn(std::string_view function_arn) const;
+  std::size_t size() const { return declared_.size(); }
+
+ private:
+  api_models::Result<api_models::Ok> add(const std::string& name, const std::string& target,
+                                         std::chrono::seconds timeout);
+  std::map<std::string, FunctionTarget, std::less<>> declared_;
+  std::optional<std::string> lambda_endpoint_;
+};
+
+}  // namespace esm::engine

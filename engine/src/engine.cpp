@@ -1,0 +1,243 @@
+#include "engine/engine.hpp"
+
+#include "mapping_runner.hpp"
+
+namespace esm::engine {
+
+using api_models::ErrorCode;
+using api_models::EventSourceMapping;
+using api_models::MappingState;
+using api_models::Ok;
+
+namespace {
+
+bool wants_consumer(const EventSourceMapping& m) {
+  switch (m.state) {
+    case MappingState::Creating:
+    case MappingState::Enabling:
+    case MappingState::Updating:
+      return m.enabled;
+    case MappingState::Enabled:
+      return true;
+    case MappingState::Disabling:
+    case MappingState::Disabled:
+    case MappingState::Deleting:
+      return false;
+  }
+  return false;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+Engine::Engine(storage::MappingStore& store, const FunctionRegistry& functions, EngineSettings settings,
+               api_models::Logger& log)
+    : store_(store), functions_(functions), settings_(std::move(settings)), log_(log) {}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start() {
+  reconciler_ = std::jthread([this](const std::stop_token& stop) { reconcile_loop(stop); });
+}
+
+void Engine::notify_changed(const std::string& uuid) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_.insert(uuid);
+  }
+  wake_.notify_all();
+}
+
+std::size_t Engine::running_for_test() {
+  std::lock_guard lock(mutex_);
+  return slots_.size();
+}
+
+void Engine::stop() {
+  if (reconciler_.joinable()) {
+    reconciler_.request_stop();
+    wake_.notify_all();
+    reconciler_.join();
+  }
+  std::map<std::string, Slot> slots;
+  std::vector<std::unique_ptr<MappingRunner>> retired;
+  {
+    std::lock_guard lock(mutex_);
+    slots.swap(slots_);
+    retired.swap(retired_);
+  }
+  for (auto& [uuid, slot] : slots) slot.runner->request_stop(false);
+  slots.clear();  // joins each runner; in-flight invocations are abandoned uncommitted
+  retired.clear();
+}
+
+void Engine::reconcile_loop(const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    std::set<std::string> work;
+    bool full = false;
+    std::vector<std::unique_ptr<MappingRunner>> retired;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, stop, settings_.reconcile_interval,
+                     [&] { return !pending_.empty() || full_pass_; });
+      if (stop.stop_requested()) return;
+      work.swap(pending_);
+      full = full_pass_;
+      full_pass_ = false;
+      retired.swap(retired_);
+      if (!full) {
+        // Periodic pass: stopped runners and anything the store holds are looked at again.
+        for (const auto& [uuid, slot] : slots_) work.insert(uuid);
+      }
+    }
+    retired.clear();  // joins runners that have finished
+    if (full || work.empty()) {
+      for (const auto& m : store_.all()) work.insert(m.uuid);
+    }
+    for (const auto& uuid : work) {
+      if (stop.stop_requested()) return;
+      try {
+        reconcile(uuid);
+      } catch (const std::exception& e) {
+        log_.error(uuid, std::string("reconcile failed: ") + e.what());
+      }
+    }
+  }
+}
+
+void Engine::reconcile(const std::string& uuid) {
+  auto got = store_.get(uuid);
+  if (!got.ok() && got.error().code != ErrorCode::ResourceNotFound) return;  // try again later
+  {
+    std::unique_lock lock(mutex_);
+    auto it = slots_.find(uuid);
+    if (it != slots_.end()) {
+      Slot& slot = it->second;
+      if (slot.runner->finished()) {
+        retired_.push_back(std::move(slot.runner));
+        slots_.erase(it);
+      } else if (slot.stopping) {
+        return;  // on_stopped will bring us back
+      } else if (got.ok() && wants_consumer(got.value()) &&
+                 slot.runner->generation() == got.value().last_modified) {
+        return;  // running the current configuration
+      } else {
+        slot.stopping = true;
+        const bool graceful = got.ok() && got.value().state != MappingState::Deleting;
+        slot.runner->request_stop(graceful);
+        return;
+      }
+    }
+  }
+  if (!got.ok()) return;
+  const EventSourceMapping& m = got.value();
+  if (wants_consumer(m)) {
+    start_runner(m);
+  } else {
+    settle(m);
+  }
+}
+
+void Engine::settle(const EventSourceMapping& m) {
+  if (m.state == MappingState::Deleting) {
+    if (store_.remove(m.uuid).ok()) log_.info(m.uuid, "mapping deleted");
+    return;
+  }
+  if (!api_models::is_transitional(m.state)) return;
+  auto r = store_.update(m.uuid, [&](EventSourceMapping& cur) -> api_models::Result<Ok> {
+    if (cur.last_modified == m.last_modified && api_models::is_transitional(cur.state) &&
+        cur.state != MappingState::Deleting) {
+      cur.state = MappingState::Disabled;
+    }
+    return Ok{};
+  });
+  if (r.ok() && r.value().state == MappingState::Disabled) log_.info(m.uuid, "mapping disabled");
+}
+
+void Engine::start_runner(const EventSourceMapping& m) {
+  RunnerConfig config;
+  config.mapping = m;
+  config.kafka_overrides = settings_.kafka_overrides;
+  config.connect_grace = settings_.connect_grace;
+  config.retry_backoff_initial = settings_.retry_backoff_initial;
+  config.retry_backoff_max = settings_.retry_backoff_max;
+  if (m.self_managed()) {
+    config.bootstrap_servers = join(m.bootstrap_servers);
+  } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn); it != settings_.msk_clusters.end()) {
+    config.bootstrap_servers = it->second;
+  } else {
+    stop_with_reason(m.uuid, m.last_modified, "ESM_CONFIG_NOT_VALID",
+                     "PROBLEM: The MSK cluster " + *m.event_source_arn +
+                         " is unknown to the emulator. Declare its brokers with --msk-cluster.");
+    return;
+  }
+  auto target = functions_.resolve_arn(m.function_arn);
+  if (!target) {
+    stop_with_reason(m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID", "PROBLEM: Function does not exist.");
+    return;
+  }
+  if (target->timeout > FunctionRegistry::kKafkaMaxTimeout) {
+    stop_with_reason(m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID",
+                     "PROBLEM: The function timeout (" + std::to_string(target->timeout.count()) +
+                         " seconds) exceeds 840 seconds, the maximum for Kafka event source mappings.");
+    return;
+  }
+  for (const auto& sac : m.source_access_configurations) {
+    if (sac.type != "VPC_SUBNET" && sac.type != "VPC_SECURITY_GROUP") {
+      stop_with_reason(m.uuid, m.last_modified, "ESM_CONFIG_NOT_VALID",
+                       "PROBLEM: " + sac.type + " authentication is not supported by this emulator yet.");
+      return;
+    }
+  }
+  config.function = *target;
+  const std::string uuid = m.uuid;
+  const double generation = m.last_modified;
+  RunnerCallbacks callbacks;
+  callbacks.on_live = [this, uuid, generation] { mark_live(uuid, generation); };
+  callbacks.on_result = [this, uuid](const std::string& result) { set_result(uuid, result); };
+  callbacks.on_fatal = [this, uuid, generation](const std::string& reason, const std::string& result) {
+    stop_with_reason(uuid, generation, reason, result);
+  };
+  callbacks.on_stopped = [this, uuid] { notify_changed(uuid); };
+  auto runner = std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), log_);
+  std::lock_guard lock(mutex_);
+  slots_[uuid] = Slot{std::move(runner), false};
+}
+
+void Engine::mark_live(const std::string& uuid, double generation) {
+  auto r = store_.update(uuid, [&](EventSourceMapping& m) -> api_models::Result<Ok> {
+    if (m.last_modified == generation && m.enabled &&
+        (m.state == MappingState::Creating || m.state == MappingState::Enabling ||
+         m.state == MappingState::Updating)) {
+      m.state = MappingState::Enabled;
+    }
+    return Ok{};
+  });
+  if (r.ok() && r.value().state == MappingState::Enabled) log_.info(uuid, "mapping enabled");
+}
+
+void Engine::set_result(const std::string& uuid, const std::string& result) {
+  (void)store_.update(uuid, [&](EventSourceMapping& m) -> api_models::Result<Ok> {
+    m.last_processing_result = result;
+    return Ok{};
+  });
+}
+
+void Engine::stop_with_reason(const std::string& uuid, double generation, const std::string& reason,
+                              const std::string& result) {
+  log_.warn(uuid, "stopping mapping: " + reason + ": " + result);
+  (void)store_.update(uuid, [&](EventSourceMapping& m) -> api_models::Result<Ok> {
+    if (m.last_modified != generation || m.state == MappingState::Deleting) return Ok{};
+    m.state = MappingState::Disabled;
+    m.state_transition_reason = reason;
+    m.last_processing_result = result;
+    return Ok{};
+  });
+}
+
+}  // namespace esm::engine

@@ -1,0 +1,260 @@
+#include "invoker.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+namespace esm::engine {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kSlice = std::chrono::milliseconds(50);
+
+struct Url {
+  std::string host;
+  std::string port;
+  std::string target;  // path and query
+};
+
+std::optional<Url> parse_url(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) return std::nullopt;
+  const auto rest = url.substr(scheme.size());
+  const auto slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  Url u;
+  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (authority.empty()) return std::nullopt;
+  if (authority.front() == '[') {  // [::1]:port
+    const auto close = authority.find(']');
+    if (close == std::string::npos) return std::nullopt;
+    u.host = authority.substr(1, close - 1);
+    u.port = close + 2 <= authority.size() ? authority.substr(close + 2) : "80";
+  } else if (const auto colon = authority.rfind(':'); colon != std::string::npos) {
+    u.host = authority.substr(0, colon);
+    u.port = authority.substr(colon + 1);
+  } else {
+    u.host = authority;
+    u.port = "80";
+  }
+  if (u.port.empty()) u.port = "80";
+  return u;
+}
+
+std::string url_encode_path(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::seconds timeout,
+                       const std::atomic<bool>& cancel, bool lambda_api) {
+  InvokeResult result;
+  net::io_context ioc;
+  beast::tcp_stream stream(ioc);
+  tcp::resolver resolver(ioc);
+  beast::flat_buffer buffer;
+  http::request<http::string_body> req{http::verb::post, url.target, 11};
+  req.set(http::field::host, url.host + ":" + url.port);
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::user_agent, "esm-emulator");
+  if (lambda_api) req.set("X-Amz-Invocation-Type", "RequestResponse");
+  req.body() = payload;
+  req.prepare_payload();
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+
+  bool connected = false;
+  bool done = false;
+  beast::error_code failure;
+  stream.expires_after(timeout);
+  resolver.async_resolve(url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
+    if (ec) { failure = ec; done = true; return; }
+    stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
+      if (ec2) { failure = ec2; done = true; return; }
+      connected = true;
+      http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+        if (ec3) { failure = ec3; done = true; return; }
+        http::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) {
+          failure = ec4;
+          done = true;
+        });
+      });
+    });
+  });
+  const auto deadline = Clock::now() + timeout + std::chrono::seconds(1);
+  while (!done && !ioc.stopped()) {
+    if (cancel.load()) {
+      result.outcome = InvokeResult::Outcome::Cancelled;
+      result.detail = "cancelled";
+      return result;
+    }
+    if (Clock::now() > deadline) break;
+    ioc.run_for(kSlice);
+  }
+  if (!done || failure == beast::error::timeout) {
+    result.outcome = connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
+    result.detail = "Task timed out after " + std::to_string(timeout.count()) + " seconds";
+    return result;
+  }
+  if (failure) {
+    result.outcome = connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
+    result.detail = failure.message();
+    return result;
+  }
+  auto& res = parser.get();
+  result.body = res.body();
+  const unsigned status = res.result_int();
+  const bool function_error = res.find("X-Amz-Function-Error") != res.end();
+  if (status >= 200 && status < 300 && !function_error) {
+    result.outcome = InvokeResult::Outcome::Success;
+  } else {
+    result.outcome = InvokeResult::Outcome::FunctionError;
+    result.detail = "HTTP " + std::to_string(status) +
+                    (function_error ? " X-Amz-Function-Error: " + std::string(res["X-Amz-Function-Error"]) : "");
+  }
+  return result;
+}
+
+// Runs COMMAND under /bin/sh -c with the payload on stdin; stdout is the response.
+InvokeResult run_command(const std::string& command, const std::string& payload,
+                         std::chrono::seconds timeout, const std::atomic<bool>& cancel) {
+  InvokeResult result;
+  int in_pipe[2];
+  int out_pipe[2];
+  int err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0) return {InvokeResult::Outcome::ConnectionError, "", "pipe failed"};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(in_pipe[0]);
+    close(in_pipe[1]);
+    return {InvokeResult::Outcome::ConnectionError, "", "pipe failed"};
+  }
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    setpgid(0, 0);
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (pid < 0) {
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    return {InvokeResult::Outcome::ConnectionError, "", std::string("fork failed: ") + std::strerror(errno)};
+  }
+  fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  std::size_t written = 0;
+  int in_fd = in_pipe[1];
+  int out_fd = out_pipe[0];
+  int err_fd = err_pipe[0];
+  std::string err_text;
+  const auto deadline = Clock::now() + timeout;
+  bool timed_out = false;
+  bool cancelled = false;
+  while (out_fd >= 0 || err_fd >= 0) {
+    if (cancel.load()) { cancelled = true; break; }
+    if (Clock::now() > deadline) { timed_out = true; break; }
+    pollfd fds[3];
+    int n = 0;
+    if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
+    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
+    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
+    if (poll(fds, static_cast<nfds_t>(n), 50) < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == in_fd) {
+        const ssize_t w = write(in_fd, payload.data() + written, payload.size() - written);
+        if (w > 0) written += static_cast<std::size_t>(w);
+        if (w < 0 && errno != EAGAIN) written = payload.size();
+        if (written >= payload.size()) { close(in_fd); in_fd = -1; }
+      } else {
+        char buf[65536];
+        const ssize_t r = read(fds[i].fd, buf, sizeof buf);
+        if (r > 0) {
+          (fds[i].fd == out_fd ? result.body : err_text).append(buf, static_cast<std::size_t>(r));
+          if (err_text.size() > 65536) err_text.erase(0, err_text.size() - 65536);
+        } else if (r == 0 || errno != EAGAIN) {
+          close(fds[i].fd);
+          (fds[i].fd == out_fd ? out_fd : err_fd) = -1;
+        }
+      }
+    }
+  }
+  if (in_fd >= 0) close(in_fd);
+  if (out_fd >= 0) close(out_fd);
+  if (err_fd >= 0) close(err_fd);
+  if (timed_out || cancelled) kill(-pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  while (!err_text.empty() && (err_text.back() == '\n' || err_text.back() == '\r')) err_text.pop_back();
+  if (cancelled) return {InvokeResult::Outcome::Cancelled, "", "cancelled"};
+  if (timed_out) {
+    return {InvokeResult::Outcome::FunctionError, "", "Task timed out after " + std::to_string(timeout.count()) + " seconds"};
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    result.outcome = InvokeResult::Outcome::Success;
+    result.detail = err_text;
+    return result;
+  }
+  result.outcome = InvokeResult::Outcome::FunctionError;
+  result.detail = (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                     : "killed by signal " + std::to_string(WTERMSIG(status))) +
+                  (err_text.empty() ? "" : ": " + err_text);
+  return result;
+}
+
+}  // namespace
+
+InvokeResult invoke(const FunctionTarget& target, const std::string& payload, const std::atomic<bool>& cancel) {
+  switch (target.kind) {
+    case FunctionTarget::Kind::Exec:
+      return run_command(target.location, payload, target.timeout, cancel);
+    case FunctionTarget::Kind::Http: {
+      auto url = parse_url(target.location);
+      if (!url) return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
+      return http_post(*url, payload, target.timeout, cancel, false);
+    }
+    case FunctionTarget::Kind::LambdaApi: {
+      std::string base = target.location;
+      while (!base.empty() && base.back() == '/') base.pop_back();
+      auto url = parse_url(base + "/2015-03-31/functions/" + url_encode_path(target.name) + "/invocations" +
+                           (target.qualifier ? "?Qualifier=" + url_encode_path(*target.qualifier) : ""));
+      if (!url) return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
+      return http_post(*url, payload, target.timeout, cancel, true);
+    }
+  }
+  return {};
+}
+
+}  // namespace esm::engine

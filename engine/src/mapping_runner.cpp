@@ -1,0 +1,495 @@
+#include "mapping_runner.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <future>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "api_models/kafka_event.hpp"
+#include "invoker.hpp"
+#include "kafka_handles.hpp"
+
+namespace esm::engine {
+
+using api_models::KafkaRecordView;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::string_view kConnectionProblem =
+    "PROBLEM: Connection error. Please check your event source connection configuration.";
+constexpr std::string_view kFunctionProblem = "PROBLEM: Function call failed.";
+constexpr std::string_view kFunctionUnreachable =
+    "PROBLEM: Connection error. The function endpoint could not be reached.";
+constexpr auto kDefaultWindow = std::chrono::milliseconds(500);
+constexpr std::size_t kMaxBufferedBytesPerPartition = 16u << 20;
+
+bool is_connection_error(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+         err == RD_KAFKA_RESP_ERR__RESOLVE || err == RD_KAFKA_RESP_ERR__TIMED_OUT;
+}
+
+struct PartitionState {
+  std::deque<KafkaMessage> records;  // fetched, not yet committed; front = next to deliver
+  std::size_t bytes = 0;
+  int attempts = 0;                  // failed deliveries of the front batch
+  Clock::time_point retry_at{};      // no delivery before this
+  Clock::time_point first_buffered{};
+  bool paused = false;
+};
+
+struct BatchPart {
+  std::int32_t partition;
+  std::size_t count;
+  std::int64_t last_offset;
+};
+
+struct InFlight {
+  std::vector<BatchPart> parts;
+  std::future<InvokeResult> result;
+};
+
+// The consumer side of one runner: owned and used by the runner thread only.
+class Delivery {
+ public:
+  Delivery(const RunnerConfig& config, const RunnerCallbacks& callbacks, api_models::Logger& log,
+           std::atomic<bool>& cancel)
+      : config_(config), callbacks_(callbacks), log_(log), cancel_(cancel), uuid_(config.mapping.uuid) {}
+
+  // Creates and subscribes the consumer; false after reporting a fatal configuration error.
+  bool open();
+  void loop(const std::stop_token& stop, const std::atomic<bool>& graceful);
+  void close();
+
+ private:
+  static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                   rd_kafka_topic_partition_list_t* parts, void* opaque) {
+    static_cast<Delivery*>(opaque)->on_rebalance(rk, err, parts);
+  }
+  static void error_trampoline(rd_kafka_t*, int err, const char* reason, void* opaque) {
+    static_cast<Delivery*>(opaque)->on_error(static_cast<rd_kafka_resp_err_t>(err), reason);
+  }
+  static void log_trampoline(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+    auto* self = static_cast<Delivery*>(rd_kafka_opaque(rk));
+    if (self != nullptr && level <= 4) self->log_.warn(self->uuid_, std::string("kafka ") + fac + ": " + buf);
+  }
+
+  void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  void on_error(rd_kafka_resp_err_t err, const char* reason);
+  void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
+  void accept(KafkaMessage msg);
+  void finish_inflight();
+  bool maybe_dispatch();
+  void commit(const std::vector<BatchPart>& parts);
+  void report(std::string_view result);
+  void check_recovery();
+  std::chrono::milliseconds window() const {
+    return config_.mapping.maximum_batching_window_s
+               ? std::chrono::milliseconds(*config_.mapping.maximum_batching_window_s * 1000)
+               : kDefaultWindow;
+  }
+
+  const RunnerConfig& config_;
+  const RunnerCallbacks& callbacks_;
+  api_models::Logger& log_;
+  std::atomic<bool>& cancel_;
+  const std::string uuid_;
+  KafkaHandle rk_;
+  std::map<std::int32_t, PartitionState> partitions_;  // assigned partitions
+  std::optional<InFlight> inflight_;
+  Clock::time_point last_completion_{};
+  std::string last_result_;
+  bool live_ = false;
+  bool connection_problem_ = false;
+  Clock::time_point started_{};
+  Clock::time_point next_recovery_check_{};
+  bool fatal_ = false;
+};
+
+bool Delivery::open() {
+  char err[512];
+  KafkaConf conf(rd_kafka_conf_new());
+  const auto& m = config_.mapping;
+  std::map<std::string, std::string> props = {
+      {"bootstrap.servers", config_.bootstrap_servers},
+      {"group.id", m.group_id()},
+      {"client.id", "esm-emulator-" + m.uuid},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "false"},
+      {"auto.offset.reset", m.starting_position == "TRIM_HORIZON" ? "earliest" : "latest"},
+      {"topic.metadata.refresh.interval.ms", "2000"},
+      {"log.connection.close", "false"},
+  };
+  for (const auto& [k, v] : config_.kafka_overrides) props[k] = v;
+  for (const auto& [k, v] : props) {
+    if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+      log_.error(uuid_, "invalid consumer setting " + k + ": " + err);
+      callbacks_.on_fatal("ESM_CONFIG_NOT_VALID", std::string("PROBLEM: Invalid consumer configuration: ") + err);
+      return false;
+    }
+  }
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &Delivery::rebalance_trampoline);
+  rd_kafka_conf_set_error_cb(conf.get(), &Delivery::error_trampoline);
+  rd_kafka_conf_set_log_cb(conf.get(), &Delivery::log_trampoline);
+  rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
+  if (!rk_) {
+    log_.error(uuid_, std::string("cannot create consumer: ") + err);
+    callbacks_.on_fatal("ESM_CONFIG_NOT_VALID", std::string("PROBLEM: Invalid consumer configuration: ") + err);
+    return false;
+  }
+  conf.release();
+  rd_kafka_poll_set_consumer(rk_.get());
+  KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
+  for (const auto& t : m.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    callbacks_.on_fatal("ESM_CONFIG_NOT_VALID", std::string("PROBLEM: Cannot subscribe: ") + rd_kafka_err2str(e));
+    return false;
+  }
+  started_ = Clock::now();
+  last_result_ = m.last_processing_result;
+  log_.info(uuid_, "consumer started for topic " + m.topics.front() + " at " + config_.bootstrap_servers +
+                       " in group " + m.group_id());
+  return true;
+}
+
+void Delivery::report(std::string_view result) {
+  if (last_result_ == result) return;
+  last_result_ = std::string(result);
+  callbacks_.on_result(last_result_);
+}
+
+void Delivery::place_start_offsets(rd_kafka_topic_partition_list_t* parts) {
+  const auto& m = config_.mapping;
+  if (m.starting_position == "TRIM_HORIZON") return;  // auto.offset.reset=earliest does it
+  KafkaPartitionList committed(rd_kafka_topic_partition_list_copy(parts));
+  if (rd_kafka_committed(rk_.get(), committed.get(), 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  // LATEST is pinned at the mapping's creation: a record produced after Create returned is never
+  // skipped, so the start is the first offset at or after the creation time. AT_TIMESTAMP the same
+  // from its timestamp.
+  const double from_s = m.starting_position == "AT_TIMESTAMP" && m.starting_position_timestamp
+                            ? *m.starting_position_timestamp
+                            : m.created_at;
+  KafkaPartitionList query(rd_kafka_topic_partition_list_new(parts->cnt));
+  for (int i = 0; i < committed->cnt; ++i) {
+    if (committed->elems[i].offset >= 0) continue;
+    auto* q = rd_kafka_topic_partition_list_add(query.get(), committed->elems[i].topic, committed->elems[i].partition);
+    q->offset = static_cast<std::int64_t>(from_s * 1000.0);
+  }
+  if (query->cnt == 0) return;
+  const auto err = rd_kafka_offsets_for_times(rk_.get(), query.get(), 10000);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log_.warn(uuid_, std::string("offset lookup by time failed (") + rd_kafka_err2str(err) +
+                         "); starting from the end of each partition");
+    return;
+  }
+  for (int i = 0; i < query->cnt; ++i) {
+    auto* p = rd_kafka_topic_partition_list_find(parts, query->elems[i].topic, query->elems[i].partition);
+    if (p == nullptr || query->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    // -1: no record at or after the time yet, so everything from now on (the end) qualifies.
+    p->offset = query->elems[i].offset >= 0 ? query->elems[i].offset : RD_KAFKA_OFFSET_END;
+  }
+}
+
+void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    place_start_offsets(parts);
+    rd_kafka_assign(rk, parts);
+    for (int i = 0; i < parts->cnt; ++i) partitions_[parts->elems[i].partition];
+    log_.info(uuid_, "assigned " + std::to_string(parts->cnt) + " partition(s)");
+    if (!live_) {
+      live_ = true;
+      callbacks_.on_live();
+    }
+    if (connection_problem_) {
+      connection_problem_ = false;
+      report("OK");
+    }
+  } else {
+    rd_kafka_assign(rk, nullptr);
+    for (int i = 0; i < parts->cnt; ++i) partitions_.erase(parts->elems[i].partition);
+    log_.info(uuid_, "revoked " + std::to_string(parts->cnt) + " partition(s)");
+  }
+}
+
+void Delivery::on_error(rd_kafka_resp_err_t err, const char* reason) {
+  if (is_connection_error(err)) {
+    if (!connection_problem_) log_.warn(uuid_, std::string("broker connection problem: ") + reason);
+    connection_problem_ = true;
+    next_recovery_check_ = Clock::now() + std::chrono::seconds(1);
+    if (live_) report(kConnectionProblem);
+    return;
+  }
+  log_.warn(uuid_, std::string("kafka error: ") + rd_kafka_err2name(err) + ": " + reason);
+}
+
+void Delivery::check_recovery() {
+  if (!connection_problem_ || Clock::now() < next_recovery_check_) return;
+  next_recovery_check_ = Clock::now() + std::chrono::seconds(2);
+  const rd_kafka_metadata_t* md = nullptr;
+  if (rd_kafka_metadata(rk_.get(), 0, nullptr, &md, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_metadata_destroy(md);
+    connection_problem_ = false;
+    log_.info(uuid_, "broker connection restored");
+    if (live_) report("OK");
+  }
+}
+
+void Delivery::accept(KafkaMessage msg) {
+  if (msg->err) {
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    if (msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
+        msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
+      callbacks_.on_fatal("EVENT_SOURCE_AUTHZ_ERROR", "PROBLEM: Cluster failed to authorize Lambda.");
+      fatal_ = true;
+      return;
+    }
+    if (is_connection_error(msg->err)) {
+      on_error(msg->err, rd_kafka_message_errstr(msg.get()));
+      return;
+    }
+    log_.debug(uuid_, std::string("consumer event: ") + rd_kafka_message_errstr(msg.get()));
+    return;
+  }
+  auto it = partitions_.find(msg->partition);
+  if (it == partitions_.end()) return;  // revoked meanwhile
+  auto& p = it->second;
+  if (p.records.empty()) p.first_buffered = Clock::now();
+  p.bytes += msg->len + msg->key_len;
+  p.records.push_back(std::move(msg));
+  if (connection_problem_) {
+    connection_problem_ = false;
+    report("OK");
+  }
+  const std::size_t max_records = static_cast<std::size_t>(std::max(config_.mapping.batch_size, 500)) * 2;
+  if (!p.paused && (p.records.size() >= max_records || p.bytes >= kMaxBufferedBytesPerPartition)) {
+    KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(), it->first);
+    rd_kafka_pause_partitions(rk_.get(), l.get());
+    p.paused = true;
+  }
+}
+
+void Delivery::commit(const std::vector<BatchPart>& parts) {
+  KafkaPartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
+  for (const auto& part : parts) {
+    if (!partitions_.count(part.partition)) continue;
+    rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(), part.partition)
+        ->offset = part.last_offset + 1;
+  }
+  if (offsets->cnt == 0) return;
+  if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log_.warn(uuid_, std::string("offset commit failed: ") + rd_kafka_err2str(err));
+  }
+}
+
+void Delivery::finish_inflight() {
+  if (!inflight_ || inflight_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  InvokeResult r = inflight_->result.get();
+  auto parts = std::move(inflight_->parts);
+  inflight_.reset();
+  last_completion_ = Clock::now();
+  using Outcome = InvokeResult::Outcome;
+  if (r.outcome == Outcome::Cancelled) return;
+  if (r.outcome == Outcome::Success) {
+    commit(parts);
+    for (const auto& part : parts) {
+      auto it = partitions_.find(part.partition);
+      if (it == partitions_.end()) continue;
+      auto& p = it->second;
+      for (std::size_t i = 0; i < part.count && !p.records.empty(); ++i) {
+        p.bytes -= p.records.front()->len + p.records.front()->key_len;
+        p.records.pop_front();
+      }
+      p.attempts = 0;
+      p.first_buffered = Clock::now();
+      if (p.paused && p.records.size() < static_cast<std::size_t>(config_.mapping.batch_size)) {
+        KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
+        rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(), it->first);
+        rd_kafka_resume_partitions(rk_.get(), l.get());
+        p.paused = false;
+      }
+    }
+    if (!r.detail.empty()) log_.info(uuid_, "function stderr: " + r.detail);
+    report("OK");
+    return;
+  }
+  const bool unreachable = r.outcome == Outcome::ConnectionError;
+  log_.warn(uuid_, std::string(unreachable ? "function unreachable: " : "function error: ") + r.detail);
+  for (const auto& part : parts) {
+    auto it = partitions_.find(part.partition);
+    if (it == partitions_.end()) continue;
+    auto& p = it->second;
+    ++p.attempts;
+    auto backoff = config_.retry_backoff_initial * (1LL << std::min(p.attempts - 1, 16));
+    p.retry_at = Clock::now() + std::min<std::chrono::milliseconds>(
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(backoff),
+                                    config_.retry_backoff_max);
+  }
+  report(unreachable ? kFunctionUnreachable : kFunctionProblem);
+}
+
+bool Delivery::maybe_dispatch() {
+  if (inflight_) return false;
+  const auto now = Clock::now();
+  std::size_t available = 0;
+  bool retrying = false;
+  Clock::time_point oldest = Clock::time_point::max();
+  for (auto& [id, p] : partitions_) {
+    if (p.records.empty() || p.retry_at > now) continue;
+    available += p.records.size();
+    retrying = retrying || p.attempts > 0;
+    oldest = std::min(oldest, p.first_buffered);
+  }
+  if (available == 0) return false;
+  const auto batch_size = static_cast<std::size_t>(config_.mapping.batch_size);
+  const auto window_start = std::max(oldest, last_completion_);
+  if (available < batch_size && !retrying && now - window_start < window()) return false;
+
+  const auto& m = config_.mapping;
+  api_models::KafkaEventSource source{m.event_source_arn, config_.bootstrap_servers};
+  std::size_t size = api_models::kafka_event_overhead(source);
+  std::vector<KafkaRecordView> views;
+  std::vector<BatchPart> parts;
+  bool full = false;
+  // Partitions being retried go first, so a healed function gets its failed batch before newer ones.
+  std::vector<std::int32_t> order;
+  for (auto& [id, p] : partitions_) {
+    if (p.attempts > 0) order.push_back(id);
+  }
+  for (auto& [id, p] : partitions_) {
+    if (p.attempts == 0) order.push_back(id);
+  }
+  for (std::int32_t id : order) {
+    auto& p = partitions_[id];
+    if (full || p.records.empty() || p.retry_at > now) continue;
+    BatchPart part{id, 0, -1};
+    size += 16 + m.topics.front().size() * 6;
+    for (const auto& msg : p.records) {
+      if (views.size() >= batch_size) { full = true; break; }
+      KafkaRecordView v;
+      v.topic = m.topics.front();
+      v.partition = msg->partition;
+      v.offset = msg->offset;
+      rd_kafka_timestamp_type_t tstype;
+      v.timestamp_ms = rd_kafka_message_timestamp(msg.get(), &tstype);
+      v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
+      if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
+      if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
+      rd_kafka_headers_t* hdrs = nullptr;
+      if (rd_kafka_message_headers(msg.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
+        const char* name = nullptr;
+        const void* val = nullptr;
+        size_t len = 0;
+        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+          v.headers.emplace_back(name, val ? std::optional<std::string_view>(
+                                                 std::string_view(static_cast<const char*>(val), len))
+                                           : std::nullopt);
+        }
+      }
+      const std::size_t bound = api_models::kafka_record_size_bound(v);
+      if (size + bound > api_models::kMaxPayloadBytes) {
+        if (views.empty() && part.count == 0) {
+          // One record alone over the limit can never be delivered: report it and move past it.
+          const std::string event = api_models::kafka_event_json(source, {v});
+          if (event.size() > api_models::kMaxPayloadBytes) {
+            log_.error(uuid_, "record " + m.topics.front() + "-" + std::to_string(id) + " offset " +
+                                  std::to_string(v.offset) + " is " + std::to_string(event.size()) +
+                                  " bytes as an event, over the 6291456-byte payload limit; skipped");
+            commit({{id, 1, v.offset}});
+            p.bytes -= p.records.front()->len + p.records.front()->key_len;
+            p.records.pop_front();
+            report("PROBLEM: Record too large. A record at offset " + std::to_string(v.offset) +
+                   " exceeds the 6291456-byte invocation payload limit and was skipped.");
+            return true;
+          }
+        } else {
+          full = true;
+          break;
+        }
+      }
+      size += bound;
+      views.push_back(std::move(v));
+      ++part.count;
+      part.last_offset = msg->offset;
+    }
+    if (part.count > 0) parts.push_back(part);
+  }
+  if (views.empty()) return false;
+  std::string payload = api_models::kafka_event_json(source, views);
+  log_.debug(uuid_, "invoking with " + std::to_string(views.size()) + " record(s), " +
+                        std::to_string(payload.size()) + " bytes");
+  const FunctionTarget target = config_.function;
+  std::atomic<bool>& cancel = cancel_;
+  inflight_ = InFlight{std::move(parts), std::async(std::launch::async, [target, payload = std::move(payload), &cancel] {
+                         return invoke(target, payload, cancel);
+                       })};
+  return true;
+}
+
+void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& graceful) {
+  while (!fatal_) {
+    if (stop.stop_requested()) {
+      if (!graceful.load()) cancel_.store(true);
+      if (!inflight_) break;
+      inflight_->result.wait_for(std::chrono::milliseconds(20));
+      finish_inflight();
+      continue;
+    }
+    finish_inflight();
+    const bool busy = maybe_dispatch();
+    KafkaMessage msg(rd_kafka_consumer_poll(rk_.get(), busy || inflight_ ? 5 : 50));
+    for (int drained = 0; msg && drained < 10000; ++drained) {
+      accept(std::move(msg));
+      msg.reset(rd_kafka_consumer_poll(rk_.get(), 0));
+    }
+    check_recovery();
+    if (!live_ && Clock::now() - started_ > config_.connect_grace) {
+      // The group was never joined (brokers unreachable): the mapping is on, retrying, and says so.
+      live_ = true;
+      callbacks_.on_live();
+      report(kConnectionProblem);
+    }
+  }
+}
+
+void Delivery::close() {
+  if (!rk_) return;
+  partitions_.clear();  // release messages before the handle goes
+  inflight_.reset();
+  rd_kafka_consumer_close(rk_.get());  // leaves the group
+  rk_.reset();
+  log_.info(uuid_, "consumer closed");
+}
+
+}  // namespace
+
+MappingRunner::MappingRunner(RunnerConfig config, RunnerCallbacks callbacks, api_models::Logger& log)
+    : config_(std::move(config)), callbacks_(std::move(callbacks)), log_(log),
+      thread_([this](const std::stop_token& stop) { run(stop); }) {}
+
+MappingRunner::~MappingRunner() {
+  request_stop(false);
+  // jthread joins here
+}
+
+void MappingRunner::request_stop(bool graceful) {
+  graceful_.store(graceful);
+  if (!graceful) cancel_.store(true);
+  thread_.request_stop();
+}
+
+void MappingRunner::run(const std::stop_token& stop) {
+  {
+    Delivery delivery(config_, callbacks_, log_, cancel_);
+    if (delivery.open()) delivery.loop(stop, graceful_);
+    delivery.close();
+  }
+  finished_.store(true);
+  callbacks_.on_stopped();
+}
+
+}  // namespace esm::engine

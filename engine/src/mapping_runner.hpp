@@ -1,0 +1,63 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "api_models/log.hpp"
+#include "api_models/mapping.hpp"
+#include "engine/function_registry.hpp"
+
+namespace esm::engine {
+
+// What one runner needs to know, resolved by the engine when it starts the runner.
+struct RunnerConfig {
+  api_models::EventSourceMapping mapping;
+  std::string bootstrap_servers;  // where the consumer connects
+  FunctionTarget function;
+  std::map<std::string, std::string> kafka_overrides;  // extra librdkafka properties
+  std::chrono::milliseconds connect_grace{10000};      // report Enabled + PROBLEM after this
+  std::chrono::milliseconds retry_backoff_initial{200};
+  std::chrono::milliseconds retry_backoff_max{10000};
+};
+
+// How a runner reports back; called on the runner's own thread, never under its locks.
+struct RunnerCallbacks {
+  std::function<void()> on_live;                          // consumer is in its group
+  std::function<void(const std::string& result)> on_result;  // LastProcessingResult changed
+  std::function<void(const std::string& reason, const std::string& result)> on_fatal;
+  std::function<void()> on_stopped;                       // consumer closed, thread ending
+};
+
+// One mapping's live Kafka consumer and its delivery loop, on a thread of its own: polls,
+// batches per partition, invokes the function (on a helper thread, so polling goes on), commits
+// after success, retries failed partitions with backoff while the others keep flowing.
+// Owned by the engine; request_stop() may be called from any thread.
+class MappingRunner {
+ public:
+  MappingRunner(RunnerConfig config, RunnerCallbacks callbacks, api_models::Logger& log);
+  ~MappingRunner();
+  MappingRunner(const MappingRunner&) = delete;
+  MappingRunner& operator=(const MappingRunner&) = delete;
+
+  // graceful: let an in-flight invocation finish (and commit); otherwise abandon it uncommitted.
+  void request_stop(bool graceful);
+  bool finished() const { return finished_.load(); }
+  double generation() const { return config_.mapping.last_modified; }
+
+ private:
+  void run(const std::stop_token& stop);
+
+  const RunnerConfig config_;
+  const RunnerCallbacks callbacks_;
+  api_models::Logger& log_;
+  std::atomic<bool> graceful_{true};
+  std::atomic<bool> cancel_{false};  // abandons the in-flight invocation
+  std::atomic<bool> finished_{false};
+  std::jthread thread_;  // last: starts after, and joins before, the members above
+};
+
+}  // namespace esm::engine

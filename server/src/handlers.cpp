@@ -1,0 +1,180 @@
+#include "handlers.hpp"
+
+#include "api_models/mapping_json.hpp"
+
+namespace esm::server {
+
+using api_models::ApiError;
+using api_models::ErrorCode;
+using api_models::EventSourceMapping;
+using api_models::Ok;
+using api_models::Result;
+
+namespace {
+
+constexpr std::string_view kFunctionMissing = "Function does not exist";
+
+// "Credential=AKID/20250101/us-west-2/lambda/aws4_request": the third field.
+std::optional<std::string> scope_region(std::string_view credential) {
+  std::size_t pos = 0;
+  for (int field = 0; field < 2; ++field) {
+    pos = credential.find('/', pos);
+    if (pos == std::string_view::npos) return std::nullopt;
+    ++pos;
+  }
+  const auto end = credential.find('/', pos);
+  if (end == std::string_view::npos || end == pos || end - pos > 32) return std::nullopt;
+  std::string region(credential.substr(pos, end - pos));
+  if (region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) return std::nullopt;
+  return region;
+}
+
+Response mapping_response(int status, const EventSourceMapping& m, const Request& req) {
+  return json_response(status, api_models::to_json(m), req);
+}
+
+}  // namespace
+
+api_models::RequestContext Handlers::context(const Request& req) const {
+  api_models::RequestContext ctx = defaults_;
+  const std::string& auth = req.header("authorization");
+  std::optional<std::string> region;
+  if (const auto pos = auth.find("Credential="); pos != std::string::npos) {
+    region = scope_region(std::string_view(auth).substr(pos + 11));
+  } else if (auto it = req.query.find("X-Amz-Credential"); it != req.query.end()) {
+    region = scope_region(it->second);
+  }
+  if (region) ctx.region = *region;
+  return ctx;
+}
+
+Response Handlers::create(Request& req) {
+  const auto ctx = context(req);
+  auto input = api_models::parse_create_request(req.body, ctx);
+  if (!input.ok()) return error_response(input.error(), req);
+  if (!functions_.resolve(input.value().function)) {
+    return error_response({ErrorCode::InvalidParameterValue, std::string(kFunctionMissing)}, req);
+  }
+  auto stored = store_.insert(std::move(input.value().mapping), input.value().tags);
+  if (!stored.ok()) return error_response(stored.error(), req);
+  engine_.notify_changed(stored.value().uuid);
+  return mapping_response(202, stored.value(), req);
+}
+
+Response Handlers::get(Request& req) {
+  const std::string& uuid = req.path_params.at(0);
+  if (auto v = api_models::validate_uuid(uuid); !v.ok()) return error_response(v.error(), req);
+  auto got = store_.get(uuid);
+  if (!got.ok()) return error_response(got.error(), req);
+  return mapping_response(200, got.value(), req);
+}
+
+Response Handlers::list(Request& req) {
+  auto query = api_models::parse_list_query(req.query);
+  if (!query.ok()) return error_response(query.error(), req);
+  const auto ctx = context(req);
+  storage::ListFilter filter;
+  filter.event_source_arn = query.value().event_source_arn;
+  if (const auto& fn = query.value().function) {
+    const std::string arn = fn->arn(ctx.region, ctx.account_id);
+    if (fn->qualifier) {
+      filter.function_arn = arn;
+    } else {
+      filter.function_base_arn = arn;
+    }
+  }
+  filter.marker = query.value().marker;
+  filter.max_items = query.value().max_items;
+  auto page = store_.list(filter);
+  if (!page.ok()) return error_response(page.error(), req);
+  return json_response(200, api_models::list_response_json(page.value().mappings, page.value().next_marker), req);
+}
+
+Response Handlers::update(Request& req) {
+  const std::string& uuid = req.path_params.at(0);
+  if (auto v = api_models::validate_uuid(uuid); !v.ok()) return error_response(v.error(), req);
+  auto input = api_models::parse_update_request(req.body);
+  if (!input.ok()) return error_response(input.error(), req);
+  const auto& update = input.value();
+  if (update.function && !functions_.resolve(*update.function)) {
+    return error_response({ErrorCode::InvalidParameterValue, std::string(kFunctionMissing)}, req);
+  }
+  auto stored = store_.update(uuid, [&](EventSourceMapping& m) -> Result<Ok> {
+    if (api_models::is_transitional(m.state)) {
+      return ApiError{ErrorCode::ResourceInUse, "Cannot update the event source mapping because it is in use."};
+    }
+    return api_models::apply_update(update, {m.region, m.account_id}, m);
+  });
+  if (!stored.ok()) return error_response(stored.error(), req);
+  engine_.notify_changed(uuid);
+  return mapping_response(202, stored.value(), req);
+}
+
+Response Handlers::remove(Request& req) {
+  const std::string& uuid = req.path_params.at(0);
+  if (auto v = api_models::validate_uuid(uuid); !v.ok()) return error_response(v.error(), req);
+  auto stored = store_.update(uuid, [&](EventSourceMapping& m) -> Result<Ok> {
+    if (api_models::is_transitional(m.state)) {
+      return ApiError{ErrorCode::ResourceInUse, "Cannot delete the event source mapping because it is in use."};
+    }
+    m.state = api_models::MappingState::Deleting;
+    m.state_transition_reason = std::string(api_models::kUserInitiated);
+    return Ok{};
+  });
+  if (!stored.ok()) return error_response(stored.error(), req);
+  engine_.notify_changed(uuid);
+  return mapping_response(202, stored.value(), req);
+}
+
+Response Handlers::tag(Request& req) {
+  auto uuid = api_models::mapping_uuid_from_arn(req.path_params.at(0));
+  if (!uuid.ok()) return error_response(uuid.error(), req);
+  auto tags = api_models::parse_tag_request(req.body);
+  if (!tags.ok()) return error_response(tags.error(), req);
+  if (auto r = store_.add_tags(uuid.value(), tags.value()); !r.ok()) return error_response(r.error(), req);
+  Response r = json_response(204, "", req);
+  r.headers.pop_back();  // no body, no content type
+  return r;
+}
+
+Response Handlers::untag(Request& req) {
+  auto uuid = api_models::mapping_uuid_from_arn(req.path_params.at(0));
+  if (!uuid.ok()) return error_response(uuid.error(), req);
+  auto keys = api_models::parse_untag_query(req.query);
+  if (!keys.ok()) return error_response(keys.error(), req);
+  if (auto r = store_.remove_tags(uuid.value(), keys.value()); !r.ok()) return error_response(r.error(), req);
+  Response r = json_response(204, "", req);
+  r.headers.pop_back();
+  return r;
+}
+
+Response Handlers::list_tags(Request& req) {
+  auto uuid = api_models::mapping_uuid_from_arn(req.path_params.at(0));
+  if (!uuid.ok()) return error_response(uuid.error(), req);
+  auto tags = store_.tags(uuid.value());
+  if (!tags.ok()) return error_response(tags.error(), req);
+  return json_response(200, api_models::tags_response_json(tags.value()), req);
+}
+
+Response Handlers::health(Request& req) {
+  return json_response(200, "{\"status\":\"ok\",\"service\":\"esm-emulator\"}", req);
+}
+
+Router make_routes(Handlers& h) {
+  Router r;
+  auto bind = [&h](Response (Handlers::*fn)(Request&)) {
+    return [&h, fn](Request& req) { return (h.*fn)(req); };
+  };
+  r.add("POST", "/2015-03-31/event-source-mappings", bind(&Handlers::create));
+  r.add("GET", "/2015-03-31/event-source-mappings", bind(&Handlers::list));
+  r.add("GET", "/2015-03-31/event-source-mappings/{UUID}", bind(&Handlers::get));
+  r.add("PUT", "/2015-03-31/event-source-mappings/{UUID}", bind(&Handlers::update));
+  r.add("DELETE", "/2015-03-31/event-source-mappings/{UUID}", bind(&Handlers::remove));
+  r.add("POST", "/2017-03-31/tags/{ARN}", bind(&Handlers::tag));
+  r.add("DELETE", "/2017-03-31/tags/{ARN}", bind(&Handlers::untag));
+  r.add("GET", "/2017-03-31/tags/{ARN}", bind(&Handlers::list_tags));
+  r.add("GET", "/health", bind(&Handlers::health));
+  return r;
+}
+
+}  // namespace esm::server

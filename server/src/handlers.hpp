@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+
+#include "api_models/requests.hpp"
+#include "engine/engine.hpp"
+#include "engine/function_registry.hpp"
+#include "router.hpp"
+#include "storage/mapping_store.hpp"
+
+namespace esm::server {
+
+// One handler per operation: request in, response out. They validate through api-models,
+// write desired state through the store, then tell the engine. No sockets, no threads, no
+// waiting on Kafka. Any io thread may call them.
+class Handlers {
+ public:
+  Handlers(storage::MappingStore& store, engine::Engine& engine, const engine::FunctionRegistry& functions,
+           api_models::RequestContext defaults)
+      : store_(store), engine_(engine), functions_(functions), defaults_(std::move(defaults)) {}
+
+  Response create(Request& req);
+  Response get(Request& req);
+  Response list(Request& req);
+  Response update(Request& req);
+  Response remove(Request& req);
+  Response tag(Request& req);
+  Response untag(Request& req);
+  Response list_tags(Request& req);
+  Response health(Request& req);
+
+ private:
+  // Region from the SigV4 credential scope (header or presigned query), else --region.
+  api_models::RequestContext context(const Request& req) const;
+
+  storage::MappingStore& store_;
+  engine::Engine& engine_;
+  const engine::FunctionRegistry& functions_;
+  const api_models::RequestContext defaults_;
+};
+
+Router make_routes(Handlers& handlers);
+
+}  // namespace esm::server

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api_models/error.hpp"
+#include "http_types.hpp"
+
+namespace esm::server {
+
+// Maps (method, path pattern) to a handler. Patterns are literal segments and {NAME}
+// placeholders matching one non-empty segment (percent-decoded into Request::path_params).
+// A trailing slash is accepted where the pattern has none. Unknown path: 404; known path with
+// another method: 405; both as AWS-shaped JSON errors.
+class Router {
+ public:
+  using Handler = std::function<Response(Request&)>;
+  void add(std::string method, std::string pattern, Handler handler);
+  Response dispatch(Request& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  std::vector<Route> routes_;
+};
+
+// Percent-decodes one path segment or query component; false on a malformed escape.
+bool percent_decode(std::string_view in, std::string& out, bool plus_is_space);
+
+// Splits "a=1&b=2" into decoded pairs; false on a malformed escape or more than 100 pairs.
+bool parse_query(std::string_view query, std::multimap<std::string, std::string>& out);
+
+Response error_response(const api_models::ApiError& error, const Request& request);
+Response json_response(int status, std::string body, const Request& request);
+
+}  // namespace esm::server

@@ -1,0 +1,147 @@
+#include "server/run.hpp"
+
+#include <sys/stat.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "api_models/log.hpp"
+#include "engine/embedded_kafka.hpp"
+#include "engine/engine.hpp"
+#include "engine/function_registry.hpp"
+#include "handlers.hpp"
+#include "http_server.hpp"
+#include "storage/mapping_store.hpp"
+
+namespace esm::server {
+
+namespace {
+
+api_models::LogLevel level_of(const std::string& name) {
+  if (name == "debug") return api_models::LogLevel::Debug;
+  if (name == "warn") return api_models::LogLevel::Warn;
+  if (name == "error") return api_models::LogLevel::Error;
+  return api_models::LogLevel::Info;
+}
+
+bool make_dirs(const std::string& path) {
+  for (std::size_t pos = 1; pos <= path.size(); ++pos) {
+    if (pos == path.size() || path[pos] == '/') {
+      const std::string prefix = path.substr(0, pos);
+      if (::mkdir(prefix.c_str(), 0700) != 0 && errno != EEXIST) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int run(const Config& config) {
+  std::signal(SIGPIPE, SIG_IGN);
+  api_models::Logger log(std::cerr, level_of(config.log_level), config.log_format == "json");
+
+  engine::FunctionRegistry functions;
+  for (const auto& f : config.functions) {
+    if (auto r = functions.declare(f); !r.ok()) {
+      std::cerr << "esm-emulator: --function: " << r.error().message << '\n';
+      return 2;
+    }
+  }
+  for (const auto& file : config.function_files) {
+    if (auto r = functions.declare_file(file); !r.ok()) {
+      std::cerr << "esm-emulator: " << r.error().message << '\n';
+      return 2;
+    }
+  }
+  if (config.lambda_endpoint) functions.set_lambda_endpoint(*config.lambda_endpoint);
+
+  storage::StoreSettings store_settings;
+  if (config.ephemeral) {
+    store_settings.path = ":memory:";
+  } else {
+    if (!make_dirs(config.data_dir)) {
+      std::cerr << "esm-emulator: --data-dir: cannot create " << config.data_dir << ": " << std::strerror(errno) << '\n';
+      return 2;
+    }
+    store_settings.path = config.data_dir + "/esm-emulator.db";
+  }
+  auto store = storage::MappingStore::open(store_settings);
+  if (!store.ok()) {
+    std::cerr << "esm-emulator: " << store.error().message << '\n';
+    return 2;
+  }
+
+  boost::asio::io_context ioc;
+  std::unique_ptr<engine::EmbeddedKafka> kafka;
+  std::unique_ptr<TcpProxy> kafka_proxy;
+  if (config.embedded_kafka) {
+    auto started = engine::EmbeddedKafka::start(1);
+    if (!started.ok()) {
+      std::cerr << "esm-emulator: " << started.error().message << '\n';
+      return 2;
+    }
+    kafka = std::move(started).value();
+    for (const auto& [name, partitions] : config.embedded_topics) {
+      if (auto r = kafka->create_topic(name, partitions); !r.ok()) {
+        std::cerr << "esm-emulator: " << r.error().message << '\n';
+        return 2;
+      }
+    }
+    const auto colon = config.embedded_kafka->rfind(':');
+    auto proxy = TcpProxy::listen(ioc, config.embedded_kafka->substr(0, colon),
+                                  static_cast<unsigned short>(std::stoi(config.embedded_kafka->substr(colon + 1))),
+                                  kafka->bootstraps());
+    if (!proxy.ok()) {
+      std::cerr << "esm-emulator: " << proxy.error().message << '\n';
+      return 2;
+    }
+    kafka_proxy = std::move(proxy).value();
+    log.info("", "embedded Kafka serving at " + *config.embedded_kafka + " (broker " + kafka->bootstraps() + ")");
+  }
+
+  engine::EngineSettings engine_settings;
+  engine_settings.msk_clusters = config.msk_clusters;
+  engine_settings.kafka_overrides = config.kafka_properties;
+  engine_settings.reconcile_interval = config.reconcile_interval;
+  engine_settings.connect_grace = config.connect_grace;
+  engine_settings.retry_backoff_max = config.retry_backoff_max;
+  engine::Engine engine(*store.value(), functions, engine_settings, log);
+
+  Handlers handlers(*store.value(), engine, functions, {config.region, config.account_id});
+  const Router router = make_routes(handlers);
+  auto server = HttpServer::listen(ioc, config.listen_host, config.listen_port, router, log);
+  if (!server.ok()) {
+    std::cerr << "esm-emulator: " << server.error().message << '\n';
+    return 2;
+  }
+  engine.start();
+  const std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
+                                                                             : config.listen_host;
+  std::cout << "esm-emulator listening on http://" << host << ":" << server.value()->port() << std::endl;
+  log.info("", "listening on http://" + host + ":" + std::to_string(server.value()->port()) + ", " +
+                   std::to_string(functions.size()) + " declared function(s), data in " +
+                   (config.ephemeral ? std::string("memory") : store_settings.path));
+
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log.info("", std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+    server.value()->stop();
+    if (kafka_proxy) kafka_proxy->stop();
+    ioc.stop();
+  });
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config.http_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  engine.stop();
+  log.info("", "stopped");
+  return 0;
+}
+
+}  // namespace esm::server

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api_models/error.hpp"
+#include "api_models/mapping.hpp"
+#include "api_models/requests.hpp"
+
+struct sqlite3;
+
+namespace esm::storage {
+
+using api_models::EventSourceMapping;
+using api_models::Result;
+
+struct StoreSettings {
+  std::string path;  // database file; ":memory:" keeps everything in memory (--ephemeral)
+};
+
+struct ListFilter {
+  std::optional<std::string> event_source_arn;
+  std::optional<std::string> function_arn;       // a qualified name: exact FunctionArn
+  std::optional<std::string> function_base_arn;  // an unqualified name: any qualifier
+  std::optional<std::string> marker;             // from a previous page's next_marker
+  int max_items = 100;
+};
+
+struct ListPage {
+  std::vector<EventSourceMapping> mappings;
+  std::string next_marker;  // empty on the last page
+};
+
+// The durable home of mappings and their tags: one SQLite database (WAL, schema version in
+// PRAGMA user_version, forward-only migrations, file mode 0600). Any thread may call it; one
+// connection serialised by mutex_. Every call that returns success has committed.
+class MappingStore {
+ public:
+  static Result<std::unique_ptr<MappingStore>> open(const StoreSettings& settings);
+  ~MappingStore();
+  MappingStore(const MappingStore&) = delete;
+  MappingStore& operator=(const MappingStore&) = delete;
+
+  // Assigns a fresh UUID (and the UUID as ConsumerGroupId when none was given), rejects a
+  // duplicate of an existing mapping with ResourceConflict, and stores mapping and tags at once.
+  Result<EventSourceMapping> insert(EventSourceMapping mapping, const api_models::Tags& tags);
+  Result<EventSourceMapping> get(const std::string& uuid);
+  Result<ListPage> list(const ListFilter& filter);
+  std::vector<EventSourceMapping> all();
+
+  // Reads, lets `mutate` change the mapping (or refuse with an error), writes back: atomically.
+  Result<EventSourceMapping> update(const std::string& uuid,
+                                    const std::function<Result<api_models::Ok>(EventSourceMapping&)>& mutate);
+  Result<api_models::Ok> remove(const std::string& uuid);
+
+  Result<api_models::Tags> tags(const std::string& uuid);
+  Result<api_models::Ok> add_tags(const std::string& uuid, const api_models::Tags& tags);
+  Result<api_models::Ok> remove_tags(const std::string& uuid, const std::vector<std::string>& keys);
+
+  static constexpr int kSchemaVersion = 1;
+
+ private:
+  explicit MappingStore(sqlite3* db);
+  Result<EventSourceMapping> get_locked(const std::string& uuid);
+  Result<api_models::Ok> write_locked(const EventSourceMapping& mapping, bool insert);
+  Result<api_models::Ok> exists_locked(const std::string& uuid);
+
+  struct DbCloser {
+    void operator()(sqlite3* db) const;
+  };
+  std::mutex mutex_;
+  std::unique_ptr<sqlite3, DbCloser> db_;  // guarded by mutex_
+};
+
+}  // namespace esm::storage
