@@ -33,12 +33,12 @@ Result<JsonValue> JsonValue::parse(std::string_view text) {
   return convert(d, 0);
 }
 
-std::optional<JsonValue> JsonValue::get(std::string_view key) const {
-  if (!is_object()) return std::nullopt;
+const JsonValue* JsonValue::get(std::string_view key) const {
+  if (!is_object()) return nullptr;
   for (const auto& [k, v] : members()) {
-    if (k == key) return v;
+    if (k == key) return &v;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 }  // namespace esm::api_models

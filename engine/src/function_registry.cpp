@@ -78,8 +78,8 @@ Result<Ok> FunctionRegistry::declare_file(const std::string& path) {
       if (auto r = add(name, spec.as_string(), kDefaultTimeout); !r.ok()) return r;
       continue;
     }
-    const auto target = spec.get("target");
-    const auto timeout = spec.get("timeout");
+    const auto* target = spec.get("target");
+    const auto* timeout = spec.get("timeout");
     if (!target || !target->is_string() || (timeout && !timeout->is_int())) {
       return bad("--functions " + path + ": function '" + name +
                  "' needs {\"target\": \"...\", \"timeout\": SECONDS}");

@@ -355,13 +355,19 @@ bool Delivery::maybe_dispatch() {
   std::vector<KafkaRecordView> views;
   std::vector<BatchPart> parts;
   bool full = false;
-  // Partitions being retried go first, so a healed function gets its failed batch before newer ones.
+  // A partition being retried travels alone, and first: its failures never hold back the other
+  // partitions, and a healed function gets the failed batch before anything newer.
   std::vector<std::int32_t> order;
   for (auto& [id, p] : partitions_) {
-    if (p.attempts > 0) order.push_back(id);
+    if (p.attempts > 0 && !p.records.empty() && p.retry_at <= now) {
+      order.push_back(id);
+      break;
+    }
   }
-  for (auto& [id, p] : partitions_) {
-    if (p.attempts == 0) order.push_back(id);
+  if (order.empty()) {
+    for (auto& [id, p] : partitions_) {
+      if (p.attempts == 0) order.push_back(id);
+    }
   }
   for (std::int32_t id : order) {
     auto& p = partitions_[id];

@@ -33,7 +33,8 @@ class JsonValue {
   bool as_bool() const { return std::get<bool>(v_); }
   const Object& members() const { return std::get<Object>(v_); }
   const Array& items() const { return std::get<Array>(v_); }
-  std::optional<JsonValue> get(std::string_view key) const;
+  // The member named `key`, or nullptr; valid while this value lives.
+  const JsonValue* get(std::string_view key) const;
 
   JsonValue() = default;
   template <typename T>

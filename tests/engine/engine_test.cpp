@@ -1,0 +1,264 @@
+#include <catch2/catch.hpp>
+#include <iostream>
+#include <filesystem>
+#include <sstream>
+
+#include "api_models/json_value.hpp"
+#include "api_models/log.hpp"
+#include "api_models/requests.hpp"
+#include "engine/embedded_kafka.hpp"
+#include "engine/engine.hpp"
+#include "kafka_test_util.hpp"
+#include "test_http_server.hpp"
+
+using namespace esm;
+using api_models::EventSourceMapping;
+using api_models::JsonValue;
+using api_models::MappingState;
+using testing::eventually;
+using testing::TestHttpServer;
+
+namespace {
+
+std::unique_ptr<engine::EmbeddedKafka> start_kafka() {
+  auto k = engine::EmbeddedKafka::start(1);
+  REQUIRE(k.ok());
+  return std::move(k).value();
+}
+
+std::unique_ptr<storage::MappingStore> open_store() {
+  auto s = storage::MappingStore::open({":memory:"});
+  REQUIRE(s.ok());
+  return std::move(s).value();
+}
+
+struct EngineFixture {
+  std::unique_ptr<engine::EmbeddedKafka> kafka = start_kafka();
+  std::unique_ptr<storage::MappingStore> store = open_store();
+  std::ostringstream log_text;
+  api_models::Logger log{log_text, api_models::LogLevel::Info, false};
+  engine::FunctionRegistry functions;
+  std::unique_ptr<engine::Engine> engine;
+
+  engine::EngineSettings settings() const {
+    engine::EngineSettings s;
+    s.kafka_overrides = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
+    s.reconcile_interval = std::chrono::milliseconds(200);
+    s.retry_backoff_initial = std::chrono::milliseconds(50);
+    s.retry_backoff_max = std::chrono::milliseconds(200);
+    s.connect_grace = std::chrono::seconds(5);
+    return s;
+  }
+  void start_engine() {
+    engine = std::make_unique<engine::Engine>(*store, functions, settings(), log);
+    engine->start();
+  }
+
+  std::string create(const std::string& function, const std::string& topic, const std::string& extra = "") {
+    auto req = api_models::parse_create_request(
+        R"({"FunctionName":")" + function + R"(","Topics":[")" + topic +
+            R"("],"SelfManagedEventSource":{"Endpoints":{"KAFKA_BOOTSTRAP_SERVERS":[")" + kafka->bootstraps() +
+            R"("]}},"SourceAccessConfigurations":[{"Type":"VPC_SUBNET","URI":"subnet:s"}])" +
+            (extra.empty() ? "" : "," + extra) + "}",
+        {"us-east-1", "123456789012"});
+    REQUIRE(req.ok());
+    auto stored = store->insert(req.value().mapping, {});
+    REQUIRE(stored.ok());
+    engine->notify_changed(stored.value().uuid);
+    return stored.value().uuid;
+  }
+  EventSourceMapping get(const std::string& uuid) { return store->get(uuid).value(); }
+  bool in_state(const std::string& uuid, MappingState s) {
+    auto g = store->get(uuid);
+    return g.ok() && g.value().state == s;
+  }
+  void update(const std::string& uuid, const std::string& body) {
+    auto u = api_models::parse_update_request(body);
+    REQUIRE(u.ok());
+    auto r = store->update(uuid, [&](EventSourceMapping& m) {
+      return api_models::apply_update(u.value(), {m.region, m.account_id}, m);
+    });
+    REQUIRE(r.ok());
+    engine->notify_changed(uuid);
+  }
+  ~EngineFixture() {
+    if (engine) engine->stop();
+  }
+};
+
+// Every record value the function received, in the order received, as "partition:offset:value".
+std::vector<std::string> received(TestHttpServer& server) {
+  std::vector<std::string> out;
+  for (const auto& body : server.bodies()) {
+    auto event = JsonValue::parse(body);
+    if (!event.ok()) continue;
+    for (const auto& [key, records] : event.value().get("records")->members()) {
+      for (const auto& r : records.items()) {
+        out.push_back(std::to_string(r.get("partition")->as_int()) + ":" + std::to_string(r.get("offset")->as_int()));
+      }
+    }
+  }
+  return out;
+}
+
+// The deliveries of one partition, in the order received.
+std::vector<std::string> of_partition(const std::vector<std::string>& got, int partition) {
+  std::vector<std::string> out;
+  std::copy_if(got.begin(), got.end(), std::back_inserter(out),
+               [&](const std::string& s) { return s.rfind(std::to_string(partition) + ":", 0) == 0; });
+  return out;
+}
+
+std::size_t count_partition(const std::vector<std::string>& got, int partition) {
+  return static_cast<std::size_t>(std::count_if(got.begin(), got.end(), [&](const std::string& s) {
+    return s.rfind(std::to_string(partition) + ":", 0) == 0;
+  }));
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(EngineFixture, "Engine: a mapping goes Enabled, delivers history in order and commits", "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("orders", 2).ok());
+  testing::Producer producer(kafka->bootstraps());
+  for (int i = 0; i < 3; ++i) producer.send("orders", 0, "k" + std::to_string(i), "v" + std::to_string(i));
+  for (int i = 0; i < 2; ++i) producer.send("orders", 1, std::nullopt, "w" + std::to_string(i), {{"h", "\xc3\xab"}});
+  TestHttpServer fn;
+  REQUIRE(functions.declare("orders=" + fn.url()).ok());
+  start_engine();
+  const auto uuid = create("orders", "orders", R"("MaximumBatchingWindowInSeconds":0)");
+  CHECK(get(uuid).state == MappingState::Creating);
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  REQUIRE(eventually([&] { return received(fn).size() == 5; }));
+  CHECK(of_partition(received(fn), 0) == std::vector<std::string>{"0:0", "0:1", "0:2"});
+  CHECK(of_partition(received(fn), 1) == std::vector<std::string>{"1:0", "1:1"});
+  CHECK(fn.bodies()[0].find(R"("eventSource":"SelfManagedKafka")") != std::string::npos);
+  const auto group = get(uuid).group_id();
+  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), group, "orders", 0) == 3; }));
+  CHECK(testing::committed_offset(kafka->bootstraps(), group, "orders", 1) == 2);
+  CHECK(eventually([&] { return get(uuid).last_processing_result == "OK"; }));
+}
+
+TEST_CASE_METHOD(EngineFixture, "Engine: BatchSize cuts batches; a failing partition does not hold back the others",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("iso", 2).ok());
+  std::atomic<bool> broken{true};
+  TestHttpServer fn([&](const std::string&, const std::string& body) {
+    if (broken && body.find("\"iso-0\"") != std::string::npos) return TestHttpServer::Reply{500, "no", {}, {}};
+    return TestHttpServer::Reply{};
+  });
+  REQUIRE(functions.declare("iso=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  for (int i = 0; i < 4; ++i) producer.send("iso", 0, std::nullopt, "p0-" + std::to_string(i));
+  for (int i = 0; i < 5; ++i) producer.send("iso", 1, std::nullopt, "p1-" + std::to_string(i));
+  start_engine();
+  const auto uuid = create("iso", "iso", R"("BatchSize":2,"MaximumBatchingWindowInSeconds":0)");
+  const auto group_id = uuid;
+  // Partition 1 is fully delivered and committed while partition 0 keeps failing.
+  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), group_id, "iso", 1) == 5; }));
+  CHECK(testing::committed_offset(kafka->bootstraps(), group_id, "iso", 0) < 0);
+  CHECK(eventually([&] { return get(uuid).last_processing_result.rfind("PROBLEM:", 0) == 0; }));
+  for (const auto& body : fn.bodies()) {
+    auto parsed = JsonValue::parse(body);
+    REQUIRE(parsed.ok());
+    const auto& event = parsed.value();
+    std::size_t n = 0;
+    for (const auto& [k, v] : event.get("records")->members()) n += v.items().size();
+    CHECK(n <= 2);
+  }
+  const auto before_heal = fn.bodies().size();
+  broken = false;
+  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), group_id, "iso", 0) == 4; }));
+  // The first delivery after healing starts with the batch that failed.
+  const auto bodies = fn.bodies();
+  REQUIRE(bodies.size() > before_heal);
+  CHECK(bodies[before_heal].find(R"("iso-0":[{"topic":"iso","partition":0,"offset":0)") != std::string::npos);
+  CHECK(eventually([&] { return get(uuid).last_processing_result == "OK"; }));
+  const auto got = received(fn);
+  CHECK(count_partition(got, 1) == 5);  // successes are never re-delivered
+}
+
+TEST_CASE_METHOD(EngineFixture, "Engine: disable stops, enable resumes without loss, delete removes", "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("life", 1).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("life=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  start_engine();
+  const auto uuid = create("life", "life", R"("MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  producer.send("life", 0, std::nullopt, "one");
+  REQUIRE(eventually([&] { return received(fn).size() == 1; }));
+  update(uuid, R"({"Enabled":false})");
+  CHECK(get(uuid).state == MappingState::Disabling);
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Disabled); }));
+  CHECK(engine->running_for_test() == 0);
+  producer.send("life", 0, std::nullopt, "two");
+  update(uuid, R"({"Enabled":true})");
+  CHECK(get(uuid).state == MappingState::Enabling);
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  REQUIRE(eventually([&] { return received(fn).size() == 2; }));
+  CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1"});
+  REQUIRE(store->update(uuid, [](EventSourceMapping& m) -> api_models::Result<api_models::Ok> {
+                 m.state = MappingState::Deleting;
+                 return api_models::Ok{};
+               }).ok());
+  engine->notify_changed(uuid);
+  REQUIRE(eventually([&] { return !store->get(uuid).ok(); }));
+  CHECK(engine->running_for_test() == 0);
+}
+
+TEST_CASE_METHOD(EngineFixture, "Engine: after a restart mappings resume from committed offsets", "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("again", 1).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("again=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  producer.send("again", 0, std::nullopt, "a");
+  start_engine();
+  const auto uuid = create("again", "again", R"("MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), uuid, "again", 0) == 1; }));
+  engine->stop();
+  engine.reset();
+  CHECK(get(uuid).state == MappingState::Enabled);
+  producer.send("again", 0, std::nullopt, "b");
+  start_engine();
+  REQUIRE(eventually([&] { return received(fn).size() == 2; }));
+  CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1"});
+}
+
+TEST_CASE_METHOD(EngineFixture, "Engine: a function timeout over 14 minutes stops the mapping", "[engine][kafka]") {
+  REQUIRE(functions.declare("slow=exec:cat,timeout=900").ok());
+  start_engine();
+  const auto uuid = create("slow", "whatever");
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Disabled); }));
+  CHECK(get(uuid).state_transition_reason == "FUNCTION_CONFIG_NOT_VALID");
+  CHECK(get(uuid).last_processing_result.rfind("PROBLEM: ", 0) == 0);
+}
+
+TEST_CASE_METHOD(EngineFixture, "Engine: exec targets receive the event on stdin", "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("ex", 1).ok());
+  char dir[] = "/tmp/esm-exec-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string out = std::string(dir) + "/events";
+  REQUIRE(functions.declare("ex=exec:cat >> " + out + "; echo >> " + out).ok());
+  testing::Producer producer(kafka->bootstraps());
+  producer.send("ex", 0, "key", "value");
+  start_engine();
+  const auto uuid = create("ex", "ex", R"("MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually([&] { return testing::read_file(out).find("\"value\":\"dmFsdWU=\"") != std::string::npos; }));
+  CHECK(testing::read_file(out).find("\"key\":\"a2V5\"") != std::string::npos);
+  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), uuid, "ex", 0) == 1; }));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE_METHOD(EngineFixture, "Engine: an unknown MSK cluster stops the mapping with ESM_CONFIG_NOT_VALID", "[engine]") {
+  TestHttpServer fn;
+  REQUIRE(functions.declare("m=" + fn.url()).ok());
+  start_engine();
+  auto req = api_models::parse_create_request(
+      R"({"FunctionName":"m","Topics":["tt"],"EventSourceArn":"arn:aws:kafka:us-east-1:123456789012:cluster/c/u"})",
+      {"us-east-1", "123456789012"});
+  REQUIRE(req.ok());
+  const auto uuid = store->insert(req.value().mapping, {}).value().uuid;
+  engine->notify_changed(uuid);
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Disabled); }));
+  CHECK(get(uuid).state_transition_reason == "ESM_CONFIG_NOT_VALID");
+}

@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "api_models/function_name.hpp"
+#include "engine/function_registry.hpp"
+
+using esm::api_models::parse_function_name;
+using esm::engine::FunctionRegistry;
+using esm::engine::FunctionTarget;
+
+TEST_CASE("FunctionRegistry: declarations with targets and timeouts", "[engine]") {
+  FunctionRegistry r;
+  REQUIRE(r.declare("orders=http://127.0.0.1:8080/path").ok());
+  REQUIRE(r.declare("slow=exec:cat > /dev/null,timeout=900").ok());
+  auto orders = r.resolve(*parse_function_name("arn:aws:lambda:us-east-1:123456789012:function:orders:PROD"));
+  REQUIRE(orders);
+  CHECK(orders->kind == FunctionTarget::Kind::Http);
+  CHECK(orders->location == "http://127.0.0.1:8080/path");
+  CHECK(orders->qualifier == "PROD");
+  CHECK(orders->timeout == std::chrono::seconds(60));
+  auto slow = r.resolve(*parse_function_name("slow"));
+  REQUIRE(slow);
+  CHECK(slow->kind == FunctionTarget::Kind::Exec);
+  CHECK(slow->location == "cat > /dev/null");
+  CHECK(slow->timeout == std::chrono::seconds(900));
+  CHECK_FALSE(r.resolve(*parse_function_name("unknown")));
+}
+
+TEST_CASE("FunctionRegistry: bad declarations name the problem", "[engine]") {
+  FunctionRegistry r;
+  CHECK(r.declare("noequals").error().message.find("NAME=TARGET") != std::string::npos);
+  CHECK(r.declare("f=ftp://x").error().message.find("target must be") != std::string::npos);
+  CHECK(r.declare("f=exec:x,timeout=abc").error().message.find("timeout") != std::string::npos);
+  CHECK(r.declare("bad name=exec:x").error().message.find("not a valid") != std::string::npos);
+}
+
+TEST_CASE("FunctionRegistry: the Invoke API endpoint answers for undeclared functions", "[engine]") {
+  FunctionRegistry r;
+  r.set_lambda_endpoint("http://127.0.0.1:3001");
+  auto t = r.resolve(*parse_function_name("anything:live"));
+  REQUIRE(t);
+  CHECK(t->kind == FunctionTarget::Kind::LambdaApi);
+  CHECK(t->name == "anything");
+  CHECK(t->qualifier == "live");
+}
+
+TEST_CASE("FunctionRegistry: a JSON file of declarations", "[engine]") {
+  char path[] = "/tmp/esm-functions-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  {
+    std::ofstream out(path);
+    out << R"({"a": "http://127.0.0.1:1/", "b": {"target": "exec:true", "timeout": 5}})";
+  }
+  FunctionRegistry r;
+  REQUIRE(r.declare_file(path).ok());
+  CHECK(r.resolve(*parse_function_name("b"))->timeout == std::chrono::seconds(5));
+  {
+    std::ofstream out(path);
+    out << R"({"a": 5})";
+  }
+  CHECK_FALSE(r.declare_file(path).ok());
+  std::remove(path);
+}

@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include "invoker.hpp"
+#include "test_http_server.hpp"
+
+using esm::engine::FunctionTarget;
+using esm::engine::invoke;
+using Outcome = esm::engine::InvokeResult::Outcome;
+using esm::testing::TestHttpServer;
+
+namespace {
+FunctionTarget http_target(const std::string& url, int timeout_s = 5) {
+  FunctionTarget t;
+  t.kind = FunctionTarget::Kind::Http;
+  t.location = url;
+  t.timeout = std::chrono::seconds(timeout_s);
+  return t;
+}
+FunctionTarget exec_target(const std::string& command, int timeout_s = 5) {
+  FunctionTarget t;
+  t.kind = FunctionTarget::Kind::Exec;
+  t.location = command;
+  t.timeout = std::chrono::seconds(timeout_s);
+  return t;
+}
+const std::atomic<bool> kNoCancel{false};
+}  // namespace
+
+TEST_CASE("invoke: HTTP target gets the event POSTed; 2xx is success", "[engine]") {
+  TestHttpServer server([](const std::string&, const std::string&) { return TestHttpServer::Reply{200, "done", {}, {}}; });
+  auto r = invoke(http_target(server.url("/fn")), R"({"a":1})", kNoCancel);
+  CHECK(r.outcome == Outcome::Success);
+  CHECK(r.body == "done");
+  REQUIRE(server.bodies().size() == 1);
+  CHECK(server.bodies()[0] == R"({"a":1})");
+  CHECK(server.targets()[0] == "/fn");
+}
+
+TEST_CASE("invoke: non-2xx or X-Amz-Function-Error is a function error", "[engine]") {
+  TestHttpServer failing([](const std::string&, const std::string&) { return TestHttpServer::Reply{500, "boom", {}, {}}; });
+  CHECK(invoke(http_target(failing.url()), "{}", kNoCancel).outcome == Outcome::FunctionError);
+  TestHttpServer flagged([](const std::string&, const std::string&) {
+    return TestHttpServer::Reply{200, "{}", {{"X-Amz-Function-Error", "Unhandled"}}, {}};
+  });
+  auto r = invoke(http_target(flagged.url()), "{}", kNoCancel);
+  CHECK(r.outcome == Outcome::FunctionError);
+  CHECK(r.detail.find("Unhandled") != std::string::npos);
+}
+
+TEST_CASE("invoke: a refused connection is a connection error; a hang times out", "[engine]") {
+  int port = 0;
+  { TestHttpServer gone; port = gone.port(); }
+  CHECK(invoke(http_target("http://127.0.0.1:" + std::to_string(port) + "/"), "{}", kNoCancel).outcome ==
+        Outcome::ConnectionError);
+  TestHttpServer slow([](const std::string&, const std::string&) {
+    return TestHttpServer::Reply{200, "{}", {}, std::chrono::milliseconds(3000)};
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto r = invoke(http_target(slow.url(), 1), "{}", kNoCancel);
+  CHECK(r.outcome == Outcome::FunctionError);
+  CHECK(r.detail.find("timed out") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2900));
+}
+
+TEST_CASE("invoke: the Lambda Invoke API path, qualifier and invocation type", "[engine]") {
+  TestHttpServer api;
+  FunctionTarget t;
+  t.kind = FunctionTarget::Kind::LambdaApi;
+  t.location = api.url("");
+  t.name = "my-fn";
+  t.qualifier = "live";
+  t.timeout = std::chrono::seconds(5);
+  CHECK(invoke(t, "{}", kNoCancel).outcome == Outcome::Success);
+  REQUIRE(api.targets().size() == 1);
+  CHECK(api.targets()[0] == "/2015-03-31/functions/my-fn/invocations?Qualifier=live");
+  CHECK(api.raw_heads()[0].find("X-Amz-Invocation-Type: RequestResponse") != std::string::npos);
+}
+
+TEST_CASE("invoke: exec targets read the event on stdin; exit status decides", "[engine]") {
+  auto ok = invoke(exec_target("tr a-z A-Z"), "hello", kNoCancel);
+  CHECK(ok.outcome == Outcome::Success);
+  CHECK(ok.body == "HELLO");
+  auto fail = invoke(exec_target("echo oops >&2; exit 3"), "{}", kNoCancel);
+  CHECK(fail.outcome == Outcome::FunctionError);
+  CHECK(fail.detail == "exit status 3: oops");
+  auto ignores_stdin = invoke(exec_target("true"), std::string(1 << 20, 'x'), kNoCancel);
+  CHECK(ignores_stdin.outcome == Outcome::Success);
+  const auto start = std::chrono::steady_clock::now();
+  auto hang = invoke(exec_target("sleep 30", 1), "{}", kNoCancel);
+  CHECK(hang.outcome == Outcome::FunctionError);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
+
+TEST_CASE("invoke: cancellation abandons a running invocation", "[engine]") {
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the invocation must be under way
+    cancel = true;
+  });
+  auto r = invoke(exec_target("sleep 30", 60), "{}", cancel);
+  canceller.join();
+  CHECK(r.outcome == Outcome::Cancelled);
+}
