@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian 12 machine lacks to build, run and test esm-emulator:
+# Debian packages (by name), a Python venv with boto3 / AWS CLI v1 / pytest from PyPI, and the
+# pinned JS SDK from the npm registry. Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Libraries: checked as Debian packages.
+APT_PACKAGES=(
+  build-essential pkg-config libboost-dev libboost-regex-dev librdkafka-dev rapidjson-dev catch2
+  libsqlite3-dev awscli
+)
+# Tools: any install will do (the machine may bring its own node, python or java); Debian's
+# package only when the command is missing.
+TOOLS=(cmake:cmake ninja:ninja-build sqlite3:sqlite3 clang-format:clang-format kcat:kcat
+       python3:python3 node:nodejs npm:npm java:openjdk-17-jre-headless mvn:maven openssl:openssl
+       curl:curl)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+for t in "${TOOLS[@]}"; do
+  command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
+done
+# A venv needs ensurepip; Debian's python3 has it only with python3-venv.
+if ! python3 -c 'import ensurepip' 2>/dev/null; then missing+=(python3-venv); fi
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Python side of the integration suite: boto3 and the newest AWS CLI v1 (Debian's /usr/bin/aws
+# is CLI v2), pytest, and AWS Lambda Powertools as an independent parser of Kafka events.
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c 'import boto3, pytest, awscli' 2>/dev/null \
+   || [ tests/integration/requirements.txt -nt .venv/.installed ]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r tests/integration/requirements.txt
+  touch .venv/.installed
+fi
+
+# JS SDK v3, pinned in tests/integration/node/package.json.
+if [ ! -d tests/integration/node/node_modules/@aws-sdk/client-lambda ] \
+   || [ tests/integration/node/package.json -nt tests/integration/node/node_modules/.installed ]; then
+  (cd tests/integration/node && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
+fi
+echo "setup: ok"

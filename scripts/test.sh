@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds with warnings as errors, checks formatting
+# and the model subset, runs the unit tests (ctest) and the integration suite (pytest, real AWS
+# clients against the built binary, embedded Kafka and a real Kafka broker).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+ESM_WERROR=ON scripts/build.sh
+scripts/format.sh --check
+if [ -f ../shared/reference/lambda-2015-03-31.json ]; then
+  python3 scripts/gen_model.py --check ../shared/reference/lambda-2015-03-31.json
+fi
+(cd build && ctest --output-on-failure --timeout 300)
+.venv/bin/python -m pytest -q tests/integration "$@"
