@@ -7,18 +7,30 @@ namespace esm::api_models {
 ErrorInfo error_info(ErrorCode code) {
   using enum ErrorCode;
   switch (code) {  // no default: -Wswitch flags a new unmapped code
-    case Validation: return {400, "ValidationException", "message", ""};
-    case InvalidParameterValue: return {400, "InvalidParameterValueException", "message", "User"};
-    case InvalidRequestContent: return {400, "InvalidRequestContentException", "message", "User"};
-    case ResourceNotFound: return {404, "ResourceNotFoundException", "Message", "User"};
-    case ResourceConflict: return {409, "ResourceConflictException", "message", "User"};
-    case ResourceInUse: return {400, "ResourceInUseException", "Message", "User"};
-    case TooManyRequests: return {429, "TooManyRequestsException", "message", "User"};
-    case RequestTooLarge: return {413, "RequestTooLargeException", "message", "User"};
-    case UnsupportedMediaType: return {415, "UnsupportedMediaTypeException", "message", "User"};
-    case UnknownOperation: return {404, "UnknownOperationException", "message", "User"};
-    case MethodNotAllowed: return {405, "MethodNotAllowedException", "message", "User"};
-    case Service: return {500, "ServiceException", "Message", "Service"};
+    case Validation:
+      return {400, "ValidationException", "message", ""};
+    case InvalidParameterValue:
+      return {400, "InvalidParameterValueException", "message", "User"};
+    case InvalidRequestContent:
+      return {400, "InvalidRequestContentException", "message", "User"};
+    case ResourceNotFound:
+      return {404, "ResourceNotFoundException", "Message", "User"};
+    case ResourceConflict:
+      return {409, "ResourceConflictException", "message", "User"};
+    case ResourceInUse:
+      return {400, "ResourceInUseException", "Message", "User"};
+    case TooManyRequests:
+      return {429, "TooManyRequestsException", "message", "User"};
+    case RequestTooLarge:
+      return {413, "RequestTooLargeException", "message", "User"};
+    case UnsupportedMediaType:
+      return {415, "UnsupportedMediaTypeException", "message", "User"};
+    case UnknownOperation:
+      return {404, "UnknownOperationException", "message", "User"};
+    case MethodNotAllowed:
+      return {405, "MethodNotAllowedException", "message", "User"};
+    case Service:
+      return {500, "ServiceException", "Message", "Service"};
   }
   return {500, "ServiceException", "Message", "Service"};
 }

@@ -31,7 +31,8 @@ bool is_region(std::string_view s) {
 }
 }  // namespace
 
-std::string FunctionRef::arn(std::string_view default_region, std::string_view default_account) const {
+std::string FunctionRef::arn(std::string_view default_region,
+                             std::string_view default_account) const {
   std::string out = "arn:aws:lambda:";
   out += region ? *region : std::string(default_region);
   out += ":";

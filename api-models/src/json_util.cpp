@@ -57,7 +57,8 @@ std::string camel(std::string_view member) {
   std::string out(member);
   // Leading capitals become lower case up to the start of the next word ("UUID" -> "uUID" on
   // AWS too; we follow the simple Java bean rule of lowering only the first letter).
-  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] - 'A' + 'a');
+  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z')
+    out[0] = static_cast<char>(out[0] - 'A' + 'a');
   return out;
 }
 
@@ -70,8 +71,8 @@ double now_epoch_seconds() {
 
 const rapidjson::Value* find(const rapidjson::Value& object, std::string_view key) {
   if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(
-      rapidjson::Value(rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
+  auto it = object.FindMember(rapidjson::Value(
+      rapidjson::StringRef(key.data(), static_cast<rapidjson::SizeType>(key.size()))));
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 

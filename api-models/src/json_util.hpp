@@ -17,10 +17,22 @@ namespace esm::api_models {
 class JsonWriter {
  public:
   JsonWriter() : writer_(buffer_) {}
-  JsonWriter& start_object() { writer_.StartObject(); return *this; }
-  JsonWriter& end_object() { writer_.EndObject(); return *this; }
-  JsonWriter& start_array() { writer_.StartArray(); return *this; }
-  JsonWriter& end_array() { writer_.EndArray(); return *this; }
+  JsonWriter& start_object() {
+    writer_.StartObject();
+    return *this;
+  }
+  JsonWriter& end_object() {
+    writer_.EndObject();
+    return *this;
+  }
+  JsonWriter& start_array() {
+    writer_.StartArray();
+    return *this;
+  }
+  JsonWriter& end_array() {
+    writer_.EndArray();
+    return *this;
+  }
   JsonWriter& key(std::string_view k) {
     writer_.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
     return *this;
@@ -29,16 +41,31 @@ class JsonWriter {
     writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
     return *this;
   }
-  JsonWriter& integer(std::int64_t v) { writer_.Int64(v); return *this; }
-  JsonWriter& number(double v) { writer_.Double(v); return *this; }
-  JsonWriter& boolean(bool v) { writer_.Bool(v); return *this; }
-  JsonWriter& null() { writer_.Null(); return *this; }
+  JsonWriter& integer(std::int64_t v) {
+    writer_.Int64(v);
+    return *this;
+  }
+  JsonWriter& number(double v) {
+    writer_.Double(v);
+    return *this;
+  }
+  JsonWriter& boolean(bool v) {
+    writer_.Bool(v);
+    return *this;
+  }
+  JsonWriter& null() {
+    writer_.Null();
+    return *this;
+  }
   // Splices already-serialised JSON text (a value produced by this module) in place.
   JsonWriter& raw(std::string_view json) {
     writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
     return *this;
   }
-  JsonWriter& value(const rapidjson::Value& v) { v.Accept(writer_); return *this; }
+  JsonWriter& value(const rapidjson::Value& v) {
+    v.Accept(writer_);
+    return *this;
+  }
   std::string take() { return std::string(buffer_.GetString(), buffer_.GetSize()); }
 
  private:

@@ -19,7 +19,8 @@ JsonValue convert(const rapidjson::Value& v, int depth) {
   if (v.IsObject()) {
     JsonValue::Object o;
     for (const auto& m : v.GetObject()) {
-      o.emplace_back(std::string(m.name.GetString(), m.name.GetStringLength()), convert(m.value, depth + 1));
+      o.emplace_back(std::string(m.name.GetString(), m.name.GetStringLength()),
+                     convert(m.value, depth + 1));
     }
     return JsonValue(std::move(o));
   }

@@ -7,7 +7,8 @@ namespace esm::api_models {
 namespace {
 
 std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
@@ -37,7 +38,8 @@ std::string group_key(const KafkaRecordView& r) {
 
 }  // namespace
 
-std::string kafka_event_json(const KafkaEventSource& source, const std::vector<KafkaRecordView>& records) {
+std::string kafka_event_json(const KafkaEventSource& source,
+                             const std::vector<KafkaRecordView>& records) {
   JsonWriter w;
   w.start_object();
   w.key("eventSource").string(source.event_source_arn ? "aws:kafka" : "SelfManagedKafka");

@@ -10,7 +10,9 @@ void passthrough(JsonWriter& w, const EventSourceMapping& m, const char* name) {
   if (auto it = m.passthrough.find(name); it != m.passthrough.end()) w.key(name).raw(it->second);
 }
 
-std::string str(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
+std::string str(const rapidjson::Value& v) {
+  return std::string(v.GetString(), v.GetStringLength());
+}
 
 }  // namespace
 
@@ -19,9 +21,11 @@ std::string to_json(const EventSourceMapping& m, MappingView view) {
   w.start_object();
   w.key("UUID").string(m.uuid);
   w.key("StartingPosition").string(m.starting_position);
-  if (m.starting_position_timestamp) w.key("StartingPositionTimestamp").number(*m.starting_position_timestamp);
+  if (m.starting_position_timestamp)
+    w.key("StartingPositionTimestamp").number(*m.starting_position_timestamp);
   w.key("BatchSize").integer(m.batch_size);
-  if (m.maximum_batching_window_s) w.key("MaximumBatchingWindowInSeconds").integer(*m.maximum_batching_window_s);
+  if (m.maximum_batching_window_s)
+    w.key("MaximumBatchingWindowInSeconds").integer(*m.maximum_batching_window_s);
   if (m.event_source_arn) w.key("EventSourceArn").string(*m.event_source_arn);
   const bool encrypted = m.passthrough.count("KMSKeyArn") > 0;
   if (view == MappingView::ListItem && encrypted && m.passthrough.count("FilterCriteria")) {
@@ -58,7 +62,8 @@ std::string to_json(const EventSourceMapping& m, MappingView view) {
   passthrough(w, m, "BisectBatchOnFunctionError");
   passthrough(w, m, "MaximumRetryAttempts");
   passthrough(w, m, "FunctionResponseTypes");
-  w.key(m.self_managed() ? "SelfManagedKafkaEventSourceConfig" : "AmazonManagedKafkaEventSourceConfig");
+  w.key(m.self_managed() ? "SelfManagedKafkaEventSourceConfig"
+                         : "AmazonManagedKafkaEventSourceConfig");
   w.start_object().key("ConsumerGroupId").string(m.group_id());
   if (m.schema_registry_config) w.key("SchemaRegistryConfig").raw(*m.schema_registry_config);
   w.end_object();
@@ -83,9 +88,11 @@ Result<EventSourceMapping> mapping_from_storage(std::string_view json) {
   try {
     m.uuid = str(d["UUID"]);
     m.starting_position = str(d["StartingPosition"]);
-    if (const auto* v = find(d, "StartingPositionTimestamp")) m.starting_position_timestamp = v->GetDouble();
+    if (const auto* v = find(d, "StartingPositionTimestamp"))
+      m.starting_position_timestamp = v->GetDouble();
     m.batch_size = d["BatchSize"].GetInt();
-    if (const auto* v = find(d, "MaximumBatchingWindowInSeconds")) m.maximum_batching_window_s = v->GetInt();
+    if (const auto* v = find(d, "MaximumBatchingWindowInSeconds"))
+      m.maximum_batching_window_s = v->GetInt();
     if (const auto* v = find(d, "EventSourceArn")) m.event_source_arn = str(*v);
     m.function_arn = str(d["FunctionArn"]);
     m.last_modified = d["LastModified"].GetDouble();
@@ -94,7 +101,8 @@ Result<EventSourceMapping> mapping_from_storage(std::string_view json) {
     m.state_transition_reason = str(d["StateTransitionReason"]);
     for (const auto& t : d["Topics"].GetArray()) m.topics.push_back(str(t));
     if (const auto* v = find(d, "SourceAccessConfigurations")) {
-      for (const auto& s : v->GetArray()) m.source_access_configurations.push_back({str(s["Type"]), str(s["URI"])});
+      for (const auto& s : v->GetArray())
+        m.source_access_configurations.push_back({str(s["Type"]), str(s["URI"])});
     }
     if (const auto* v = find(d, "SelfManagedEventSource")) {
       for (const auto& s : (*v)["Endpoints"]["KAFKA_BOOTSTRAP_SERVERS"].GetArray()) {
@@ -105,12 +113,13 @@ Result<EventSourceMapping> mapping_from_storage(std::string_view json) {
                                                  : "SelfManagedKafkaEventSourceConfig");
     if (cfg != nullptr) {
       m.consumer_group_id = str((*cfg)["ConsumerGroupId"]);
-      if (const auto* s = find(*cfg, "SchemaRegistryConfig")) m.schema_registry_config = to_json_text(*s);
+      if (const auto* s = find(*cfg, "SchemaRegistryConfig"))
+        m.schema_registry_config = to_json_text(*s);
     }
-    for (const char* name : {"FilterCriteria", "KMSKeyArn", "MetricsConfig", "LoggingConfig",
-                             "DestinationConfig", "MaximumRecordAgeInSeconds",
-                             "BisectBatchOnFunctionError", "MaximumRetryAttempts",
-                             "FunctionResponseTypes", "ProvisionedPollerConfig"}) {
+    for (const char* name :
+         {"FilterCriteria", "KMSKeyArn", "MetricsConfig", "LoggingConfig", "DestinationConfig",
+          "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
+          "FunctionResponseTypes", "ProvisionedPollerConfig"}) {
       if (const auto* v = find(d, name)) m.passthrough[name] = to_json_text(*v);
     }
     m.enabled = d["Enabled"].GetBool();
@@ -123,7 +132,8 @@ Result<EventSourceMapping> mapping_from_storage(std::string_view json) {
   return m;
 }
 
-std::string list_response_json(const std::vector<EventSourceMapping>& page, const std::string& next_marker) {
+std::string list_response_json(const std::vector<EventSourceMapping>& page,
+                               const std::string& next_marker) {
   JsonWriter w;
   w.start_object();
   if (!next_marker.empty()) w.key("NextMarker").string(next_marker);

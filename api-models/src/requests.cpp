@@ -23,10 +23,13 @@ ApiError unsupported(std::string_view parameter) {
                  " parameter for given event source mapping type.");
 }
 
-std::string str(const rapidjson::Value& v) { return std::string(v.GetString(), v.GetStringLength()); }
+std::string str(const rapidjson::Value& v) {
+  return std::string(v.GetString(), v.GetStringLength());
+}
 
 // Parses `body` and checks it against the model shape: the shared first step of every body.
-Result<Ok> parse_and_validate(std::string_view body, std::string_view shape, rapidjson::Document& doc) {
+Result<Ok> parse_and_validate(std::string_view body, std::string_view shape,
+                              rapidjson::Document& doc) {
   auto parsed = parse_json(body.empty() ? std::string_view("{}") : body, doc);
   if (!parsed.ok()) return parsed.error();
   if (!doc.IsObject()) {
@@ -114,13 +117,19 @@ Result<Ok> reject_non_kafka(const rapidjson::Value& doc) {
 }
 
 // Members kept verbatim; the provisioned-mode-only ones need ProvisionedPollerConfig (§6.1 rule 8).
-constexpr const char* kPassthrough[] = {
-    "FilterCriteria",           "KMSKeyArn",         "MetricsConfig",
-    "LoggingConfig",            "DestinationConfig", "MaximumRecordAgeInSeconds",
-    "BisectBatchOnFunctionError", "MaximumRetryAttempts", "FunctionResponseTypes",
-    "ProvisionedPollerConfig"};
-constexpr const char* kProvisionedOnly[] = {"MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError",
-                                            "MaximumRetryAttempts", "FunctionResponseTypes"};
+constexpr const char* kPassthrough[] = {"FilterCriteria",
+                                        "KMSKeyArn",
+                                        "MetricsConfig",
+                                        "LoggingConfig",
+                                        "DestinationConfig",
+                                        "MaximumRecordAgeInSeconds",
+                                        "BisectBatchOnFunctionError",
+                                        "MaximumRetryAttempts",
+                                        "FunctionResponseTypes",
+                                        "ProvisionedPollerConfig"};
+constexpr const char* kProvisionedOnly[] = {"MaximumRecordAgeInSeconds",
+                                            "BisectBatchOnFunctionError", "MaximumRetryAttempts",
+                                            "FunctionResponseTypes"};
 
 bool provisioned(const std::map<std::string, std::string>& passthrough) {
   auto it = passthrough.find("ProvisionedPollerConfig");
@@ -153,7 +162,8 @@ Result<Ok> check_combined(const EventSourceMapping& m) {
     rapidjson::Document d;
     d.Parse(it->second.c_str());
     if (present(d, "OnSuccess")) {
-      return invalid("Unsupported DestinationConfig parameter for given event source mapping type.");
+      return invalid(
+          "Unsupported DestinationConfig parameter for given event source mapping type.");
     }
     const auto* on_failure = present(d, "OnFailure");
     const auto* dest = on_failure ? present(*on_failure, "Destination") : nullptr;
@@ -216,7 +226,8 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
   if (arn != nullptr) {
     const std::string a = str(*arn);
     if (a.rfind("arn:", 0) != 0 || a.find(":kafka:") == std::string::npos ||
-        (a.find(kMskCluster) == std::string::npos && a.find(kMskVpcConnection) == std::string::npos)) {
+        (a.find(kMskCluster) == std::string::npos &&
+         a.find(kMskVpcConnection) == std::string::npos)) {
       return invalid(
           "Unsupported event source: this emulator serves Amazon MSK (arn:aws:kafka:...) and "
           "self-managed Kafka mappings only.");
@@ -229,7 +240,9 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
     const auto* endpoints = present(*self, "Endpoints");
     const auto* servers = endpoints ? present(*endpoints, "KAFKA_BOOTSTRAP_SERVERS") : nullptr;
     if (servers == nullptr) {
-      return invalid("Required 'selfManagedEventSource.endpoints.KAFKA_BOOTSTRAP_SERVERS' parameter is missing.");
+      return invalid(
+          "Required 'selfManagedEventSource.endpoints.KAFKA_BOOTSTRAP_SERVERS' parameter is "
+          "missing.");
     }
     for (const auto& s : servers->GetArray()) m.bootstrap_servers.push_back(str(s));
     if (present(doc, "AmazonManagedKafkaEventSourceConfig")) {
@@ -253,7 +266,8 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
   if (m.self_managed() && m.source_access_configurations.empty()) {
     return invalid("Required 'sourceAccessConfigurations' parameter is missing.");
   }
-  if (auto r = check_sacs(m.source_access_configurations, m.self_managed()); !r.ok()) return r.error();
+  if (auto r = check_sacs(m.source_access_configurations, m.self_managed()); !r.ok())
+    return r.error();
 
   if (const auto* sp = present(doc, "StartingPosition")) m.starting_position = str(*sp);
   if (const auto* ts = present(doc, "StartingPositionTimestamp")) {
@@ -261,13 +275,15 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
   }
   if (m.starting_position == "AT_TIMESTAMP") {
     if (!m.starting_position_timestamp) {
-      return invalid("StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP.");
+      return invalid(
+          "StartingPositionTimestamp is required when StartingPosition is AT_TIMESTAMP.");
     }
     if (*m.starting_position_timestamp > now_epoch_seconds() + 1.0) {
       return invalid("StartingPositionTimestamp cannot be in the future.");
     }
   } else if (m.starting_position_timestamp) {
-    return invalid("StartingPositionTimestamp can only be set when StartingPosition is AT_TIMESTAMP.");
+    return invalid(
+        "StartingPositionTimestamp can only be set when StartingPosition is AT_TIMESTAMP.");
   }
 
   if (const auto* b = present(doc, "BatchSize")) m.batch_size = b->GetInt();
@@ -280,7 +296,8 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
                                        : "AmazonManagedKafkaEventSourceConfig";
   if (const auto* cfg = present(doc, block)) {
     if (const auto* g = present(*cfg, "ConsumerGroupId")) m.consumer_group_id = str(*g);
-    if (const auto* s = present(*cfg, "SchemaRegistryConfig")) m.schema_registry_config = to_json_text(*s);
+    if (const auto* s = present(*cfg, "SchemaRegistryConfig"))
+      m.schema_registry_config = to_json_text(*s);
   }
   if (const auto* fc = present(doc, "FilterCriteria")) {
     if (auto r = check_filters(*fc); !r.ok()) return r.error();
@@ -318,14 +335,16 @@ Result<UpdateRequest> parse_update_request(std::string_view body) {
   if (const auto* w = present(doc, "MaximumBatchingWindowInSeconds")) {
     u.maximum_batching_window_s = w->GetInt();
   }
-  if (const auto* s = present(doc, "SourceAccessConfigurations")) u.source_access_configurations = read_sacs(*s);
+  if (const auto* s = present(doc, "SourceAccessConfigurations"))
+    u.source_access_configurations = read_sacs(*s);
   if (const auto* fc = present(doc, "FilterCriteria")) {
     if (auto r = check_filters(*fc); !r.ok()) return r.error();
   }
   for (const char* name : kPassthrough) {
     if (const auto* v = present(doc, name)) u.passthrough[name] = passthrough_value(name, *v);
   }
-  for (const char* block : {"SelfManagedKafkaEventSourceConfig", "AmazonManagedKafkaEventSourceConfig"}) {
+  for (const char* block :
+       {"SelfManagedKafkaEventSourceConfig", "AmazonManagedKafkaEventSourceConfig"}) {
     const auto* cfg = present(doc, block);
     if (cfg == nullptr) continue;
     if (present(*cfg, "ConsumerGroupId")) {
@@ -344,7 +363,8 @@ Result<UpdateRequest> parse_update_request(std::string_view body) {
   return u;
 }
 
-Result<Ok> apply_update(const UpdateRequest& u, const RequestContext& ctx, EventSourceMapping& mapping) {
+Result<Ok> apply_update(const UpdateRequest& u, const RequestContext& ctx,
+                        EventSourceMapping& mapping) {
   EventSourceMapping m = mapping;
   if (u.kafka_block) {
     const char* own = m.self_managed() ? "SelfManagedKafkaEventSourceConfig"
@@ -432,16 +452,19 @@ Result<Tags> parse_tag_request(std::string_view body) {
   return tags;
 }
 
-Result<std::vector<std::string>> parse_untag_query(const std::multimap<std::string, std::string>& query) {
+Result<std::vector<std::string>> parse_untag_query(
+    const std::multimap<std::string, std::string>& query) {
   std::vector<std::string> keys;
   std::vector<std::string> failures;
   auto [lo, hi] = query.equal_range("tagKeys");
   for (auto it = lo; it != hi; ++it) {
-    ShapeModel::get().validate_text("TagKey", it->second,
-                                    "tagKeys." + std::to_string(keys.size() + 1) + ".member", failures);
+    ShapeModel::get().validate_text(
+        "TagKey", it->second, "tagKeys." + std::to_string(keys.size() + 1) + ".member", failures);
     keys.push_back(it->second);
   }
-  if (keys.empty()) failures.push_back("Value 'null' at 'tagKeys' failed to satisfy constraint: Member must not be null");
+  if (keys.empty())
+    failures.push_back(
+        "Value 'null' at 'tagKeys' failed to satisfy constraint: Member must not be null");
   if (!failures.empty()) return ApiError{ErrorCode::Validation, validation_message(failures)};
   return keys;
 }

@@ -126,7 +126,8 @@ const ShapeModel& ShapeModel::get() {
 
 ShapeModel::ShapeModel() {
   doc_.Parse(kEmbeddedModel.data(), kEmbeddedModel.size());
-  if (doc_.HasParseError() || !doc_.IsObject()) throw std::logic_error("embedded model is not JSON");
+  if (doc_.HasParseError() || !doc_.IsObject())
+    throw std::logic_error("embedded model is not JSON");
   for (const auto& s : doc_["shapes"].GetObject()) {
     if (const auto* p = find(s.value, "pattern"); p && p->IsString()) {
       patterns_.emplace(s.name.GetString(),
@@ -154,7 +155,8 @@ void ShapeModel::check_string(const rapidjson::Value& def, std::string_view shap
                               std::string_view text, std::vector<std::string>& rules) const {
   const std::size_t len = utf16_length(text);
   if (const auto* mx = find(def, "max"); mx && len > mx->GetUint64()) {
-    rules.push_back("Member must have length less than or equal to " + std::to_string(mx->GetUint64()));
+    rules.push_back("Member must have length less than or equal to " +
+                    std::to_string(mx->GetUint64()));
   }
   if (const auto* mn = find(def, "min"); mn && len < mn->GetUint64()) {
     rules.push_back("Member must have length greater than or equal to " +
@@ -179,7 +181,8 @@ void ShapeModel::check_string(const rapidjson::Value& def, std::string_view shap
     }
   }
   if (const auto* p = find(def, "pattern"); p && !matches_pattern(shape_name, text)) {
-    rules.push_back(std::string("Member must satisfy regular expression pattern: ") + p->GetString());
+    rules.push_back(std::string("Member must satisfy regular expression pattern: ") +
+                    p->GetString());
   }
 }
 
@@ -220,7 +223,8 @@ void ShapeModel::validate(std::string_view shape_name, const rapidjson::Value& v
         if (find(m, "location")) continue;
         const auto* v = find(value, r.GetString());
         if (v == nullptr || v->IsNull()) {
-          failures.push_back(quote("null", member_path(path, r.GetString()), "Member must not be null"));
+          failures.push_back(
+              quote("null", member_path(path, r.GetString()), "Member must not be null"));
         }
       }
     }
@@ -246,8 +250,8 @@ void ShapeModel::validate(std::string_view shape_name, const rapidjson::Value& v
     for (const auto& item : value.GetArray()) {
       ++i;
       if (item.IsNull()) {
-        failures.push_back(quote("null", path + "." + std::to_string(i) + ".member",
-                                 "Member must not be null"));
+        failures.push_back(
+            quote("null", path + "." + std::to_string(i) + ".member", "Member must not be null"));
         continue;
       }
       validate(member_shape, item, path + "." + std::to_string(i) + ".member", failures);
@@ -269,10 +273,11 @@ void ShapeModel::validate(std::string_view shape_name, const rapidjson::Value& v
     std::vector<std::string> value_failures;
     for (const auto& m : value.GetObject()) {
       if (const auto* kd = shape(key_shape)) {
-        check_string(*kd, key_shape,
-                     std::string_view(m.name.GetString(), m.name.GetStringLength()), key_rules);
+        check_string(*kd, key_shape, std::string_view(m.name.GetString(), m.name.GetStringLength()),
+                     key_rules);
       }
-      const std::string vpath = path + "." + std::string(m.name.GetString(), m.name.GetStringLength());
+      const std::string vpath =
+          path + "." + std::string(m.name.GetString(), m.name.GetStringLength());
       if (m.value.IsNull()) {
         value_failures.push_back(quote("null", vpath, "Member must not be null"));
       } else {
@@ -290,7 +295,8 @@ void ShapeModel::validate(std::string_view shape_name, const rapidjson::Value& v
   if (type == "string") {
     if (!value.IsString()) return fail("Member must be a string");
     std::vector<std::string> rules;
-    check_string(*def, shape_name, std::string_view(value.GetString(), value.GetStringLength()), rules);
+    check_string(*def, shape_name, std::string_view(value.GetString(), value.GetStringLength()),
+                 rules);
     for (const auto& r : rules) fail(r);
     return;
   }
@@ -316,8 +322,9 @@ void ShapeModel::validate(std::string_view shape_name, const rapidjson::Value& v
 }
 
 std::string validation_message(const std::vector<std::string>& failures) {
-  std::string out = std::to_string(failures.size()) +
-                    (failures.size() == 1 ? " validation error detected: " : " validation errors detected: ");
+  std::string out =
+      std::to_string(failures.size()) +
+      (failures.size() == 1 ? " validation error detected: " : " validation errors detected: ");
   for (std::size_t i = 0; i < failures.size(); ++i) {
     if (i) out += "; ";
     out += failures[i];

@@ -35,15 +35,18 @@ api_models::Result<std::unique_ptr<EmbeddedKafka>> EmbeddedKafka::start(int brok
   conf.release();  // owned by rk now
   auto impl = std::make_unique<Impl>();
   impl->cluster.reset(rd_kafka_mock_cluster_new(rk.get(), brokers));
-  if (!impl->cluster) return ApiError{ErrorCode::Service, "embedded kafka: cannot start the mock cluster"};
+  if (!impl->cluster)
+    return ApiError{ErrorCode::Service, "embedded kafka: cannot start the mock cluster"};
   impl->rk = std::move(rk);
   return std::unique_ptr<EmbeddedKafka>(new EmbeddedKafka(std::move(impl)));
 }
 
-api_models::Result<api_models::Ok> EmbeddedKafka::create_topic(const std::string& name, int partitions) {
+api_models::Result<api_models::Ok> EmbeddedKafka::create_topic(const std::string& name,
+                                                               int partitions) {
   const auto err = rd_kafka_mock_topic_create(impl_->cluster.get(), name.c_str(), partitions, 1);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return ApiError{ErrorCode::Service, "embedded kafka: cannot create topic " + name + ": " + rd_kafka_err2str(err)};
+    return ApiError{ErrorCode::Service,
+                    "embedded kafka: cannot create topic " + name + ": " + rd_kafka_err2str(err)};
   }
   return api_models::Ok{};
 }

@@ -35,8 +35,8 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Engine::Engine(storage::MappingStore& store, const FunctionRegistry& functions, EngineSettings settings,
-               api_models::Logger& log)
+Engine::Engine(storage::MappingStore& store, const FunctionRegistry& functions,
+               EngineSettings settings, api_models::Logger& log)
     : store_(store), functions_(functions), settings_(std::move(settings)), log_(log) {}
 
 Engine::~Engine() { stop(); }
@@ -168,7 +168,8 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.retry_backoff_max = settings_.retry_backoff_max;
   if (m.self_managed()) {
     config.bootstrap_servers = join(m.bootstrap_servers);
-  } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn); it != settings_.msk_clusters.end()) {
+  } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn);
+             it != settings_.msk_clusters.end()) {
     config.bootstrap_servers = it->second;
   } else {
     stop_with_reason(m.uuid, m.last_modified, "ESM_CONFIG_NOT_VALID",
@@ -178,19 +179,22 @@ void Engine::start_runner(const EventSourceMapping& m) {
   }
   auto target = functions_.resolve_arn(m.function_arn);
   if (!target) {
-    stop_with_reason(m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID", "PROBLEM: Function does not exist.");
+    stop_with_reason(m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID",
+                     "PROBLEM: Function does not exist.");
     return;
   }
   if (target->timeout > FunctionRegistry::kKafkaMaxTimeout) {
-    stop_with_reason(m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID",
-                     "PROBLEM: The function timeout (" + std::to_string(target->timeout.count()) +
-                         " seconds) exceeds 840 seconds, the maximum for Kafka event source mappings.");
+    stop_with_reason(
+        m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID",
+        "PROBLEM: The function timeout (" + std::to_string(target->timeout.count()) +
+            " seconds) exceeds 840 seconds, the maximum for Kafka event source mappings.");
     return;
   }
   for (const auto& sac : m.source_access_configurations) {
     if (sac.type != "VPC_SUBNET" && sac.type != "VPC_SECURITY_GROUP") {
-      stop_with_reason(m.uuid, m.last_modified, "ESM_CONFIG_NOT_VALID",
-                       "PROBLEM: " + sac.type + " authentication is not supported by this emulator yet.");
+      stop_with_reason(
+          m.uuid, m.last_modified, "ESM_CONFIG_NOT_VALID",
+          "PROBLEM: " + sac.type + " authentication is not supported by this emulator yet.");
       return;
     }
   }
@@ -200,7 +204,8 @@ void Engine::start_runner(const EventSourceMapping& m) {
   RunnerCallbacks callbacks;
   callbacks.on_live = [this, uuid, generation] { mark_live(uuid, generation); };
   callbacks.on_result = [this, uuid](const std::string& result) { set_result(uuid, result); };
-  callbacks.on_fatal = [this, uuid, generation](const std::string& reason, const std::string& result) {
+  callbacks.on_fatal = [this, uuid, generation](const std::string& reason,
+                                                const std::string& result) {
     stop_with_reason(uuid, generation, reason, result);
   };
   callbacks.on_stopped = [this, uuid] { notify_changed(uuid); };

@@ -13,7 +13,9 @@ using api_models::Ok;
 using api_models::Result;
 
 namespace {
-ApiError bad(std::string message) { return ApiError{ErrorCode::InvalidParameterValue, std::move(message)}; }
+ApiError bad(std::string message) {
+  return ApiError{ErrorCode::InvalidParameterValue, std::move(message)};
+}
 
 std::optional<long> parse_seconds(std::string_view text) {
   if (text.empty() || text.size() > 9) return std::nullopt;

@@ -93,20 +93,33 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
   bool done = false;
   beast::error_code failure;
   stream.expires_after(timeout);
-  resolver.async_resolve(url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
-    if (ec) { failure = ec; done = true; return; }
-    stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
-      if (ec2) { failure = ec2; done = true; return; }
-      connected = true;
-      http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-        if (ec3) { failure = ec3; done = true; return; }
-        http::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) {
-          failure = ec4;
+  resolver.async_resolve(
+      url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
+        if (ec) {
+          failure = ec;
           done = true;
+          return;
+        }
+        stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
+          if (ec2) {
+            failure = ec2;
+            done = true;
+            return;
+          }
+          connected = true;
+          http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
+            if (ec3) {
+              failure = ec3;
+              done = true;
+              return;
+            }
+            http::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) {
+              failure = ec4;
+              done = true;
+            });
+          });
         });
       });
-    });
-  });
   const auto deadline = Clock::now() + timeout + std::chrono::seconds(1);
   while (!done && !ioc.stopped()) {
     if (cancel.load()) {
@@ -118,12 +131,14 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
     ioc.run_for(kSlice);
   }
   if (!done || failure == beast::error::timeout) {
-    result.outcome = connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
+    result.outcome =
+        connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
     result.detail = "Task timed out after " + std::to_string(timeout.count()) + " seconds";
     return result;
   }
   if (failure) {
-    result.outcome = connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
+    result.outcome =
+        connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
     result.detail = failure.message();
     return result;
   }
@@ -135,8 +150,10 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
     result.outcome = InvokeResult::Outcome::Success;
   } else {
     result.outcome = InvokeResult::Outcome::FunctionError;
-    result.detail = "HTTP " + std::to_string(status) +
-                    (function_error ? " X-Amz-Function-Error: " + std::string(res["X-Amz-Function-Error"]) : "");
+    result.detail =
+        "HTTP " + std::to_string(status) +
+        (function_error ? " X-Amz-Function-Error: " + std::string(res["X-Amz-Function-Error"])
+                        : "");
   }
   return result;
 }
@@ -148,7 +165,8 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
   int in_pipe[2];
   int out_pipe[2];
   int err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0) return {InvokeResult::Outcome::ConnectionError, "", "pipe failed"};
+  if (pipe2(in_pipe, O_CLOEXEC) != 0)
+    return {InvokeResult::Outcome::ConnectionError, "", "pipe failed"};
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
     close(in_pipe[0]);
     close(in_pipe[1]);
@@ -170,7 +188,8 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
     close(in_pipe[1]);
     close(out_pipe[0]);
     close(err_pipe[0]);
-    return {InvokeResult::Outcome::ConnectionError, "", std::string("fork failed: ") + std::strerror(errno)};
+    return {InvokeResult::Outcome::ConnectionError, "",
+            std::string("fork failed: ") + std::strerror(errno)};
   }
   fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
   std::size_t written = 0;
@@ -182,8 +201,14 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
   bool timed_out = false;
   bool cancelled = false;
   while (out_fd >= 0 || err_fd >= 0) {
-    if (cancel.load()) { cancelled = true; break; }
-    if (Clock::now() > deadline) { timed_out = true; break; }
+    if (cancel.load()) {
+      cancelled = true;
+      break;
+    }
+    if (Clock::now() > deadline) {
+      timed_out = true;
+      break;
+    }
     pollfd fds[3];
     int n = 0;
     if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
@@ -196,7 +221,10 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
         const ssize_t w = write(in_fd, payload.data() + written, payload.size() - written);
         if (w > 0) written += static_cast<std::size_t>(w);
         if (w < 0 && errno != EAGAIN) written = payload.size();
-        if (written >= payload.size()) { close(in_fd); in_fd = -1; }
+        if (written >= payload.size()) {
+          close(in_fd);
+          in_fd = -1;
+        }
       } else {
         char buf[65536];
         const ssize_t r = read(fds[i].fd, buf, sizeof buf);
@@ -217,10 +245,12 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  while (!err_text.empty() && (err_text.back() == '\n' || err_text.back() == '\r')) err_text.pop_back();
+  while (!err_text.empty() && (err_text.back() == '\n' || err_text.back() == '\r'))
+    err_text.pop_back();
   if (cancelled) return {InvokeResult::Outcome::Cancelled, "", "cancelled"};
   if (timed_out) {
-    return {InvokeResult::Outcome::FunctionError, "", "Task timed out after " + std::to_string(timeout.count()) + " seconds"};
+    return {InvokeResult::Outcome::FunctionError, "",
+            "Task timed out after " + std::to_string(timeout.count()) + " seconds"};
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     result.outcome = InvokeResult::Outcome::Success;
@@ -236,21 +266,25 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
 
 }  // namespace
 
-InvokeResult invoke(const FunctionTarget& target, const std::string& payload, const std::atomic<bool>& cancel) {
+InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
+                    const std::atomic<bool>& cancel) {
   switch (target.kind) {
     case FunctionTarget::Kind::Exec:
       return run_command(target.location, payload, target.timeout, cancel);
     case FunctionTarget::Kind::Http: {
       auto url = parse_url(target.location);
-      if (!url) return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
+      if (!url)
+        return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
       return http_post(*url, payload, target.timeout, cancel, false);
     }
     case FunctionTarget::Kind::LambdaApi: {
       std::string base = target.location;
       while (!base.empty() && base.back() == '/') base.pop_back();
-      auto url = parse_url(base + "/2015-03-31/functions/" + url_encode_path(target.name) + "/invocations" +
-                           (target.qualifier ? "?Qualifier=" + url_encode_path(*target.qualifier) : ""));
-      if (!url) return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
+      auto url = parse_url(
+          base + "/2015-03-31/functions/" + url_encode_path(target.name) + "/invocations" +
+          (target.qualifier ? "?Qualifier=" + url_encode_path(*target.qualifier) : ""));
+      if (!url)
+        return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
       return http_post(*url, payload, target.timeout, cancel, true);
     }
   }

@@ -10,8 +10,8 @@ namespace esm::engine {
 
 struct InvokeResult {
   enum class Outcome {
-    Success,          // the function returned normally
-    FunctionError,    // it ran and failed: error status, X-Amz-Function-Error, non-zero exit, timeout
+    Success,        // the function returned normally
+    FunctionError,  // it ran and failed: error status, X-Amz-Function-Error, non-zero exit, timeout
     ConnectionError,  // it could not be reached at all
     Cancelled,        // the emulator is stopping or the mapping changed
   };

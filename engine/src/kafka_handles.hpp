@@ -17,11 +17,14 @@ struct KafkaMessageDeleter {
   void operator()(rd_kafka_message_t* m) const { rd_kafka_message_destroy(m); }
 };
 struct KafkaPartitionListDeleter {
-  void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
+  void operator()(rd_kafka_topic_partition_list_t* l) const {
+    rd_kafka_topic_partition_list_destroy(l);
+  }
 };
 using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaHandleDeleter>;
 using KafkaConf = std::unique_ptr<rd_kafka_conf_t, KafkaConfDeleter>;
 using KafkaMessage = std::unique_ptr<rd_kafka_message_t, KafkaMessageDeleter>;
-using KafkaPartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaPartitionListDeleter>;
+using KafkaPartitionList =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaPartitionListDeleter>;
 
 }  // namespace esm::engine

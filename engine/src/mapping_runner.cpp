@@ -34,8 +34,8 @@ bool is_connection_error(rd_kafka_resp_err_t err) {
 struct PartitionState {
   std::deque<KafkaMessage> records;  // fetched, not yet committed; front = next to deliver
   std::size_t bytes = 0;
-  int attempts = 0;                  // failed deliveries of the front batch
-  Clock::time_point retry_at{};      // no delivery before this
+  int attempts = 0;              // failed deliveries of the front batch
+  Clock::time_point retry_at{};  // no delivery before this
   Clock::time_point first_buffered{};
   bool paused = false;
 };
@@ -56,7 +56,11 @@ class Delivery {
  public:
   Delivery(const RunnerConfig& config, const RunnerCallbacks& callbacks, api_models::Logger& log,
            std::atomic<bool>& cancel)
-      : config_(config), callbacks_(callbacks), log_(log), cancel_(cancel), uuid_(config.mapping.uuid) {}
+      : config_(config),
+        callbacks_(callbacks),
+        log_(log),
+        cancel_(cancel),
+        uuid_(config.mapping.uuid) {}
 
   // Creates and subscribes the consumer; false after reporting a fatal configuration error.
   bool open();
@@ -73,10 +77,12 @@ class Delivery {
   }
   static void log_trampoline(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
     auto* self = static_cast<Delivery*>(rd_kafka_opaque(rk));
-    if (self != nullptr && level <= 4) self->log_.warn(self->uuid_, std::string("kafka ") + fac + ": " + buf);
+    if (self != nullptr && level <= 4)
+      self->log_.warn(self->uuid_, std::string("kafka ") + fac + ": " + buf);
   }
 
-  void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
+  void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                    rd_kafka_topic_partition_list_t* parts);
   void on_error(rd_kafka_resp_err_t err, const char* reason);
   void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
   void accept(KafkaMessage msg);
@@ -127,7 +133,8 @@ bool Delivery::open() {
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
       log_.error(uuid_, "invalid consumer setting " + k + ": " + err);
-      callbacks_.on_fatal("ESM_CONFIG_NOT_VALID", std::string("PROBLEM: Invalid consumer configuration: ") + err);
+      callbacks_.on_fatal("ESM_CONFIG_NOT_VALID",
+                          std::string("PROBLEM: Invalid consumer configuration: ") + err);
       return false;
     }
   }
@@ -138,21 +145,24 @@ bool Delivery::open() {
   rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
   if (!rk_) {
     log_.error(uuid_, std::string("cannot create consumer: ") + err);
-    callbacks_.on_fatal("ESM_CONFIG_NOT_VALID", std::string("PROBLEM: Invalid consumer configuration: ") + err);
+    callbacks_.on_fatal("ESM_CONFIG_NOT_VALID",
+                        std::string("PROBLEM: Invalid consumer configuration: ") + err);
     return false;
   }
   conf.release();
   rd_kafka_poll_set_consumer(rk_.get());
   KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
-  for (const auto& t : m.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+  for (const auto& t : m.topics)
+    rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
   if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    callbacks_.on_fatal("ESM_CONFIG_NOT_VALID", std::string("PROBLEM: Cannot subscribe: ") + rd_kafka_err2str(e));
+    callbacks_.on_fatal("ESM_CONFIG_NOT_VALID",
+                        std::string("PROBLEM: Cannot subscribe: ") + rd_kafka_err2str(e));
     return false;
   }
   started_ = Clock::now();
   last_result_ = m.last_processing_result;
-  log_.info(uuid_, "consumer started for topic " + m.topics.front() + " at " + config_.bootstrap_servers +
-                       " in group " + m.group_id());
+  log_.info(uuid_, "consumer started for topic " + m.topics.front() + " at " +
+                       config_.bootstrap_servers + " in group " + m.group_id());
   return true;
 }
 
@@ -176,7 +186,8 @@ void Delivery::place_start_offsets(rd_kafka_topic_partition_list_t* parts) {
   KafkaPartitionList query(rd_kafka_topic_partition_list_new(parts->cnt));
   for (int i = 0; i < committed->cnt; ++i) {
     if (committed->elems[i].offset >= 0) continue;
-    auto* q = rd_kafka_topic_partition_list_add(query.get(), committed->elems[i].topic, committed->elems[i].partition);
+    auto* q = rd_kafka_topic_partition_list_add(query.get(), committed->elems[i].topic,
+                                                committed->elems[i].partition);
     q->offset = static_cast<std::int64_t>(from_s * 1000.0);
   }
   if (query->cnt == 0) return;
@@ -187,14 +198,16 @@ void Delivery::place_start_offsets(rd_kafka_topic_partition_list_t* parts) {
     return;
   }
   for (int i = 0; i < query->cnt; ++i) {
-    auto* p = rd_kafka_topic_partition_list_find(parts, query->elems[i].topic, query->elems[i].partition);
+    auto* p =
+        rd_kafka_topic_partition_list_find(parts, query->elems[i].topic, query->elems[i].partition);
     if (p == nullptr || query->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
     // -1: no record at or after the time yet, so everything from now on (the end) qualifies.
     p->offset = query->elems[i].offset >= 0 ? query->elems[i].offset : RD_KAFKA_OFFSET_END;
   }
 }
 
-void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t* parts) {
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     place_start_offsets(parts);
     rd_kafka_assign(rk, parts);
@@ -243,7 +256,8 @@ void Delivery::accept(KafkaMessage msg) {
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
     if (msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
         msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-      callbacks_.on_fatal("EVENT_SOURCE_AUTHZ_ERROR", "PROBLEM: Cluster failed to authorize Lambda.");
+      callbacks_.on_fatal("EVENT_SOURCE_AUTHZ_ERROR",
+                          "PROBLEM: Cluster failed to authorize Lambda.");
       fatal_ = true;
       return;
     }
@@ -264,7 +278,8 @@ void Delivery::accept(KafkaMessage msg) {
     connection_problem_ = false;
     report("OK");
   }
-  const std::size_t max_records = static_cast<std::size_t>(std::max(config_.mapping.batch_size, 500)) * 2;
+  const std::size_t max_records =
+      static_cast<std::size_t>(std::max(config_.mapping.batch_size, 500)) * 2;
   if (!p.paused && (p.records.size() >= max_records || p.bytes >= kMaxBufferedBytesPerPartition)) {
     KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(), it->first);
@@ -277,7 +292,8 @@ void Delivery::commit(const std::vector<BatchPart>& parts) {
   KafkaPartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
   for (const auto& part : parts) {
     if (!partitions_.count(part.partition)) continue;
-    rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(), part.partition)
+    rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(),
+                                      part.partition)
         ->offset = part.last_offset + 1;
   }
   if (offsets->cnt == 0) return;
@@ -287,7 +303,9 @@ void Delivery::commit(const std::vector<BatchPart>& parts) {
 }
 
 void Delivery::finish_inflight() {
-  if (!inflight_ || inflight_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  if (!inflight_ ||
+      inflight_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return;
   InvokeResult r = inflight_->result.get();
   auto parts = std::move(inflight_->parts);
   inflight_.reset();
@@ -308,7 +326,8 @@ void Delivery::finish_inflight() {
       p.first_buffered = Clock::now();
       if (p.paused && p.records.size() < static_cast<std::size_t>(config_.mapping.batch_size)) {
         KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
-        rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(), it->first);
+        rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(),
+                                          it->first);
         rd_kafka_resume_partitions(rk_.get(), l.get());
         p.paused = false;
       }
@@ -318,7 +337,8 @@ void Delivery::finish_inflight() {
     return;
   }
   const bool unreachable = r.outcome == Outcome::ConnectionError;
-  log_.warn(uuid_, std::string(unreachable ? "function unreachable: " : "function error: ") + r.detail);
+  log_.warn(uuid_,
+            std::string(unreachable ? "function unreachable: " : "function error: ") + r.detail);
   for (const auto& part : parts) {
     auto it = partitions_.find(part.partition);
     if (it == partitions_.end()) continue;
@@ -375,7 +395,10 @@ bool Delivery::maybe_dispatch() {
     BatchPart part{id, 0, -1};
     size += 16 + m.topics.front().size() * 6;
     for (const auto& msg : p.records) {
-      if (views.size() >= batch_size) { full = true; break; }
+      if (views.size() >= batch_size) {
+        full = true;
+        break;
+      }
       KafkaRecordView v;
       v.topic = m.topics.front();
       v.partition = msg->partition;
@@ -384,15 +407,18 @@ bool Delivery::maybe_dispatch() {
       v.timestamp_ms = rd_kafka_message_timestamp(msg.get(), &tstype);
       v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
       if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
-      if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
+      if (msg->payload)
+        v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
       rd_kafka_headers_t* hdrs = nullptr;
       if (rd_kafka_message_headers(msg.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
         const char* name = nullptr;
         const void* val = nullptr;
         size_t len = 0;
-        for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-          v.headers.emplace_back(name, val ? std::optional<std::string_view>(
-                                                 std::string_view(static_cast<const char*>(val), len))
+        for (size_t i = 0;
+             rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR;
+             ++i) {
+          v.headers.emplace_back(name, val ? std::optional<std::string_view>(std::string_view(
+                                                 static_cast<const char*>(val), len))
                                            : std::nullopt);
         }
       }
@@ -402,9 +428,10 @@ bool Delivery::maybe_dispatch() {
           // One record alone over the limit can never be delivered: report it and move past it.
           const std::string event = api_models::kafka_event_json(source, {v});
           if (event.size() > api_models::kMaxPayloadBytes) {
-            log_.error(uuid_, "record " + m.topics.front() + "-" + std::to_string(id) + " offset " +
-                                  std::to_string(v.offset) + " is " + std::to_string(event.size()) +
-                                  " bytes as an event, over the 6291456-byte payload limit; skipped");
+            log_.error(uuid_,
+                       "record " + m.topics.front() + "-" + std::to_string(id) + " offset " +
+                           std::to_string(v.offset) + " is " + std::to_string(event.size()) +
+                           " bytes as an event, over the 6291456-byte payload limit; skipped");
             commit({{id, 1, v.offset}});
             p.bytes -= p.records.front()->len + p.records.front()->key_len;
             p.records.pop_front();
@@ -430,9 +457,11 @@ bool Delivery::maybe_dispatch() {
                         std::to_string(payload.size()) + " bytes");
   const FunctionTarget target = config_.function;
   std::atomic<bool>& cancel = cancel_;
-  inflight_ = InFlight{std::move(parts), std::async(std::launch::async, [target, payload = std::move(payload), &cancel] {
-                         return invoke(target, payload, cancel);
-                       })};
+  inflight_ =
+      InFlight{std::move(parts),
+               std::async(std::launch::async, [target, payload = std::move(payload), &cancel] {
+                 return invoke(target, payload, cancel);
+               })};
   return true;
 }
 
@@ -473,8 +502,11 @@ void Delivery::close() {
 
 }  // namespace
 
-MappingRunner::MappingRunner(RunnerConfig config, RunnerCallbacks callbacks, api_models::Logger& log)
-    : config_(std::move(config)), callbacks_(std::move(callbacks)), log_(log),
+MappingRunner::MappingRunner(RunnerConfig config, RunnerCallbacks callbacks,
+                             api_models::Logger& log)
+    : config_(std::move(config)),
+      callbacks_(std::move(callbacks)),
+      log_(log),
       thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
 MappingRunner::~MappingRunner() {

@@ -26,10 +26,10 @@ struct RunnerConfig {
 
 // How a runner reports back; called on the runner's own thread, never under its locks.
 struct RunnerCallbacks {
-  std::function<void()> on_live;                          // consumer is in its group
+  std::function<void()> on_live;                             // consumer is in its group
   std::function<void(const std::string& result)> on_result;  // LastProcessingResult changed
   std::function<void(const std::string& reason, const std::string& result)> on_fatal;
-  std::function<void()> on_stopped;                       // consumer closed, thread ending
+  std::function<void()> on_stopped;  // consumer closed, thread ending
 };
 
 // One mapping's live Kafka consumer and its delivery loop, on a thread of its own: polls,

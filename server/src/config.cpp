@@ -13,20 +13,26 @@ using api_models::Result;
 
 namespace {
 
-ApiError bad(const std::string& message) { return ApiError{ErrorCode::InvalidParameterValue, message}; }
+ApiError bad(const std::string& message) {
+  return ApiError{ErrorCode::InvalidParameterValue, message};
+}
 
 std::optional<long> to_number(const std::string& s, long lo, long hi) {
-  if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  if (s.empty() || s.size() > 12 || s.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
   const long v = std::stol(s);
   if (v < lo || v > hi) return std::nullopt;
   return v;
 }
 
-Result<std::pair<std::string, unsigned short>> host_port(const std::string& flag, const std::string& v) {
+Result<std::pair<std::string, unsigned short>> host_port(const std::string& flag,
+                                                         const std::string& v) {
   const auto colon = v.rfind(':');
-  if (colon == std::string::npos || colon == 0) return bad(flag + ": expected HOST:PORT, got '" + v + "'");
+  if (colon == std::string::npos || colon == 0)
+    return bad(flag + ": expected HOST:PORT, got '" + v + "'");
   std::string host = v.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const auto port = to_number(v.substr(colon + 1), 0, 65535);
   if (!port) return bad(flag + ": port must be 0..65535, got '" + v.substr(colon + 1) + "'");
   return std::make_pair(host, static_cast<unsigned short>(*port));
@@ -50,103 +56,130 @@ std::vector<Flag> flags() {
     };
   };
   return {
-      {"listen", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"listen", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          auto hp = host_port("--listen", v);
          if (!hp.ok()) return hp.error();
          c.listen_host = hp.value().first;
          c.listen_port = hp.value().second;
          return Ok{};
        }},
-      {"data-dir", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"data-dir", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          if (v.empty()) return bad("--data-dir: must not be empty");
          c.data_dir = v;
          return Ok{};
        }},
-      {"ephemeral", false, false, false, [](Config& c, const std::string&) -> Result<Ok> {
+      {"ephemeral", false, false, false,
+       [](Config& c, const std::string&) -> Result<Ok> {
          c.ephemeral = true;
          return Ok{};
        }},
-      {"region", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
-         if (v.empty() || v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+      {"region", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         if (v.empty() ||
+             v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
            return bad("--region: '" + v + "' is not a region name");
          }
          c.region = v;
          return Ok{};
        }},
-      {"account-id", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"account-id", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) {
            return bad("--account-id: expected 12 digits, got '" + v + "'");
          }
          c.account_id = v;
          return Ok{};
        }},
-      {"function", true, false, true, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"function", true, false, true,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          c.functions.push_back(v);
          return Ok{};
        }},
-      {"functions", true, false, true, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"functions", true, false, true,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          c.function_files.push_back(v);
          return Ok{};
        }},
-      {"lambda-endpoint", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
-         if (v.rfind("http://", 0) != 0) return bad("--lambda-endpoint: expected http://HOST:PORT, got '" + v + "'");
+      {"lambda-endpoint", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         if (v.rfind("http://", 0) != 0)
+           return bad("--lambda-endpoint: expected http://HOST:PORT, got '" + v + "'");
          c.lambda_endpoint = v;
          return Ok{};
        }},
-      {"msk-cluster", true, false, true, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"msk-cluster", true, false, true,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          const auto eq = v.rfind('=');
-         if (eq == std::string::npos || v.rfind("arn:", 0) != 0 || v.find(":kafka:") == std::string::npos) {
-           return bad("--msk-cluster: expected arn:aws:kafka:...=HOST:PORT[,HOST:PORT], got '" + v + "'");
+         if (eq == std::string::npos || v.rfind("arn:", 0) != 0 ||
+             v.find(":kafka:") == std::string::npos) {
+           return bad("--msk-cluster: expected arn:aws:kafka:...=HOST:PORT[,HOST:PORT], got '" + v +
+                      "'");
          }
          c.msk_clusters[v.substr(0, eq)] = v.substr(eq + 1);
          return Ok{};
        }},
-      {"embedded-kafka", false, true, false, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"embedded-kafka", false, true, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          const std::string addr = v.empty() ? "127.0.0.1:9092" : v;
          auto hp = host_port("--embedded-kafka", addr);
          if (!hp.ok()) return hp.error();
          c.embedded_kafka = addr;
          return Ok{};
        }},
-      {"embedded-kafka-topic", true, false, true, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"embedded-kafka-topic", true, false, true,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          const auto colon = v.rfind(':');
-         auto n = colon == std::string::npos ? std::nullopt : to_number(v.substr(colon + 1), 1, 10000);
-         if (!n || colon == 0) return bad("--embedded-kafka-topic: expected NAME:PARTITIONS, got '" + v + "'");
+         auto n =
+             colon == std::string::npos ? std::nullopt : to_number(v.substr(colon + 1), 1, 10000);
+         if (!n || colon == 0)
+           return bad("--embedded-kafka-topic: expected NAME:PARTITIONS, got '" + v + "'");
          c.embedded_topics.emplace_back(v.substr(0, colon), static_cast<int>(*n));
          return Ok{};
        }},
-      {"kafka-property", true, false, true, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"kafka-property", true, false, true,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          const auto eq = v.find('=');
-         if (eq == std::string::npos || eq == 0) return bad("--kafka-property: expected KEY=VALUE, got '" + v + "'");
+         if (eq == std::string::npos || eq == 0)
+           return bad("--kafka-property: expected KEY=VALUE, got '" + v + "'");
          c.kafka_properties[v.substr(0, eq)] = v.substr(eq + 1);
          return Ok{};
        }},
-      {"log-level", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"log-level", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {
            return bad("--log-level: expected debug, info, warn or error, got '" + v + "'");
          }
          c.log_level = v;
          return Ok{};
        }},
-      {"log-format", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
-         if (v != "text" && v != "json") return bad("--log-format: expected text or json, got '" + v + "'");
+      {"log-format", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         if (v != "text" && v != "json")
+           return bad("--log-format: expected text or json, got '" + v + "'");
          c.log_format = v;
          return Ok{};
        }},
-      {"http-threads", true, false, false, [](Config& c, const std::string& v) -> Result<Ok> {
+      {"http-threads", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
          auto n = to_number(v, 1, 64);
          if (!n) return bad("--http-threads: expected 1..64, got '" + v + "'");
          c.http_threads = static_cast<int>(*n);
          return Ok{};
        }},
-      {"reconcile-interval-ms", true, false, false, ms(&Config::reconcile_interval, "--reconcile-interval-ms")},
+      {"reconcile-interval-ms", true, false, false,
+       ms(&Config::reconcile_interval, "--reconcile-interval-ms")},
       {"connect-grace-ms", true, false, false, ms(&Config::connect_grace, "--connect-grace-ms")},
-      {"retry-backoff-max-ms", true, false, false, ms(&Config::retry_backoff_max, "--retry-backoff-max-ms")},
-      {"help", false, false, false, [](Config& c, const std::string&) -> Result<Ok> {
+      {"retry-backoff-max-ms", true, false, false,
+       ms(&Config::retry_backoff_max, "--retry-backoff-max-ms")},
+      {"help", false, false, false,
+       [](Config& c, const std::string&) -> Result<Ok> {
          c.help = true;
          return Ok{};
        }},
-      {"version", false, false, false, [](Config& c, const std::string&) -> Result<Ok> {
+      {"version", false, false, false,
+       [](Config& c, const std::string&) -> Result<Ok> {
          c.version = true;
          return Ok{};
        }},
@@ -155,7 +188,8 @@ std::vector<Flag> flags() {
 
 std::string env_name(const std::string& flag) {
   std::string out = "ESM_";
-  for (char ch : flag) out += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (char ch : flag)
+    out += ch == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   return out;
 }
 
@@ -186,7 +220,8 @@ flags take several values in their variable, one per line.
 )";
 }
 
-Result<Config> parse_config(const std::vector<std::string>& args, const std::vector<std::string>& environment) {
+Result<Config> parse_config(const std::vector<std::string>& args,
+                            const std::vector<std::string>& environment) {
   Config config;
   const auto table = flags();
   std::map<std::string, std::string> env;
@@ -200,7 +235,8 @@ Result<Config> parse_config(const std::vector<std::string>& args, const std::vec
     if (arg.rfind("--", 0) != 0) return bad("unexpected argument '" + arg + "' (see --help)");
     const auto eq = arg.find('=');
     const std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    auto flag = std::find_if(table.begin(), table.end(), [&](const Flag& f) { return f.name == name; });
+    auto flag =
+        std::find_if(table.begin(), table.end(), [&](const Flag& f) { return f.name == name; });
     if (flag == table.end()) return bad("unknown flag --" + name + " (see --help)");
     std::string value;
     if (eq != std::string::npos) {
@@ -219,7 +255,8 @@ Result<Config> parse_config(const std::vector<std::string>& args, const std::vec
     if (auto it = given.find(flag.name); it != given.end()) {
       values = it->second;
       source = "--" + flag.name;
-    } else if (auto e = env.find(env_name(flag.name)); e != env.end() && flag.name != "help" && flag.name != "version") {
+    } else if (auto e = env.find(env_name(flag.name));
+               e != env.end() && flag.name != "help" && flag.name != "version") {
       source = env_name(flag.name);
       if (!flag.takes_value && !flag.optional_value) {
         if (e->second == "1" || e->second == "true") {

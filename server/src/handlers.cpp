@@ -25,7 +25,8 @@ std::optional<std::string> scope_region(std::string_view credential) {
   const auto end = credential.find('/', pos);
   if (end == std::string_view::npos || end == pos || end - pos > 32) return std::nullopt;
   std::string region(credential.substr(pos, end - pos));
-  if (region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) return std::nullopt;
+  if (region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos)
+    return std::nullopt;
   return region;
 }
 
@@ -87,7 +88,8 @@ Response Handlers::list(Request& req) {
   filter.max_items = query.value().max_items;
   auto page = store_.list(filter);
   if (!page.ok()) return error_response(page.error(), req);
-  return json_response(200, api_models::list_response_json(page.value().mappings, page.value().next_marker), req);
+  return json_response(
+      200, api_models::list_response_json(page.value().mappings, page.value().next_marker), req);
 }
 
 Response Handlers::update(Request& req) {
@@ -101,7 +103,8 @@ Response Handlers::update(Request& req) {
   }
   auto stored = store_.update(uuid, [&](EventSourceMapping& m) -> Result<Ok> {
     if (api_models::is_transitional(m.state)) {
-      return ApiError{ErrorCode::ResourceInUse, "Cannot update the event source mapping because it is in use."};
+      return ApiError{ErrorCode::ResourceInUse,
+                      "Cannot update the event source mapping because it is in use."};
     }
     return api_models::apply_update(update, {m.region, m.account_id}, m);
   });
@@ -115,7 +118,8 @@ Response Handlers::remove(Request& req) {
   if (auto v = api_models::validate_uuid(uuid); !v.ok()) return error_response(v.error(), req);
   auto stored = store_.update(uuid, [&](EventSourceMapping& m) -> Result<Ok> {
     if (api_models::is_transitional(m.state)) {
-      return ApiError{ErrorCode::ResourceInUse, "Cannot delete the event source mapping because it is in use."};
+      return ApiError{ErrorCode::ResourceInUse,
+                      "Cannot delete the event source mapping because it is in use."};
     }
     m.state = api_models::MappingState::Deleting;
     m.state_transition_reason = std::string(api_models::kUserInitiated);
@@ -131,7 +135,8 @@ Response Handlers::tag(Request& req) {
   if (!uuid.ok()) return error_response(uuid.error(), req);
   auto tags = api_models::parse_tag_request(req.body);
   if (!tags.ok()) return error_response(tags.error(), req);
-  if (auto r = store_.add_tags(uuid.value(), tags.value()); !r.ok()) return error_response(r.error(), req);
+  if (auto r = store_.add_tags(uuid.value(), tags.value()); !r.ok())
+    return error_response(r.error(), req);
   Response r = json_response(204, "", req);
   r.headers.pop_back();  // no body, no content type
   return r;
@@ -142,7 +147,8 @@ Response Handlers::untag(Request& req) {
   if (!uuid.ok()) return error_response(uuid.error(), req);
   auto keys = api_models::parse_untag_query(req.query);
   if (!keys.ok()) return error_response(keys.error(), req);
-  if (auto r = store_.remove_tags(uuid.value(), keys.value()); !r.ok()) return error_response(r.error(), req);
+  if (auto r = store_.remove_tags(uuid.value(), keys.value()); !r.ok())
+    return error_response(r.error(), req);
   Response r = json_response(204, "", req);
   r.headers.pop_back();
   return r;

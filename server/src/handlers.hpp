@@ -15,8 +15,8 @@ namespace esm::server {
 // waiting on Kafka. Any io thread may call them.
 class Handlers {
  public:
-  Handlers(storage::MappingStore& store, engine::Engine& engine, const engine::FunctionRegistry& functions,
-           api_models::RequestContext defaults)
+  Handlers(storage::MappingStore& store, engine::Engine& engine,
+           const engine::FunctionRegistry& functions, api_models::RequestContext defaults)
       : store_(store), engine_(engine), functions_(functions), defaults_(std::move(defaults)) {}
 
   Response create(Request& req);

@@ -17,8 +17,10 @@ namespace esm::server {
 // timeout, a 6 MB body limit and keep-alive. Runs on the io_context it is given; owned by run().
 class HttpServer {
  public:
-  static api_models::Result<std::unique_ptr<HttpServer>> listen(boost::asio::io_context& ioc, const std::string& host,
-                                                                unsigned short port, const Router& router,
+  static api_models::Result<std::unique_ptr<HttpServer>> listen(boost::asio::io_context& ioc,
+                                                                const std::string& host,
+                                                                unsigned short port,
+                                                                const Router& router,
                                                                 api_models::Logger& log);
   ~HttpServer();
   unsigned short port() const;
@@ -34,8 +36,10 @@ class HttpServer {
 // the embedded Kafka a fixed bootstrap address. Runs on `ioc`; owned by run().
 class TcpProxy {
  public:
-  static api_models::Result<std::unique_ptr<TcpProxy>> listen(boost::asio::io_context& ioc, const std::string& host,
-                                                              unsigned short port, const std::string& target);
+  static api_models::Result<std::unique_ptr<TcpProxy>> listen(boost::asio::io_context& ioc,
+                                                              const std::string& host,
+                                                              unsigned short port,
+                                                              const std::string& target);
   ~TcpProxy();
   void stop();
 

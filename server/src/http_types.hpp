@@ -9,9 +9,9 @@ namespace esm::server {
 
 // An HTTP request as handlers see it: no Beast types, so only http_server.cpp compiles Beast.
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // raw path and query
-  std::string path;    // raw (percent-encoded) path
+  std::string method;                             // "GET", "POST", ...
+  std::string target;                             // raw path and query
+  std::string path;                               // raw (percent-encoded) path
   std::multimap<std::string, std::string> query;  // decoded
   std::map<std::string, std::string> headers;     // lower-case names
   std::string body;

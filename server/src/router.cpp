@@ -61,7 +61,8 @@ bool parse_query(std::string_view query, std::multimap<std::string, std::string>
     std::string key;
     std::string value;
     if (!percent_decode(part.substr(0, eq), key, true)) return false;
-    if (eq != std::string_view::npos && !percent_decode(part.substr(eq + 1), value, true)) return false;
+    if (eq != std::string_view::npos && !percent_decode(part.substr(eq + 1), value, true))
+      return false;
     out.emplace(std::move(key), std::move(value));
   }
   return true;
@@ -114,7 +115,8 @@ Response error_response(const api_models::ApiError& error, const Request& reques
   r.headers.emplace_back("X-Amzn-ErrorType", std::string(info.aws_type));
   r.headers.emplace_back("x-amzn-RequestId", request.request_id);
   r.headers.emplace_back("Content-Type", "application/json");
-  if (error.code == api_models::ErrorCode::TooManyRequests) r.headers.emplace_back("Retry-After", "1");
+  if (error.code == api_models::ErrorCode::TooManyRequests)
+    r.headers.emplace_back("Retry-After", "1");
   r.body = api_models::error_body(error);
   return r;
 }

@@ -65,7 +65,8 @@ int run(const Config& config) {
     store_settings.path = ":memory:";
   } else {
     if (!make_dirs(config.data_dir)) {
-      std::cerr << "esm-emulator: --data-dir: cannot create " << config.data_dir << ": " << std::strerror(errno) << '\n';
+      std::cerr << "esm-emulator: --data-dir: cannot create " << config.data_dir << ": "
+                << std::strerror(errno) << '\n';
       return 2;
     }
     store_settings.path = config.data_dir + "/esm-emulator.db";
@@ -93,15 +94,17 @@ int run(const Config& config) {
       }
     }
     const auto colon = config.embedded_kafka->rfind(':');
-    auto proxy = TcpProxy::listen(ioc, config.embedded_kafka->substr(0, colon),
-                                  static_cast<unsigned short>(std::stoi(config.embedded_kafka->substr(colon + 1))),
-                                  kafka->bootstraps());
+    auto proxy = TcpProxy::listen(
+        ioc, config.embedded_kafka->substr(0, colon),
+        static_cast<unsigned short>(std::stoi(config.embedded_kafka->substr(colon + 1))),
+        kafka->bootstraps());
     if (!proxy.ok()) {
       std::cerr << "esm-emulator: " << proxy.error().message << '\n';
       return 2;
     }
     kafka_proxy = std::move(proxy).value();
-    log.info("", "embedded Kafka serving at " + *config.embedded_kafka + " (broker " + kafka->bootstraps() + ")");
+    log.info("", "embedded Kafka serving at " + *config.embedded_kafka + " (broker " +
+                     kafka->bootstraps() + ")");
   }
 
   engine::EngineSettings engine_settings;
@@ -120,9 +123,11 @@ int run(const Config& config) {
     return 2;
   }
   engine.start();
-  const std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
-                                                                             : config.listen_host;
-  std::cout << "esm-emulator listening on http://" << host << ":" << server.value()->port() << std::endl;
+  const std::string host = config.listen_host.find(':') != std::string::npos
+                               ? "[" + config.listen_host + "]"
+                               : config.listen_host;
+  std::cout << "esm-emulator listening on http://" << host << ":" << server.value()->port()
+            << std::endl;
   log.info("", "listening on http://" + host + ":" + std::to_string(server.value()->port()) + ", " +
                    std::to_string(functions.size()) + " declared function(s), data in " +
                    (config.ephemeral ? std::string("memory") : store_settings.path));
@@ -130,7 +135,8 @@ int run(const Config& config) {
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    log.info("", std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+    log.info("", std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                     ", shutting down");
     server.value()->stop();
     if (kafka_proxy) kafka_proxy->stop();
     ioc.stop();

@@ -113,17 +113,19 @@ Result<std::unique_ptr<MappingStore>> MappingStore::open(const StoreSettings& se
     ::close(fd);
   }
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(settings.path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(settings.path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   std::unique_ptr<MappingStore> store(new MappingStore(raw));
   if (rc != SQLITE_OK) {
-    return ApiError{ErrorCode::Service, "cannot open database " + settings.path + ": " + sqlite3_errstr(rc)};
+    return ApiError{ErrorCode::Service,
+                    "cannot open database " + settings.path + ": " + sqlite3_errstr(rc)};
   }
   sqlite3_busy_timeout(raw, 5000);
   std::string err;
-  const char* pragmas = memory ? "PRAGMA foreign_keys=ON;"
-                               : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  const char* pragmas =
+      memory ? "PRAGMA foreign_keys=ON;"
+             : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
   if (!exec(raw, pragmas, err)) {
     return ApiError{ErrorCode::Service, "cannot use database " + settings.path + ": " + err};
   }
@@ -140,7 +142,8 @@ Result<std::unique_ptr<MappingStore>> MappingStore::open(const StoreSettings& se
                         "); refusing to touch it"};
   }
   for (auto v = current; v < kSchemaVersion; ++v) {
-    const std::string sql = "BEGIN IMMEDIATE;" + std::string(kMigrations[static_cast<std::size_t>(v)]) +
+    const std::string sql = "BEGIN IMMEDIATE;" +
+                            std::string(kMigrations[static_cast<std::size_t>(v)]) +
                             "PRAGMA user_version=" + std::to_string(v + 1) + "; COMMIT;";
     if (!exec(raw, sql, err)) {
       exec(raw, "ROLLBACK", err);
@@ -167,13 +170,15 @@ Result<Ok> MappingStore::write_locked(const EventSourceMapping& m, bool insert) 
   return Ok{};
 }
 
-Result<EventSourceMapping> MappingStore::insert(EventSourceMapping mapping, const api_models::Tags& tags) {
+Result<EventSourceMapping> MappingStore::insert(EventSourceMapping mapping,
+                                                const api_models::Tags& tags) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
   if (!tx.active()) return service_error(db_.get(), "begin");
   {
     Statement st(db_.get(), "SELECT doc FROM mappings WHERE function_arn=?1 AND topic=?2");
-    st.bind(1, mapping.function_arn).bind(2, mapping.topics.empty() ? std::string() : mapping.topics.front());
+    st.bind(1, mapping.function_arn)
+        .bind(2, mapping.topics.empty() ? std::string() : mapping.topics.front());
     for (int rc = st.step(); rc == SQLITE_ROW; rc = st.step()) {
       auto existing = api_models::mapping_from_storage(st.column_text(0));
       if (!existing.ok()) continue;
@@ -221,9 +226,18 @@ Result<ListPage> MappingStore::list(const ListFilter& f) {
                "AND (?2 IS NULL OR event_source_arn = ?2) AND (?3 IS NULL OR function_arn = ?3) "
                "AND (?4 IS NULL OR function_base_arn = ?4) ORDER BY seq LIMIT ?5");
   st.bind(1, after);
-  if (f.event_source_arn) st.bind(2, *f.event_source_arn); else st.bind_null(2);
-  if (f.function_arn) st.bind(3, *f.function_arn); else st.bind_null(3);
-  if (f.function_base_arn) st.bind(4, *f.function_base_arn); else st.bind_null(4);
+  if (f.event_source_arn)
+    st.bind(2, *f.event_source_arn);
+  else
+    st.bind_null(2);
+  if (f.function_arn)
+    st.bind(3, *f.function_arn);
+  else
+    st.bind_null(3);
+  if (f.function_base_arn)
+    st.bind(4, *f.function_base_arn);
+  else
+    st.bind_null(4);
   st.bind(5, static_cast<std::int64_t>(f.max_items) + 1);
   ListPage page;
   std::int64_t last_seq = 0;
@@ -247,7 +261,8 @@ std::vector<EventSourceMapping> MappingStore::all() {
   std::vector<EventSourceMapping> out;
   Statement st(db_.get(), "SELECT doc FROM mappings ORDER BY seq");
   for (int rc = st.step(); rc == SQLITE_ROW; rc = st.step()) {
-    if (auto m = api_models::mapping_from_storage(st.column_text(0)); m.ok()) out.push_back(std::move(m).value());
+    if (auto m = api_models::mapping_from_storage(st.column_text(0)); m.ok())
+      out.push_back(std::move(m).value());
   }
   return out;
 }
@@ -291,7 +306,8 @@ Result<api_models::Tags> MappingStore::tags(const std::string& uuid) {
   api_models::Tags out;
   Statement st(db_.get(), "SELECT key, value FROM tags WHERE uuid=?1 ORDER BY key");
   st.bind(1, uuid);
-  for (int rc = st.step(); rc == SQLITE_ROW; rc = st.step()) out[st.column_text(0)] = st.column_text(1);
+  for (int rc = st.step(); rc == SQLITE_ROW; rc = st.step())
+    out[st.column_text(0)] = st.column_text(1);
   return out;
 }
 
@@ -309,7 +325,8 @@ Result<Ok> MappingStore::add_tags(const std::string& uuid, const api_models::Tag
   return Ok{};
 }
 
-Result<Ok> MappingStore::remove_tags(const std::string& uuid, const std::vector<std::string>& keys) {
+Result<Ok> MappingStore::remove_tags(const std::string& uuid,
+                                     const std::vector<std::string>& keys) {
   std::lock_guard lock(mutex_);
   Transaction tx(db_.get());
   if (!tx.active()) return service_error(db_.get(), "begin");

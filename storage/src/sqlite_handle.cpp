@@ -4,13 +4,15 @@ namespace esm::storage {
 
 Statement::Statement(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) ==
+      SQLITE_OK) {
     stmt_.reset(raw);
   }
 }
 
 Statement& Statement::bind(int index, std::string_view text) {
-  sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  sqlite3_bind_text(stmt_.get(), index, text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
   return *this;
 }
 
@@ -33,7 +35,9 @@ std::string Statement::column_text(int index) const {
            : std::string();
 }
 
-std::int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_.get(), index); }
+std::int64_t Statement::column_int(int index) const {
+  return sqlite3_column_int64(stmt_.get(), index);
+}
 
 bool exec(sqlite3* db, std::string_view sql, std::string& error) {
   char* msg = nullptr;

@@ -1,12 +1,13 @@
+#include "api_models/error.hpp"
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 
-#include "api_models/error.hpp"
 #include "api_models/json_value.hpp"
 
-using esm::api_models::ErrorCode;
 using esm::api_models::error_info;
+using esm::api_models::ErrorCode;
 using esm::api_models::JsonValue;
 
 namespace {
@@ -24,9 +25,11 @@ TEST_CASE("error_info: every modelled code matches the Lambda service model", "[
   const auto model = model_subset();
   const auto* shapes = model.get("shapes");
   REQUIRE(shapes);
-  for (auto code : {ErrorCode::InvalidParameterValue, ErrorCode::InvalidRequestContent, ErrorCode::ResourceNotFound,
-                    ErrorCode::ResourceConflict, ErrorCode::ResourceInUse, ErrorCode::TooManyRequests,
-                    ErrorCode::RequestTooLarge, ErrorCode::UnsupportedMediaType, ErrorCode::Service}) {
+  for (auto code :
+       {ErrorCode::InvalidParameterValue, ErrorCode::InvalidRequestContent,
+        ErrorCode::ResourceNotFound, ErrorCode::ResourceConflict, ErrorCode::ResourceInUse,
+        ErrorCode::TooManyRequests, ErrorCode::RequestTooLarge, ErrorCode::UnsupportedMediaType,
+        ErrorCode::Service}) {
     const auto info = error_info(code);
     INFO(info.aws_type);
     const auto* shape = shapes->get(info.aws_type);
@@ -46,9 +49,12 @@ TEST_CASE("error_info: codes outside the model have the statuses DESIGN promises
   CHECK(error_info(ErrorCode::MethodNotAllowed).http_status == 405);
 }
 
-TEST_CASE("error_body: carries Type and the message under the model's member name", "[api_models]") {
-  CHECK(esm::api_models::error_body({ErrorCode::ResourceNotFound, "The resource you requested does not exist."}) ==
+TEST_CASE("error_body: carries Type and the message under the model's member name",
+          "[api_models]") {
+  CHECK(esm::api_models::error_body(
+            {ErrorCode::ResourceNotFound, "The resource you requested does not exist."}) ==
         R"({"Type":"User","Message":"The resource you requested does not exist."})");
-  CHECK(esm::api_models::error_body({ErrorCode::InvalidParameterValue, "x"}) == R"({"Type":"User","message":"x"})");
+  CHECK(esm::api_models::error_body({ErrorCode::InvalidParameterValue, "x"}) ==
+        R"({"Type":"User","message":"x"})");
   CHECK(esm::api_models::error_body({ErrorCode::Validation, "y"}) == R"({"message":"y"})");
 }

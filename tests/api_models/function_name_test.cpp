@@ -1,10 +1,11 @@
-#include <catch2/catch.hpp>
-
 #include "api_models/function_name.hpp"
+
+#include <catch2/catch.hpp>
 
 using esm::api_models::parse_function_name;
 
-TEST_CASE("FunctionName: every form the model allows resolves to AWS's FunctionArn", "[api_models]") {
+TEST_CASE("FunctionName: every form the model allows resolves to AWS's FunctionArn",
+          "[api_models]") {
   struct Case {
     const char* input;
     const char* arn;
@@ -13,8 +14,10 @@ TEST_CASE("FunctionName: every form the model allows resolves to AWS's FunctionA
       {"my-function:PROD", "arn:aws:lambda:us-east-1:000000000000:function:my-function:PROD"},
       {"my-function:1", "arn:aws:lambda:us-east-1:000000000000:function:my-function:1"},
       {"my-function:$LATEST", "arn:aws:lambda:us-east-1:000000000000:function:my-function:$LATEST"},
-      {"123456789012:function:my-function", "arn:aws:lambda:us-east-1:123456789012:function:my-function"},
-      {"eu-west-1:123456789012:function:my-function:7", "arn:aws:lambda:eu-west-1:123456789012:function:my-function:7"},
+      {"123456789012:function:my-function",
+       "arn:aws:lambda:us-east-1:123456789012:function:my-function"},
+      {"eu-west-1:123456789012:function:my-function:7",
+       "arn:aws:lambda:eu-west-1:123456789012:function:my-function:7"},
       {"arn:aws:lambda:us-west-2:123456789012:function:my-function",
        "arn:aws:lambda:us-west-2:123456789012:function:my-function"},
       {"arn:aws:lambda:us-west-2:123456789012:function:my-function:alias",

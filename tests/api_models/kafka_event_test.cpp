@@ -1,7 +1,8 @@
+#include "api_models/kafka_event.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "api_models/json_value.hpp"
-#include "api_models/kafka_event.hpp"
 
 using namespace esm::api_models;
 
@@ -15,29 +16,36 @@ TEST_CASE("kafka event: self-managed format, byte for byte", "[api_models]") {
   r.value = R"({"key":"value"})";
   r.headers = {{"headerKey", std::string_view("headerValue")}};
   const std::string json = kafka_event_json({std::nullopt, "b1:9092,b2:9092"}, {r});
-  CHECK(json ==
-        R"({"eventSource":"SelfManagedKafka","bootstrapServers":"b1:9092,b2:9092","records":{"my-topic-0":[)"
-        R"({"topic":"my-topic","partition":0,"offset":15,"timestamp":1545084650987,"timestampType":"CREATE_TIME",)"
-        R"("key":"cmVjb3JkS2V5","value":"eyJrZXkiOiJ2YWx1ZSJ9","headers":[{"headerKey":[104,101,97,100,101,114,86,97,108,117,101]}]}]}})");
+  CHECK(
+      json ==
+      R"({"eventSource":"SelfManagedKafka","bootstrapServers":"b1:9092,b2:9092","records":{"my-topic-0":[)"
+      R"({"topic":"my-topic","partition":0,"offset":15,"timestamp":1545084650987,"timestampType":"CREATE_TIME",)"
+      R"("key":"cmVjb3JkS2V5","value":"eyJrZXkiOiJ2YWx1ZSJ9","headers":[{"headerKey":[104,101,97,100,101,114,86,97,108,117,101]}]}]}})");
 }
 
-TEST_CASE("kafka event: MSK source, null key and value omitted, signed header bytes, groups per partition", "[api_models]") {
+TEST_CASE(
+    "kafka event: MSK source, null key and value omitted, signed header bytes, groups per "
+    "partition",
+    "[api_models]") {
   KafkaRecordView a;
   a.topic = "t";
   a.partition = 1;
   a.offset = 7;
   a.log_append_time = true;
-  a.headers = {{"h", std::string_view("\xc3\xab")}, {"h", std::string_view("")}, {"n", std::nullopt}};
+  a.headers = {
+      {"h", std::string_view("\xc3\xab")}, {"h", std::string_view("")}, {"n", std::nullopt}};
   KafkaRecordView b = a;
   b.offset = 8;
   b.value = std::string_view("\x00\xff", 2);
   KafkaRecordView c = a;
   c.partition = 2;
-  const std::string json = kafka_event_json({std::string("arn:aws:kafka:us-east-1:1:cluster/c/u"), "b:1"}, {a, b, c});
+  const std::string json =
+      kafka_event_json({std::string("arn:aws:kafka:us-east-1:1:cluster/c/u"), "b:1"}, {a, b, c});
   auto parsed = JsonValue::parse(json);
   REQUIRE(parsed.ok());
   CHECK(parsed.value().get("eventSource")->as_string() == "aws:kafka");
-  CHECK(parsed.value().get("eventSourceArn")->as_string() == "arn:aws:kafka:us-east-1:1:cluster/c/u");
+  CHECK(parsed.value().get("eventSourceArn")->as_string() ==
+        "arn:aws:kafka:us-east-1:1:cluster/c/u");
   const auto* records = parsed.value().get("records");
   REQUIRE(records->members().size() == 2);
   const auto& p1 = records->get("t-1")->items();
@@ -64,5 +72,6 @@ TEST_CASE("kafka event: the size bound is an upper bound", "[api_models]") {
   r.headers = {{"h\x02", std::string_view("\x80\x80\x80")}};
   KafkaEventSource source{std::string("arn:aws:kafka:r:1:cluster/x/y"), "b:1"};
   const auto json = kafka_event_json(source, {r});
-  CHECK(json.size() <= kafka_event_overhead(source) + kafka_record_size_bound(r) + 16 + 6 * r.topic.size());
+  CHECK(json.size() <=
+        kafka_event_overhead(source) + kafka_record_size_bound(r) + 16 + 6 * r.topic.size());
 }

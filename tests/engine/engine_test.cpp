@@ -1,13 +1,14 @@
+#include "engine/engine.hpp"
+
 #include <catch2/catch.hpp>
-#include <iostream>
 #include <filesystem>
+#include <iostream>
 #include <sstream>
 
 #include "api_models/json_value.hpp"
 #include "api_models/log.hpp"
 #include "api_models/requests.hpp"
 #include "engine/embedded_kafka.hpp"
-#include "engine/engine.hpp"
 #include "kafka_test_util.hpp"
 #include "test_http_server.hpp"
 
@@ -54,10 +55,12 @@ struct EngineFixture {
     engine->start();
   }
 
-  std::string create(const std::string& function, const std::string& topic, const std::string& extra = "") {
+  std::string create(const std::string& function, const std::string& topic,
+                     const std::string& extra = "") {
     auto req = api_models::parse_create_request(
         R"({"FunctionName":")" + function + R"(","Topics":[")" + topic +
-            R"("],"SelfManagedEventSource":{"Endpoints":{"KAFKA_BOOTSTRAP_SERVERS":[")" + kafka->bootstraps() +
+            R"("],"SelfManagedEventSource":{"Endpoints":{"KAFKA_BOOTSTRAP_SERVERS":[")" +
+            kafka->bootstraps() +
             R"("]}},"SourceAccessConfigurations":[{"Type":"VPC_SUBNET","URI":"subnet:s"}])" +
             (extra.empty() ? "" : "," + extra) + "}",
         {"us-east-1", "123456789012"});
@@ -94,7 +97,8 @@ std::vector<std::string> received(TestHttpServer& server) {
     if (!event.ok()) continue;
     for (const auto& [key, records] : event.value().get("records")->members()) {
       for (const auto& r : records.items()) {
-        out.push_back(std::to_string(r.get("partition")->as_int()) + ":" + std::to_string(r.get("offset")->as_int()));
+        out.push_back(std::to_string(r.get("partition")->as_int()) + ":" +
+                      std::to_string(r.get("offset")->as_int()));
       }
     }
   }
@@ -104,8 +108,9 @@ std::vector<std::string> received(TestHttpServer& server) {
 // The deliveries of one partition, in the order received.
 std::vector<std::string> of_partition(const std::vector<std::string>& got, int partition) {
   std::vector<std::string> out;
-  std::copy_if(got.begin(), got.end(), std::back_inserter(out),
-               [&](const std::string& s) { return s.rfind(std::to_string(partition) + ":", 0) == 0; });
+  std::copy_if(got.begin(), got.end(), std::back_inserter(out), [&](const std::string& s) {
+    return s.rfind(std::to_string(partition) + ":", 0) == 0;
+  });
   return out;
 }
 
@@ -117,11 +122,15 @@ std::size_t count_partition(const std::vector<std::string>& got, int partition) 
 
 }  // namespace
 
-TEST_CASE_METHOD(EngineFixture, "Engine: a mapping goes Enabled, delivers history in order and commits", "[engine][kafka]") {
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: a mapping goes Enabled, delivers history in order and commits",
+                 "[engine][kafka]") {
   REQUIRE(kafka->create_topic("orders", 2).ok());
   testing::Producer producer(kafka->bootstraps());
-  for (int i = 0; i < 3; ++i) producer.send("orders", 0, "k" + std::to_string(i), "v" + std::to_string(i));
-  for (int i = 0; i < 2; ++i) producer.send("orders", 1, std::nullopt, "w" + std::to_string(i), {{"h", "\xc3\xab"}});
+  for (int i = 0; i < 3; ++i)
+    producer.send("orders", 0, "k" + std::to_string(i), "v" + std::to_string(i));
+  for (int i = 0; i < 2; ++i)
+    producer.send("orders", 1, std::nullopt, "w" + std::to_string(i), {{"h", "\xc3\xab"}});
   TestHttpServer fn;
   REQUIRE(functions.declare("orders=" + fn.url()).ok());
   start_engine();
@@ -133,17 +142,21 @@ TEST_CASE_METHOD(EngineFixture, "Engine: a mapping goes Enabled, delivers histor
   CHECK(of_partition(received(fn), 1) == std::vector<std::string>{"1:0", "1:1"});
   CHECK(fn.bodies()[0].find(R"("eventSource":"SelfManagedKafka")") != std::string::npos);
   const auto group = get(uuid).group_id();
-  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), group, "orders", 0) == 3; }));
+  REQUIRE(eventually(
+      [&] { return testing::committed_offset(kafka->bootstraps(), group, "orders", 0) == 3; }));
   CHECK(testing::committed_offset(kafka->bootstraps(), group, "orders", 1) == 2);
   CHECK(eventually([&] { return get(uuid).last_processing_result == "OK"; }));
 }
 
-TEST_CASE_METHOD(EngineFixture, "Engine: BatchSize cuts batches; a failing partition does not hold back the others",
-                 "[engine][kafka]") {
+TEST_CASE_METHOD(
+    EngineFixture,
+    "Engine: BatchSize cuts batches; a failing partition does not hold back the others",
+    "[engine][kafka]") {
   REQUIRE(kafka->create_topic("iso", 2).ok());
   std::atomic<bool> broken{true};
   TestHttpServer fn([&](const std::string&, const std::string& body) {
-    if (broken && body.find("\"iso-0\"") != std::string::npos) return TestHttpServer::Reply{500, "no", {}, {}};
+    if (broken && body.find("\"iso-0\"") != std::string::npos)
+      return TestHttpServer::Reply{500, "no", {}, {}};
     return TestHttpServer::Reply{};
   });
   REQUIRE(functions.declare("iso=" + fn.url()).ok());
@@ -154,7 +167,8 @@ TEST_CASE_METHOD(EngineFixture, "Engine: BatchSize cuts batches; a failing parti
   const auto uuid = create("iso", "iso", R"("BatchSize":2,"MaximumBatchingWindowInSeconds":0)");
   const auto group_id = uuid;
   // Partition 1 is fully delivered and committed while partition 0 keeps failing.
-  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), group_id, "iso", 1) == 5; }));
+  REQUIRE(eventually(
+      [&] { return testing::committed_offset(kafka->bootstraps(), group_id, "iso", 1) == 5; }));
   CHECK(testing::committed_offset(kafka->bootstraps(), group_id, "iso", 0) < 0);
   CHECK(eventually([&] { return get(uuid).last_processing_result.rfind("PROBLEM:", 0) == 0; }));
   for (const auto& body : fn.bodies()) {
@@ -167,17 +181,21 @@ TEST_CASE_METHOD(EngineFixture, "Engine: BatchSize cuts batches; a failing parti
   }
   const auto before_heal = fn.bodies().size();
   broken = false;
-  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), group_id, "iso", 0) == 4; }));
+  REQUIRE(eventually(
+      [&] { return testing::committed_offset(kafka->bootstraps(), group_id, "iso", 0) == 4; }));
   // The first delivery after healing starts with the batch that failed.
   const auto bodies = fn.bodies();
   REQUIRE(bodies.size() > before_heal);
-  CHECK(bodies[before_heal].find(R"("iso-0":[{"topic":"iso","partition":0,"offset":0)") != std::string::npos);
+  CHECK(bodies[before_heal].find(R"("iso-0":[{"topic":"iso","partition":0,"offset":0)") !=
+        std::string::npos);
   CHECK(eventually([&] { return get(uuid).last_processing_result == "OK"; }));
   const auto got = received(fn);
   CHECK(count_partition(got, 1) == 5);  // successes are never re-delivered
 }
 
-TEST_CASE_METHOD(EngineFixture, "Engine: disable stops, enable resumes without loss, delete removes", "[engine][kafka]") {
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: disable stops, enable resumes without loss, delete removes",
+                 "[engine][kafka]") {
   REQUIRE(kafka->create_topic("life", 1).ok());
   TestHttpServer fn;
   REQUIRE(functions.declare("life=" + fn.url()).ok());
@@ -197,16 +215,20 @@ TEST_CASE_METHOD(EngineFixture, "Engine: disable stops, enable resumes without l
   REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
   REQUIRE(eventually([&] { return received(fn).size() == 2; }));
   CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1"});
-  REQUIRE(store->update(uuid, [](EventSourceMapping& m) -> api_models::Result<api_models::Ok> {
-                 m.state = MappingState::Deleting;
-                 return api_models::Ok{};
-               }).ok());
+  REQUIRE(store
+              ->update(uuid,
+                       [](EventSourceMapping& m) -> api_models::Result<api_models::Ok> {
+                         m.state = MappingState::Deleting;
+                         return api_models::Ok{};
+                       })
+              .ok());
   engine->notify_changed(uuid);
   REQUIRE(eventually([&] { return !store->get(uuid).ok(); }));
   CHECK(engine->running_for_test() == 0);
 }
 
-TEST_CASE_METHOD(EngineFixture, "Engine: after a restart mappings resume from committed offsets", "[engine][kafka]") {
+TEST_CASE_METHOD(EngineFixture, "Engine: after a restart mappings resume from committed offsets",
+                 "[engine][kafka]") {
   REQUIRE(kafka->create_topic("again", 1).ok());
   TestHttpServer fn;
   REQUIRE(functions.declare("again=" + fn.url()).ok());
@@ -214,7 +236,8 @@ TEST_CASE_METHOD(EngineFixture, "Engine: after a restart mappings resume from co
   producer.send("again", 0, std::nullopt, "a");
   start_engine();
   const auto uuid = create("again", "again", R"("MaximumBatchingWindowInSeconds":0)");
-  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), uuid, "again", 0) == 1; }));
+  REQUIRE(eventually(
+      [&] { return testing::committed_offset(kafka->bootstraps(), uuid, "again", 0) == 1; }));
   engine->stop();
   engine.reset();
   CHECK(get(uuid).state == MappingState::Enabled);
@@ -224,7 +247,8 @@ TEST_CASE_METHOD(EngineFixture, "Engine: after a restart mappings resume from co
   CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1"});
 }
 
-TEST_CASE_METHOD(EngineFixture, "Engine: a function timeout over 14 minutes stops the mapping", "[engine][kafka]") {
+TEST_CASE_METHOD(EngineFixture, "Engine: a function timeout over 14 minutes stops the mapping",
+                 "[engine][kafka]") {
   REQUIRE(functions.declare("slow=exec:cat,timeout=900").ok());
   start_engine();
   const auto uuid = create("slow", "whatever");
@@ -233,7 +257,8 @@ TEST_CASE_METHOD(EngineFixture, "Engine: a function timeout over 14 minutes stop
   CHECK(get(uuid).last_processing_result.rfind("PROBLEM: ", 0) == 0);
 }
 
-TEST_CASE_METHOD(EngineFixture, "Engine: exec targets receive the event on stdin", "[engine][kafka]") {
+TEST_CASE_METHOD(EngineFixture, "Engine: exec targets receive the event on stdin",
+                 "[engine][kafka]") {
   REQUIRE(kafka->create_topic("ex", 1).ok());
   char dir[] = "/tmp/esm-exec-XXXXXX";
   REQUIRE(mkdtemp(dir) != nullptr);
@@ -243,13 +268,17 @@ TEST_CASE_METHOD(EngineFixture, "Engine: exec targets receive the event on stdin
   producer.send("ex", 0, "key", "value");
   start_engine();
   const auto uuid = create("ex", "ex", R"("MaximumBatchingWindowInSeconds":0)");
-  REQUIRE(eventually([&] { return testing::read_file(out).find("\"value\":\"dmFsdWU=\"") != std::string::npos; }));
+  REQUIRE(eventually(
+      [&] { return testing::read_file(out).find("\"value\":\"dmFsdWU=\"") != std::string::npos; }));
   CHECK(testing::read_file(out).find("\"key\":\"a2V5\"") != std::string::npos);
-  REQUIRE(eventually([&] { return testing::committed_offset(kafka->bootstraps(), uuid, "ex", 0) == 1; }));
+  REQUIRE(eventually(
+      [&] { return testing::committed_offset(kafka->bootstraps(), uuid, "ex", 0) == 1; }));
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE_METHOD(EngineFixture, "Engine: an unknown MSK cluster stops the mapping with ESM_CONFIG_NOT_VALID", "[engine]") {
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: an unknown MSK cluster stops the mapping with ESM_CONFIG_NOT_VALID",
+                 "[engine]") {
   TestHttpServer fn;
   REQUIRE(functions.declare("m=" + fn.url()).ok());
   start_engine();

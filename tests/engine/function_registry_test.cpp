@@ -1,9 +1,10 @@
+#include "engine/function_registry.hpp"
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <fstream>
 
 #include "api_models/function_name.hpp"
-#include "engine/function_registry.hpp"
 
 using esm::api_models::parse_function_name;
 using esm::engine::FunctionRegistry;
@@ -13,7 +14,8 @@ TEST_CASE("FunctionRegistry: declarations with targets and timeouts", "[engine]"
   FunctionRegistry r;
   REQUIRE(r.declare("orders=http://127.0.0.1:8080/path").ok());
   REQUIRE(r.declare("slow=exec:cat > /dev/null,timeout=900").ok());
-  auto orders = r.resolve(*parse_function_name("arn:aws:lambda:us-east-1:123456789012:function:orders:PROD"));
+  auto orders =
+      r.resolve(*parse_function_name("arn:aws:lambda:us-east-1:123456789012:function:orders:PROD"));
   REQUIRE(orders);
   CHECK(orders->kind == FunctionTarget::Kind::Http);
   CHECK(orders->location == "http://127.0.0.1:8080/path");
@@ -35,7 +37,8 @@ TEST_CASE("FunctionRegistry: bad declarations name the problem", "[engine]") {
   CHECK(r.declare("bad name=exec:x").error().message.find("not a valid") != std::string::npos);
 }
 
-TEST_CASE("FunctionRegistry: the Invoke API endpoint answers for undeclared functions", "[engine]") {
+TEST_CASE("FunctionRegistry: the Invoke API endpoint answers for undeclared functions",
+          "[engine]") {
   FunctionRegistry r;
   r.set_lambda_endpoint("http://127.0.0.1:3001");
   auto t = r.resolve(*parse_function_name("anything:live"));

@@ -1,6 +1,7 @@
+#include "invoker.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "invoker.hpp"
 #include "test_http_server.hpp"
 
 using esm::engine::FunctionTarget;
@@ -27,7 +28,9 @@ const std::atomic<bool> kNoCancel{false};
 }  // namespace
 
 TEST_CASE("invoke: HTTP target gets the event POSTed; 2xx is success", "[engine]") {
-  TestHttpServer server([](const std::string&, const std::string&) { return TestHttpServer::Reply{200, "done", {}, {}}; });
+  TestHttpServer server([](const std::string&, const std::string&) {
+    return TestHttpServer::Reply{200, "done", {}, {}};
+  });
   auto r = invoke(http_target(server.url("/fn")), R"({"a":1})", kNoCancel);
   CHECK(r.outcome == Outcome::Success);
   CHECK(r.body == "done");
@@ -37,7 +40,9 @@ TEST_CASE("invoke: HTTP target gets the event POSTed; 2xx is success", "[engine]
 }
 
 TEST_CASE("invoke: non-2xx or X-Amz-Function-Error is a function error", "[engine]") {
-  TestHttpServer failing([](const std::string&, const std::string&) { return TestHttpServer::Reply{500, "boom", {}, {}}; });
+  TestHttpServer failing([](const std::string&, const std::string&) {
+    return TestHttpServer::Reply{500, "boom", {}, {}};
+  });
   CHECK(invoke(http_target(failing.url()), "{}", kNoCancel).outcome == Outcome::FunctionError);
   TestHttpServer flagged([](const std::string&, const std::string&) {
     return TestHttpServer::Reply{200, "{}", {{"X-Amz-Function-Error", "Unhandled"}}, {}};
@@ -49,9 +54,12 @@ TEST_CASE("invoke: non-2xx or X-Amz-Function-Error is a function error", "[engin
 
 TEST_CASE("invoke: a refused connection is a connection error; a hang times out", "[engine]") {
   int port = 0;
-  { TestHttpServer gone; port = gone.port(); }
-  CHECK(invoke(http_target("http://127.0.0.1:" + std::to_string(port) + "/"), "{}", kNoCancel).outcome ==
-        Outcome::ConnectionError);
+  {
+    TestHttpServer gone;
+    port = gone.port();
+  }
+  CHECK(invoke(http_target("http://127.0.0.1:" + std::to_string(port) + "/"), "{}", kNoCancel)
+            .outcome == Outcome::ConnectionError);
   TestHttpServer slow([](const std::string&, const std::string&) {
     return TestHttpServer::Reply{200, "{}", {}, std::chrono::milliseconds(3000)};
   });
@@ -94,7 +102,8 @@ TEST_CASE("invoke: exec targets read the event on stdin; exit status decides", "
 TEST_CASE("invoke: cancellation abandons a running invocation", "[engine]") {
   std::atomic<bool> cancel{false};
   std::thread canceller([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the invocation must be under way
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(200));  // the invocation must be under way
     cancel = true;
   });
   auto r = invoke(exec_target("sleep 30", 60), "{}", cancel);

@@ -16,7 +16,8 @@
 namespace esm::testing {
 
 // Waits for `condition` with a deadline; polls every 20 ms. No sleeps as synchronisation.
-inline bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
   const auto end = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < end) {
     if (condition()) return true;
@@ -67,8 +68,8 @@ class Producer {
 };
 
 // The offset committed by `group` for topic/partition (-1001 when none), read as an admin would.
-inline int64_t committed_offset(const std::string& bootstraps, const std::string& group, const std::string& topic,
-                                int partition) {
+inline int64_t committed_offset(const std::string& bootstraps, const std::string& group,
+                                const std::string& topic, int partition) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
@@ -78,7 +79,8 @@ inline int64_t committed_offset(const std::string& bootstraps, const std::string
   rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(parts, topic.c_str(), partition);
   int64_t offset = -1001;
-  if (rd_kafka_committed(rk, parts, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) offset = parts->elems[0].offset;
+  if (rd_kafka_committed(rk, parts, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+    offset = parts->elems[0].offset;
   rd_kafka_topic_partition_list_destroy(parts);
   rd_kafka_destroy(rk);
   return offset;

@@ -47,7 +47,9 @@ class TestHttpServer {
     thread_.join();
     ::close(fd_);
   }
-  std::string url(const std::string& path = "/") const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::string url(const std::string& path = "/") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
   int port() const { return port_; }
   std::vector<std::string> bodies() {
     std::lock_guard lock(mutex_);
@@ -97,7 +99,8 @@ class TestHttpServer {
     }
     if (header_end == std::string::npos) return;
     const std::string head = data.substr(0, header_end);
-    const std::string target = head.substr(head.find(' ') + 1, head.find(' ', head.find(' ') + 1) - head.find(' ') - 1);
+    const std::string target =
+        head.substr(head.find(' ') + 1, head.find(' ', head.find(' ') + 1) - head.find(' ') - 1);
     const std::string body = data.substr(header_end + 4, need);
     Reply reply = respond_ ? respond_(target, body) : Reply{};
     {
@@ -107,9 +110,11 @@ class TestHttpServer {
       heads_.push_back(head);
     }
     const auto until = std::chrono::steady_clock::now() + reply.delay;
-    while (std::chrono::steady_clock::now() < until && !stop_) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    std::string out = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\nContent-Length: " +
-                      std::to_string(reply.body.size()) + "\r\nConnection: close\r\n";
+    while (std::chrono::steady_clock::now() < until && !stop_)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::string out = "HTTP/1.1 " + std::to_string(reply.status) +
+                      " X\r\nContent-Length: " + std::to_string(reply.body.size()) +
+                      "\r\nConnection: close\r\n";
     for (const auto& [k, v] : reply.headers) out += k + ": " + v + "\r\n";
     out += "\r\n" + reply.body;
     (void)::send(c, out.data(), out.size(), MSG_NOSIGNAL);

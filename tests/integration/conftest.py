@@ -125,5 +125,11 @@ def clients(emulator):
     return make_clients(emulator.endpoint)
 
 
+@pytest.fixture
+def clients_for():
+    """boto3 bound to a given emulator (for tests that restart it on a new port)."""
+    return lambda emu: make_clients(emu.endpoint)["boto3"]
+
+
 def pytest_configure(config):
     assert BINARY.exists(), f"build first: {BINARY} is missing (scripts/build.sh)"

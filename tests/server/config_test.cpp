@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "server/config.hpp"
+
+#include <catch2/catch.hpp>
 
 using esm::server::parse_config;
 
@@ -17,24 +17,28 @@ TEST_CASE("Config: defaults as DESIGN lists them", "[server]") {
 }
 
 TEST_CASE("Config: flags, repeatable flags and the optional --embedded-kafka value", "[server]") {
-  auto c = parse_config({"--listen", "0.0.0.0:8000", "--function", "a=http://h:1/", "--function=b=exec:true",
-                         "--embedded-kafka", "--embedded-kafka-topic", "t:3", "--msk-cluster",
-                         "arn:aws:kafka:us-east-1:123456789012:cluster/c/u=127.0.0.1:9092", "--ephemeral"},
-                        {});
+  auto c = parse_config(
+      {"--listen", "0.0.0.0:8000", "--function", "a=http://h:1/", "--function=b=exec:true",
+       "--embedded-kafka", "--embedded-kafka-topic", "t:3", "--msk-cluster",
+       "arn:aws:kafka:us-east-1:123456789012:cluster/c/u=127.0.0.1:9092", "--ephemeral"},
+      {});
   REQUIRE(c.ok());
   CHECK(c.value().listen_host == "0.0.0.0");
   CHECK(c.value().listen_port == 8000);
   CHECK(c.value().functions == std::vector<std::string>{"a=http://h:1/", "b=exec:true"});
   CHECK(c.value().embedded_kafka == "127.0.0.1:9092");
   CHECK(c.value().embedded_topics == std::vector<std::pair<std::string, int>>{{"t", 3}});
-  CHECK(c.value().msk_clusters.at("arn:aws:kafka:us-east-1:123456789012:cluster/c/u") == "127.0.0.1:9092");
+  CHECK(c.value().msk_clusters.at("arn:aws:kafka:us-east-1:123456789012:cluster/c/u") ==
+        "127.0.0.1:9092");
   CHECK(c.value().ephemeral);
-  CHECK(parse_config({"--embedded-kafka=127.0.0.1:19092"}, {}).value().embedded_kafka == "127.0.0.1:19092");
+  CHECK(parse_config({"--embedded-kafka=127.0.0.1:19092"}, {}).value().embedded_kafka ==
+        "127.0.0.1:19092");
 }
 
 TEST_CASE("Config: environment variables, and flags win over them", "[server]") {
-  auto c = parse_config({"--region", "eu-west-1"}, {"ESM_REGION=us-west-2", "ESM_ACCOUNT_ID=123456789012",
-                                                     "ESM_FUNCTION=a=http://h:1/\nb=exec:true", "ESM_EPHEMERAL=true"});
+  auto c = parse_config({"--region", "eu-west-1"},
+                        {"ESM_REGION=us-west-2", "ESM_ACCOUNT_ID=123456789012",
+                         "ESM_FUNCTION=a=http://h:1/\nb=exec:true", "ESM_EPHEMERAL=true"});
   REQUIRE(c.ok());
   CHECK(c.value().region == "eu-west-1");
   CHECK(c.value().account_id == "123456789012");
@@ -45,10 +49,14 @@ TEST_CASE("Config: environment variables, and flags win over them", "[server]") 
 TEST_CASE("Config: a bad flag or value is named", "[server]") {
   CHECK(parse_config({"--nope"}, {}).error().message == "unknown flag --nope (see --help)");
   CHECK(parse_config({"--listen", "x"}, {}).error().message.find("--listen") != std::string::npos);
-  CHECK(parse_config({"--listen", "127.0.0.1:99999"}, {}).error().message.find("port") != std::string::npos);
-  CHECK(parse_config({"--account-id", "12"}, {}).error().message.find("--account-id") != std::string::npos);
+  CHECK(parse_config({"--listen", "127.0.0.1:99999"}, {}).error().message.find("port") !=
+        std::string::npos);
+  CHECK(parse_config({"--account-id", "12"}, {}).error().message.find("--account-id") !=
+        std::string::npos);
   CHECK(parse_config({"--region"}, {}).error().message == "--region needs a value");
   CHECK(parse_config({"--ephemeral=yes"}, {}).error().message == "--ephemeral takes no value");
-  CHECK(parse_config({}, {"ESM_LOG_LEVEL=loud"}).error().message.find("ESM_LOG_LEVEL") != std::string::npos);
-  CHECK(parse_config({"--region", "a", "--region", "b"}, {}).error().message == "--region given twice");
+  CHECK(parse_config({}, {"ESM_LOG_LEVEL=loud"}).error().message.find("ESM_LOG_LEVEL") !=
+        std::string::npos);
+  CHECK(parse_config({"--region", "a", "--region", "b"}, {}).error().message ==
+        "--region given twice");
 }

@@ -1,14 +1,20 @@
-#include <catch2/catch.hpp>
-
 #include "router.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace esm::server;
 
 TEST_CASE("Router: placeholders, trailing slashes, 404 and 405 as JSON errors", "[server]") {
   Router r;
-  r.add("GET", "/2015-03-31/event-source-mappings", [](Request&) { return Response{200, {}, "list"}; });
-  r.add("GET", "/2015-03-31/event-source-mappings/{UUID}", [](Request& q) { return Response{200, {}, q.path_params[0]}; });
-  r.add("GET", "/2017-03-31/tags/{ARN}", [](Request& q) { return Response{200, {}, q.path_params[0]}; });
+  r.add("GET", "/2015-03-31/event-source-mappings", [](Request&) {
+    return Response{200, {}, "list"};
+  });
+  r.add("GET", "/2015-03-31/event-source-mappings/{UUID}", [](Request& q) {
+    return Response{200, {}, q.path_params[0]};
+  });
+  r.add("GET", "/2017-03-31/tags/{ARN}", [](Request& q) {
+    return Response{200, {}, q.path_params[0]};
+  });
   Request req;
   req.method = "GET";
   req.request_id = "rid";
@@ -24,7 +30,8 @@ TEST_CASE("Router: placeholders, trailing slashes, 404 and 405 as JSON errors", 
   auto missing = r.dispatch(req);
   CHECK(missing.status == 404);
   CHECK(missing.body.find("UnknownOperation") == std::string::npos);  // type travels in the header
-  CHECK(missing.headers[0] == std::pair<std::string, std::string>{"X-Amzn-ErrorType", "UnknownOperationException"});
+  CHECK(missing.headers[0] ==
+        std::pair<std::string, std::string>{"X-Amzn-ErrorType", "UnknownOperationException"});
   req.method = "PATCH";
   req.path = "/2015-03-31/event-source-mappings";
   CHECK(r.dispatch(req).status == 405);

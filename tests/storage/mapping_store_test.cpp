@@ -1,3 +1,5 @@
+#include "storage/mapping_store.hpp"
+
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
@@ -6,7 +8,6 @@
 #include <set>
 
 #include "api_models/requests.hpp"
-#include "storage/mapping_store.hpp"
 
 using namespace esm;
 using api_models::ErrorCode;
@@ -47,14 +48,16 @@ struct TempDir {
 
 }  // namespace
 
-TEST_CASE_METHOD(StoreFixture, "MappingStore: get of an unknown UUID is ResourceNotFound", "[storage]") {
+TEST_CASE_METHOD(StoreFixture, "MappingStore: get of an unknown UUID is ResourceNotFound",
+                 "[storage]") {
   auto got = store.get("no-such-uuid");
   REQUIRE_FALSE(got.ok());
   CHECK(got.error().code == ErrorCode::ResourceNotFound);
   CHECK(got.error().message == "The resource you requested does not exist.");
 }
 
-TEST_CASE_METHOD(StoreFixture, "MappingStore: insert assigns a UUID and the UUID as consumer group", "[storage]") {
+TEST_CASE_METHOD(StoreFixture, "MappingStore: insert assigns a UUID and the UUID as consumer group",
+                 "[storage]") {
   auto stored = store.insert(mapping("f", "tt"), {{"team", "a"}});
   REQUIRE(stored.ok());
   const auto& m = stored.value();
@@ -66,7 +69,9 @@ TEST_CASE_METHOD(StoreFixture, "MappingStore: insert assigns a UUID and the UUID
   CHECK(store.tags(m.uuid).value() == api_models::Tags{{"team", "a"}});
 }
 
-TEST_CASE_METHOD(StoreFixture, "MappingStore: a duplicate is a ResourceConflict naming the existing UUID", "[storage]") {
+TEST_CASE_METHOD(StoreFixture,
+                 "MappingStore: a duplicate is a ResourceConflict naming the existing UUID",
+                 "[storage]") {
   auto first = store.insert(mapping("f", "tt"), {});
   REQUIRE(first.ok());
   auto second = store.insert(mapping("f", "tt"), {});
@@ -78,9 +83,11 @@ TEST_CASE_METHOD(StoreFixture, "MappingStore: a duplicate is a ResourceConflict 
   CHECK(store.insert(mapping("g", "tt"), {}).ok());
 }
 
-TEST_CASE_METHOD(StoreFixture, "MappingStore: list pages in creation order with opaque markers", "[storage]") {
+TEST_CASE_METHOD(StoreFixture, "MappingStore: list pages in creation order with opaque markers",
+                 "[storage]") {
   std::vector<std::string> created;
-  for (int i = 0; i < 7; ++i) created.push_back(store.insert(mapping("f", "tt" + std::to_string(i)), {}).value().uuid);
+  for (int i = 0; i < 7; ++i)
+    created.push_back(store.insert(mapping("f", "tt" + std::to_string(i)), {}).value().uuid);
   std::vector<std::string> seen;
   storage::ListFilter filter;
   filter.max_items = 3;
@@ -96,7 +103,9 @@ TEST_CASE_METHOD(StoreFixture, "MappingStore: list pages in creation order with 
   CHECK(store.list(filter).error().code == ErrorCode::InvalidParameterValue);
 }
 
-TEST_CASE_METHOD(StoreFixture, "MappingStore: list filters by function (any qualifier or exact) and source", "[storage]") {
+TEST_CASE_METHOD(StoreFixture,
+                 "MappingStore: list filters by function (any qualifier or exact) and source",
+                 "[storage]") {
   REQUIRE(store.insert(mapping("f", "ta"), {}).ok());
   REQUIRE(store.insert(mapping("f:1", "tb"), {}).ok());
   REQUIRE(store.insert(mapping("g", "tc"), {}).ok());
@@ -119,10 +128,13 @@ TEST_CASE_METHOD(StoreFixture, "MappingStore: a refused update changes nothing",
   });
   CHECK(r.error().code == ErrorCode::ResourceInUse);
   CHECK(store.get(m.uuid).value().batch_size == 100);
-  REQUIRE(store.update(m.uuid, [](EventSourceMapping& cur) -> api_models::Result<api_models::Ok> {
-                 cur.batch_size = 5;
-                 return api_models::Ok{};
-               }).ok());
+  REQUIRE(store
+              .update(m.uuid,
+                      [](EventSourceMapping& cur) -> api_models::Result<api_models::Ok> {
+                        cur.batch_size = 5;
+                        return api_models::Ok{};
+                      })
+              .ok());
   CHECK(store.get(m.uuid).value().batch_size == 5);
   REQUIRE(store.remove(m.uuid).ok());
   CHECK(store.get(m.uuid).error().code == ErrorCode::ResourceNotFound);
@@ -146,10 +158,13 @@ TEST_CASE("MappingStore: a file database survives reopening, mode 0600", "[stora
     auto store = MappingStore::open({path});
     REQUIRE(store.ok());
     uuid = store.value()->insert(mapping("f", "tt"), {{"k", "v"}}).value().uuid;
-    REQUIRE(store.value()->update(uuid, [](EventSourceMapping& m) -> api_models::Result<api_models::Ok> {
+    REQUIRE(store.value()
+                ->update(uuid,
+                         [](EventSourceMapping& m) -> api_models::Result<api_models::Ok> {
                            m.state = MappingState::Enabled;
                            return api_models::Ok{};
-                         }).ok());
+                         })
+                .ok());
   }
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -166,8 +181,10 @@ TEST_CASE("MappingStore: a database from a newer version is refused, not rewritt
   TempDir dir;
   const auto path = (dir.path / "esm.db").string();
   REQUIRE(MappingStore::open({path}).ok());
-  REQUIRE(std::system(("sqlite3 " + path + " 'PRAGMA user_version=99' 2>/dev/null || "
-                       "python3 -c \"import sqlite3; c=sqlite3.connect('" + path + "'); c.execute('PRAGMA user_version=99'); c.commit()\"")
+  REQUIRE(std::system(("sqlite3 " + path +
+                       " 'PRAGMA user_version=99' 2>/dev/null || "
+                       "python3 -c \"import sqlite3; c=sqlite3.connect('" +
+                       path + "'); c.execute('PRAGMA user_version=99'); c.commit()\"")
                           .c_str()) == 0);
   auto newer = MappingStore::open({path});
   REQUIRE_FALSE(newer.ok());

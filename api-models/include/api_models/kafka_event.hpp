@@ -16,9 +16,9 @@ struct KafkaRecordView {
   std::int32_t partition = 0;
   std::int64_t offset = 0;
   std::int64_t timestamp_ms = 0;
-  bool log_append_time = false;                // timestampType LOG_APPEND_TIME, else CREATE_TIME
-  std::optional<std::string_view> key;         // nullopt: null key, "key" omitted
-  std::optional<std::string_view> value;       // nullopt: tombstone, "value" omitted
+  bool log_append_time = false;           // timestampType LOG_APPEND_TIME, else CREATE_TIME
+  std::optional<std::string_view> key;    // nullopt: null key, "key" omitted
+  std::optional<std::string_view> value;  // nullopt: tombstone, "value" omitted
   std::vector<std::pair<std::string_view, std::optional<std::string_view>>> headers;
 };
 
@@ -29,7 +29,8 @@ struct KafkaEventSource {
 
 // The invocation payload: records grouped by "topic-partition", each group in the given order
 // (callers pass records partition by partition, in offset order).
-std::string kafka_event_json(const KafkaEventSource& source, const std::vector<KafkaRecordView>& records);
+std::string kafka_event_json(const KafkaEventSource& source,
+                             const std::vector<KafkaRecordView>& records);
 
 // An upper bound on what one record adds to the payload, to cut batches below 6,291,456 bytes.
 std::size_t kafka_record_size_bound(const KafkaRecordView& record);

@@ -16,10 +16,14 @@ class Logger {
   Logger(std::ostream& out, LogLevel level, bool json) : out_(out), level_(level), json_(json) {}
   bool enabled(LogLevel level) const { return level >= level_; }
   void log(LogLevel level, std::string_view uuid, std::string_view message);
-  void debug(std::string_view uuid, std::string_view message) { log(LogLevel::Debug, uuid, message); }
+  void debug(std::string_view uuid, std::string_view message) {
+    log(LogLevel::Debug, uuid, message);
+  }
   void info(std::string_view uuid, std::string_view message) { log(LogLevel::Info, uuid, message); }
   void warn(std::string_view uuid, std::string_view message) { log(LogLevel::Warn, uuid, message); }
-  void error(std::string_view uuid, std::string_view message) { log(LogLevel::Error, uuid, message); }
+  void error(std::string_view uuid, std::string_view message) {
+    log(LogLevel::Error, uuid, message);
+  }
 
  private:
   std::mutex mutex_;

@@ -29,9 +29,9 @@ struct SourceAccessConfiguration {
 // fields the engine reports. Plain data; copied freely between modules.
 struct EventSourceMapping {
   std::string uuid;
-  std::string region;      // of the EventSourceMappingArn
-  std::string account_id;  // of the EventSourceMappingArn
-  std::string function_arn;  // resolved; keeps the qualifier as given
+  std::string region;                           // of the EventSourceMappingArn
+  std::string account_id;                       // of the EventSourceMappingArn
+  std::string function_arn;                     // resolved; keeps the qualifier as given
   std::optional<std::string> event_source_arn;  // MSK cluster (or VPC connection) ARN
   std::vector<std::string> bootstrap_servers;   // self-managed KAFKA_BOOTSTRAP_SERVERS
   std::vector<std::string> topics;
@@ -57,7 +57,9 @@ struct EventSourceMapping {
   bool self_managed() const { return !event_source_arn.has_value(); }
   std::string mapping_arn() const;
   // The group the consumer joins: ConsumerGroupId, else the UUID.
-  const std::string& group_id() const { return consumer_group_id.empty() ? uuid : consumer_group_id; }
+  const std::string& group_id() const {
+    return consumer_group_id.empty() ? uuid : consumer_group_id;
+  }
 };
 
 // AWS's duplicate rule (§6.2): same function ARN and topic, and for self-managed at least one

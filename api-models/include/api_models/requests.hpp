@@ -62,7 +62,8 @@ Result<ListQuery> parse_list_query(const std::multimap<std::string, std::string>
 
 // TagResource body, and the ARN in the tag paths.
 Result<Tags> parse_tag_request(std::string_view body);
-Result<std::vector<std::string>> parse_untag_query(const std::multimap<std::string, std::string>& query);
+Result<std::vector<std::string>> parse_untag_query(
+    const std::multimap<std::string, std::string>& query);
 // The mapping UUID an ARN names, or ResourceNotFound/Validation as AWS answers.
 Result<std::string> mapping_uuid_from_arn(std::string_view arn);
 

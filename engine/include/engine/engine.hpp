@@ -67,9 +67,9 @@ class Engine {
 
   std::mutex mutex_;
   std::condition_variable_any wake_;
-  std::set<std::string> pending_;            // guarded by mutex_
-  bool full_pass_ = true;                    // guarded by mutex_
-  std::map<std::string, Slot> slots_;        // guarded by mutex_; touched by the reconciler only
+  std::set<std::string> pending_;      // guarded by mutex_
+  bool full_pass_ = true;              // guarded by mutex_
+  std::map<std::string, Slot> slots_;  // guarded by mutex_; touched by the reconciler only
   std::vector<std::unique_ptr<MappingRunner>> retired_;  // guarded by mutex_
   std::jthread reconciler_;  // last: starts after, and joins before, the members above
 };

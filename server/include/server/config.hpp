@@ -15,23 +15,24 @@ namespace esm::server {
 struct Config {
   std::string listen_host = "127.0.0.1";  // --listen HOST:PORT
   unsigned short listen_port = 4577;
-  std::string data_dir;                   // --data-dir; default $XDG_DATA_HOME/esm-emulator
-  bool ephemeral = false;                 // --ephemeral: keep everything in memory
-  std::string region = "us-east-1";       // --region
-  std::string account_id = "000000000000";  // --account-id
-  std::vector<std::string> functions;     // --function NAME=TARGET[,timeout=SECONDS]
-  std::vector<std::string> function_files;  // --functions FILE
+  std::string data_dir;                        // --data-dir; default $XDG_DATA_HOME/esm-emulator
+  bool ephemeral = false;                      // --ephemeral: keep everything in memory
+  std::string region = "us-east-1";            // --region
+  std::string account_id = "000000000000";     // --account-id
+  std::vector<std::string> functions;          // --function NAME=TARGET[,timeout=SECONDS]
+  std::vector<std::string> function_files;     // --functions FILE
   std::optional<std::string> lambda_endpoint;  // --lambda-endpoint URL
   std::map<std::string, std::string> msk_clusters;  // --msk-cluster ARN=HOST:PORT[,HOST:PORT]
-  std::optional<std::string> embedded_kafka;  // --embedded-kafka[=HOST:PORT]
-  std::vector<std::pair<std::string, int>> embedded_topics;  // --embedded-kafka-topic NAME:PARTITIONS
+  std::optional<std::string> embedded_kafka;        // --embedded-kafka[=HOST:PORT]
+  std::vector<std::pair<std::string, int>>
+      embedded_topics;                                  // --embedded-kafka-topic NAME:PARTITIONS
   std::map<std::string, std::string> kafka_properties;  // --kafka-property KEY=VALUE
-  std::string log_level = "info";  // --log-level debug|info|warn|error
-  std::string log_format = "text";  // --log-format text|json
-  int http_threads = 2;             // --http-threads
-  std::chrono::milliseconds reconcile_interval{2000};  // --reconcile-interval-ms
-  std::chrono::milliseconds connect_grace{10000};      // --connect-grace-ms
-  std::chrono::milliseconds retry_backoff_max{10000};  // --retry-backoff-max-ms
+  std::string log_level = "info";                       // --log-level debug|info|warn|error
+  std::string log_format = "text";                      // --log-format text|json
+  int http_threads = 2;                                 // --http-threads
+  std::chrono::milliseconds reconcile_interval{2000};   // --reconcile-interval-ms
+  std::chrono::milliseconds connect_grace{10000};       // --connect-grace-ms
+  std::chrono::milliseconds retry_backoff_max{10000};   // --retry-backoff-max-ms
   bool help = false;
   bool version = false;
 };

@@ -53,8 +53,9 @@ class MappingStore {
   std::vector<EventSourceMapping> all();
 
   // Reads, lets `mutate` change the mapping (or refuse with an error), writes back: atomically.
-  Result<EventSourceMapping> update(const std::string& uuid,
-                                    const std::function<Result<api_models::Ok>(EventSourceMapping&)>& mutate);
+  Result<EventSourceMapping> update(
+      const std::string& uuid,
+      const std::function<Result<api_models::Ok>(EventSourceMapping&)>& mutate);
   Result<api_models::Ok> remove(const std::string& uuid);
 
   Result<api_models::Tags> tags(const std::string& uuid);

@@ -1,0 +1,110 @@
+"""The newcomer's loop end to end: kcat produces, the AWS CLI creates the mapping, the function
+gets AWS's exact event, which an independent parser (AWS Lambda Powertools) accepts and decodes
+to the produced bytes. Persistence across restart and kill -9."""
+import base64
+import json
+import subprocess
+
+from aws_lambda_powertools.utilities.data_classes import KafkaEvent
+from aws_lambda_powertools.utilities.parser.models import KafkaSelfManagedEventModel
+
+from conftest import Emulator, eventually
+
+VPC = [{"Type": "VPC_SUBNET", "URI": "subnet:subnet-0123"}]
+
+
+def kcat_produce(bootstrap, topic, lines, extra=()):
+    proc = subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "|", *extra],
+                          input="\n".join(lines) + "\n", text=True, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+
+
+def create(client, emulator, topic, **extra):
+    params = {"FunctionName": "orders", "Topics": [topic],
+              "SelfManagedEventSource": {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": [emulator.kafka_bootstrap]}},
+              "SourceAccessConfigurations": VPC, "MaximumBatchingWindowInSeconds": 0}
+    params.update(extra)
+    return client.call("CreateEventSourceMapping", **params)
+
+
+def test_kcat_to_function_with_the_exact_event(emulator, clients, function_sink):
+    kcat_produce(emulator.kafka_bootstrap, "orders", ["k1|hello", "k2|wörld"], ["-p", "0", "-H", "trace=abc", "-H", "trace=é"])
+    kcat_produce(emulator.kafka_bootstrap, "orders", ["k3|"], ["-p", "1", "-Z"])  # a tombstone
+    cli = clients["cli-v2"]
+    created = create(cli, emulator, "orders")
+    assert created["State"] == "Creating"
+    eventually(lambda: len(function_sink.records()) == 3, message="3 records at the function")
+    mapping = eventually(lambda: (m := cli.call("GetEventSourceMapping", UUID=created["UUID"]))["State"] == "Enabled" and m)
+    assert eventually(lambda: cli.call("GetEventSourceMapping", UUID=created["UUID"])["LastProcessingResult"] == "OK")
+
+    events = [e["event"] for e in function_sink.events]
+    for event in events:
+        assert event["eventSource"] == "SelfManagedKafka"
+        assert event["bootstrapServers"] == emulator.kafka_bootstrap
+        assert "eventSourceArn" not in event
+    records = {(r["partition"], r["offset"]): r for r in function_sink.records()}
+    first = records[(0, 0)]
+    assert list(first.keys()) == ["topic", "partition", "offset", "timestamp", "timestampType", "key", "value", "headers"]
+    assert base64.b64decode(first["key"]) == b"k1" and base64.b64decode(first["value"]) == b"hello"
+    assert first["headers"] == [{"trace": [97, 98, 99]}, {"trace": [-61, -87]}]
+    assert first["timestampType"] == "CREATE_TIME" and isinstance(first["timestamp"], int)
+    assert base64.b64decode(records[(0, 1)]["value"]).decode() == "wörld"
+    tombstone = records[(1, 0)]
+    assert "value" not in tombstone and base64.b64decode(tombstone["key"]) == b"k3"
+
+    # AWS Lambda Powertools reads the same events and decodes the produced bytes.
+    decoded = []
+    for event in events:
+        for record in KafkaEvent(event).records:
+            decoded.append((record.partition, record.offset, record.decoded_key,
+                            record.decoded_value if record.get("value") is not None else None, record.decoded_headers))
+        if all("value" in r for rs in event["records"].values() for r in rs):
+            model = KafkaSelfManagedEventModel.model_validate(event)
+            assert model.eventSource == "SelfManagedKafka"
+    decoded.sort()
+    assert decoded[0][:4] == (0, 0, b"k1", b"hello")
+    assert decoded[1][:4] == (0, 1, b"k2", "wörld".encode())
+    assert decoded[2][:4] == (1, 0, b"k3", None)
+    assert decoded[0][4]["trace"] == "é".encode()
+
+
+def test_restart_keeps_every_mapping_and_resumes_from_committed_offsets(tmp_path, kafka_port, function_sink, clients_for):
+    emu = Emulator(tmp_path, [f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "orders:1",
+                              "--function", f"orders={function_sink.url}"])
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.start()
+    c = clients_for(emu)
+    live = create(c, emu, "orders", BatchSize=10)
+    parked = create(c, emu, "parked", Enabled=False, Tags={"team": "core"})
+    eventually(lambda: c.call("GetEventSourceMapping", UUID=live["UUID"])["State"] == "Enabled")
+    eventually(lambda: c.call("GetEventSourceMapping", UUID=parked["UUID"])["State"] == "Disabled")
+    before = {m["UUID"]: m for m in c.call("ListEventSourceMappings")["EventSourceMappings"]}
+    assert emu.stop() == 0  # SIGTERM: clean exit
+
+    emu.start()  # same data dir; the embedded Kafka is new and empty
+    c = clients_for(emu)
+    after = {m["UUID"]: m for m in c.call("ListEventSourceMappings")["EventSourceMappings"]}
+    assert after.keys() == before.keys()
+    for uuid, m in before.items():
+        for key in ("FunctionArn", "Topics", "BatchSize", "SelfManagedEventSource", "SourceAccessConfigurations",
+                    "StartingPosition", "EventSourceMappingArn", "SelfManagedKafkaEventSourceConfig", "LastModified"):
+            assert after[uuid][key] == m[key], key
+    assert c.call("ListTags", Resource=parked["EventSourceMappingArn"])["Tags"] == {"team": "core"}
+    assert after[parked["UUID"]]["State"] == "Disabled"
+    eventually(lambda: c.call("GetEventSourceMapping", UUID=live["UUID"])["State"] == "Enabled")
+    kcat_produce(emu.kafka_bootstrap, "orders", ["a|after-restart"])
+    eventually(lambda: any(base64.b64decode(r["value"]) == b"after-restart" for r in function_sink.records()))
+    emu.stop()
+
+
+def test_an_acknowledged_create_survives_kill_9(tmp_path, kafka_port, function_sink, clients_for):
+    emu = Emulator(tmp_path, [f"--embedded-kafka=127.0.0.1:{kafka_port}", "--function", f"orders={function_sink.url}"])
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.start()
+    c = clients_for(emu)
+    acknowledged = [create(c, emu, f"topic-{i}", Enabled=False)["UUID"] for i in range(5)]
+    emu.kill9()
+    emu.start()
+    c = clients_for(emu)
+    assert [m["UUID"] for m in c.call("ListEventSourceMappings")["EventSourceMappings"]] == acknowledged
+    emu.stop()
