@@ -11,4 +11,10 @@ if [ -f ../shared/reference/lambda-2015-03-31.json ]; then
   python3 scripts/gen_model.py --check ../shared/reference/lambda-2015-03-31.json
 fi
 (cd build && ctest --output-on-failure --timeout 300)
+
+# A real Kafka broker for the integration suite, stopped however this script ends.
+KAFKA_RUN=$(mktemp -d /tmp/esm-kafka-test.XXXXXX)
+trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true' EXIT
+ESM_REAL_KAFKA=$(scripts/kafka.sh start "$KAFKA_RUN" | sed -n 's/^KAFKA_BOOTSTRAP=//p')
+export ESM_REAL_KAFKA
 .venv/bin/python -m pytest -q tests/integration "$@"

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api_models/error.hpp"
+#include "api_models/mapping.hpp"
 
 namespace esm::api_models {
 
@@ -84,9 +85,6 @@ std::string render_value(const rapidjson::Value& v);
 
 // "FunctionName" -> "functionName": the member path style of validation messages.
 std::string camel(std::string_view member);
-
-// Epoch seconds with millisecond precision, as AWS sends timestamps.
-double now_epoch_seconds();
 
 const rapidjson::Value* find(const rapidjson::Value& object, std::string_view key);
 

@@ -38,6 +38,9 @@ struct PartitionState {
   Clock::time_point retry_at{};  // no delivery before this
   Clock::time_point first_buffered{};
   bool paused = false;
+  // Records older than this (epoch ms) are passed over until the first one at or after it: the
+  // start by time where the broker could not look the offset up (see place_start_offsets).
+  std::optional<std::int64_t> time_floor_ms;
 };
 
 struct BatchPart {
@@ -85,6 +88,7 @@ class Delivery {
                     rd_kafka_topic_partition_list_t* parts);
   void on_error(rd_kafka_resp_err_t err, const char* reason);
   void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
+  std::map<std::int32_t, std::int64_t> pending_time_floors_;  // set by place_start_offsets
   void accept(KafkaMessage msg);
   void finish_inflight();
   bool maybe_dispatch();
@@ -174,35 +178,40 @@ void Delivery::report(std::string_view result) {
 
 void Delivery::place_start_offsets(rd_kafka_topic_partition_list_t* parts) {
   const auto& m = config_.mapping;
+  pending_time_floors_.clear();
   if (m.starting_position == "TRIM_HORIZON") return;  // auto.offset.reset=earliest does it
   KafkaPartitionList committed(rd_kafka_topic_partition_list_copy(parts));
   if (rd_kafka_committed(rk_.get(), committed.get(), 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
   // LATEST is pinned at the mapping's creation: a record produced after Create returned is never
   // skipped, so the start is the first offset at or after the creation time. AT_TIMESTAMP the same
-  // from its timestamp.
+  // from its timestamp. Both apply only where the group has no committed offset.
   const double from_s = m.starting_position == "AT_TIMESTAMP" && m.starting_position_timestamp
                             ? *m.starting_position_timestamp
                             : m.created_at;
+  const auto from_ms = static_cast<std::int64_t>(from_s * 1000.0);
   KafkaPartitionList query(rd_kafka_topic_partition_list_new(parts->cnt));
   for (int i = 0; i < committed->cnt; ++i) {
     if (committed->elems[i].offset >= 0) continue;
-    auto* q = rd_kafka_topic_partition_list_add(query.get(), committed->elems[i].topic,
-                                                committed->elems[i].partition);
-    q->offset = static_cast<std::int64_t>(from_s * 1000.0);
+    rd_kafka_topic_partition_list_add(query.get(), committed->elems[i].topic,
+                                      committed->elems[i].partition)
+        ->offset = from_ms;
   }
   if (query->cnt == 0) return;
   const auto err = rd_kafka_offsets_for_times(rk_.get(), query.get(), 10000);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    log_.warn(uuid_, std::string("offset lookup by time failed (") + rd_kafka_err2str(err) +
-                         "); starting from the end of each partition");
-    return;
-  }
   for (int i = 0; i < query->cnt; ++i) {
     auto* p =
         rd_kafka_topic_partition_list_find(parts, query->elems[i].topic, query->elems[i].partition);
-    if (p == nullptr || query->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    // -1: no record at or after the time yet, so everything from now on (the end) qualifies.
-    p->offset = query->elems[i].offset >= 0 ? query->elems[i].offset : RD_KAFKA_OFFSET_END;
+    if (p == nullptr) continue;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && query->elems[i].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        query->elems[i].offset >= 0) {
+      p->offset = query->elems[i].offset;
+      continue;
+    }
+    // No offset from the broker: either no record is that recent yet, or the broker cannot look
+    // offsets up by time (librdkafka's mock cluster answers -1 to every lookup). Reading from the
+    // beginning and passing over older records gives the same start in both cases.
+    p->offset = RD_KAFKA_OFFSET_BEGINNING;
+    pending_time_floors_[p->partition] = from_ms;
   }
 }
 
@@ -211,7 +220,13 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     place_start_offsets(parts);
     rd_kafka_assign(rk, parts);
-    for (int i = 0; i < parts->cnt; ++i) partitions_[parts->elems[i].partition];
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto& p = partitions_[parts->elems[i].partition];
+      if (auto f = pending_time_floors_.find(parts->elems[i].partition);
+          f != pending_time_floors_.end()) {
+        p.time_floor_ms = f->second;
+      }
+    }
     log_.info(uuid_, "assigned " + std::to_string(parts->cnt) + " partition(s)");
     if (!live_) {
       live_ = true;
@@ -271,6 +286,11 @@ void Delivery::accept(KafkaMessage msg) {
   auto it = partitions_.find(msg->partition);
   if (it == partitions_.end()) return;  // revoked meanwhile
   auto& p = it->second;
+  if (p.time_floor_ms) {
+    if (rd_kafka_message_timestamp(msg.get(), nullptr) < *p.time_floor_ms)
+      return;  // before the start
+    p.time_floor_ms.reset();
+  }
   if (p.records.empty()) p.first_buffered = Clock::now();
   p.bytes += msg->len + msg->key_len;
   p.records.push_back(std::move(msg));

@@ -291,3 +291,48 @@ TEST_CASE_METHOD(EngineFixture,
   REQUIRE(eventually([&] { return in_state(uuid, MappingState::Disabled); }));
   CHECK(get(uuid).state_transition_reason == "ESM_CONFIG_NOT_VALID");
 }
+
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: LATEST is pinned at creation; nothing produced after Create is skipped",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("latest", 2).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("latest=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  const auto old_ms = static_cast<std::int64_t>(api_models::now_epoch_seconds() * 1000) - 5000;
+  producer.send("latest", 0, std::nullopt, "old", {}, old_ms);
+  producer.send("latest", 1, std::nullopt, "old", {}, old_ms);
+  start_engine();
+  const auto uuid = create("latest", "latest",
+                           R"("StartingPosition":"LATEST","MaximumBatchingWindowInSeconds":0)");
+  // Produced right after Create returned, long before the consumer has joined its group.
+  REQUIRE(get(uuid).state == MappingState::Creating);
+  producer.send("latest", 0, std::nullopt, "new");
+  producer.send("latest", 1, std::nullopt, "new");
+  REQUIRE(eventually([&] { return received(fn).size() == 2; }));
+  CHECK(of_partition(received(fn), 0) == std::vector<std::string>{"0:1"});
+  CHECK(of_partition(received(fn), 1) == std::vector<std::string>{"1:1"});
+  producer.send("latest", 0, std::nullopt, "newer");
+  REQUIRE(eventually([&] { return received(fn).size() == 3; }));
+}
+
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: AT_TIMESTAMP starts at the first record at or after the time",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("at-ts", 1).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("atts=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  const auto now_ms = static_cast<std::int64_t>(api_models::now_epoch_seconds() * 1000);
+  for (int i = 0; i < 5; ++i)
+    producer.send("at-ts", 0, std::nullopt, "r" + std::to_string(i), {},
+                  now_ms - 50000 + i * 10000);
+  start_engine();
+  const double from = static_cast<double>(now_ms - 25000) / 1000.0;  // between records 2 and 3
+  const auto uuid = create("atts", "at-ts",
+                           R"("StartingPosition":"AT_TIMESTAMP","StartingPositionTimestamp":)" +
+                               std::to_string(from) + R"(,"MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually([&] { return received(fn).size() == 2; }));
+  CHECK(received(fn) == std::vector<std::string>{"0:3", "0:4"});
+  CHECK(get(uuid).starting_position == "AT_TIMESTAMP");
+}

@@ -44,7 +44,8 @@ class Producer {
   }
   ~Producer() { rd_kafka_destroy(rk_); }
   void send(const std::string& topic, int partition, const std::optional<std::string>& key,
-            const std::optional<std::string>& value, const std::vector<Header>& headers = {}) {
+            const std::optional<std::string>& value, const std::vector<Header>& headers = {},
+            std::int64_t timestamp_ms = 0) {
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
     for (const auto& h : headers) {
       rd_kafka_header_add(hdrs, h.name.c_str(), -1, h.value ? h.value->data() : nullptr,
@@ -54,10 +55,11 @@ class Producer {
     const std::size_t key_len = key ? key->size() : 0;
     void* value_ptr = value ? const_cast<char*>(value->data()) : nullptr;
     const std::size_t value_len = value ? value->size() : 0;
-    const auto err = rd_kafka_producev(
-        rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
-        RD_KAFKA_V_KEY(key_ptr, key_len), RD_KAFKA_V_VALUE(value_ptr, value_len),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    const auto err =
+        rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_KEY(key_ptr, key_len), RD_KAFKA_V_VALUE(value_ptr, value_len),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+                          RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
     if (err) rd_kafka_headers_destroy(hdrs);
     REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
     REQUIRE(rd_kafka_flush(rk_, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);

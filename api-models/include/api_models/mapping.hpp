@@ -62,6 +62,9 @@ struct EventSourceMapping {
   }
 };
 
+// Epoch seconds with millisecond precision, as AWS's timestamps.
+double now_epoch_seconds();
+
 // AWS's duplicate rule (§6.2): same function ARN and topic, and for self-managed at least one
 // bootstrap server in common, for MSK the same cluster ARN. Returns the 409 message or nothing.
 std::optional<std::string> duplicate_message(const EventSourceMapping& existing,
