@@ -192,6 +192,13 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
             std::string("fork failed: ") + std::strerror(errno)};
   }
   fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  // A command that exits without reading stdin makes our write fail with EPIPE; keep the SIGPIPE
+  // that comes with it from ending the process (blocked here, discarded below).
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  sigset_t previous_mask;
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous_mask);
   std::size_t written = 0;
   int in_fd = in_pipe[1];
   int out_fd = out_pipe[0];
@@ -239,6 +246,10 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
     }
   }
   if (in_fd >= 0) close(in_fd);
+  const timespec no_wait{0, 0};
+  while (sigtimedwait(&pipe_signal, nullptr, &no_wait) > 0) {
+  }
+  pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
   if (out_fd >= 0) close(out_fd);
   if (err_fd >= 0) close(err_fd);
   if (timed_out || cancelled) kill(-pid, SIGKILL);
