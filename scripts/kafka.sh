@@ -62,6 +62,8 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
+message.max.bytes=10485760
+replica.fetch.max.bytes=10485760
 PROPS
   cat > "$RUN_DIR/log4j.properties" <<'LOG'
 log4j.rootLogger=WARN, file

@@ -131,6 +131,9 @@ bool Delivery::open() {
       {"enable.partition.eof", "false"},
       {"auto.offset.reset", m.starting_position == "TRIM_HORIZON" ? "earliest" : "latest"},
       {"topic.metadata.refresh.interval.ms", "2000"},
+      // Records up to the 6 MB payload limit come whole in one fetch, even from brokers (such as
+      // the mock cluster) that do not return an oversized first record the way KIP-74 asks.
+      {"max.partition.fetch.bytes", "8388608"},
       {"log.connection.close", "false"},
   };
   for (const auto& [k, v] : config_.kafka_overrides) props[k] = v;

@@ -346,3 +346,120 @@ TEST_CASE_METHOD(EngineFixture,
   CHECK(received(fn) == std::vector<std::string>{"0:3", "0:4"});
   CHECK(get(uuid).starting_position == "AT_TIMESTAMP");
 }
+
+TEST_CASE_METHOD(EngineFixture, "Engine: records within the batching window travel in one event",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("window", 1).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("window=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  start_engine();
+  const auto uuid = create("window", "window", R"("MaximumBatchingWindowInSeconds":3)");
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  for (int i = 0; i < 3; ++i) producer.send("window", 0, std::nullopt, "w" + std::to_string(i));
+  REQUIRE(eventually([&] { return received(fn).size() == 3; }));
+  CHECK(fn.bodies().size() == 1);
+}
+
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: a batch is cut before the event would pass 6,291,456 bytes",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("big", 1).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("big=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  // 1.2 MB each (1.6 MB as base64): three fit in one event, four do not. (The mock cluster keeps
+  // only about 5 MB per partition; the record-over-the-limit case runs on the real broker.)
+  const std::string large(1200 * 1000, 'b');
+  for (int i = 0; i < 4; ++i) producer.send("big", 0, std::nullopt, large);
+  producer.send("big", 0, std::nullopt, "small");
+  start_engine();
+  const auto uuid = create("big", "big", R"("BatchSize":10,"MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually([&] { return received(fn).size() == 5; }, std::chrono::seconds(60)));
+  CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1", "0:2", "0:3", "0:4"});
+  for (const auto& body : fn.bodies()) CHECK(body.size() <= 6291456);
+  CHECK(fn.bodies().size() >= 2);
+  REQUIRE(eventually(
+      [&] { return testing::committed_offset(kafka->bootstraps(), uuid, "big", 0) == 5; }));
+}
+
+TEST_CASE_METHOD(EngineFixture, "Engine: unreachable brokers: Enabled with a connection PROBLEM",
+                 "[engine][kafka]") {
+  TestHttpServer fn;
+  REQUIRE(functions.declare("nowhere=" + fn.url()).ok());
+  start_engine();
+  auto req = api_models::parse_create_request(
+      R"({"FunctionName":"nowhere","Topics":["tt"],"SelfManagedEventSource":{"Endpoints":{"KAFKA_BOOTSTRAP_SERVERS":["127.0.0.1:1"]}},"SourceAccessConfigurations":[{"Type":"VPC_SUBNET","URI":"subnet:s"}]})",
+      {"us-east-1", "123456789012"});
+  REQUIRE(req.ok());
+  const auto uuid = store->insert(req.value().mapping, {}).value().uuid;
+  engine->notify_changed(uuid);
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  CHECK(get(uuid).last_processing_result ==
+        "PROBLEM: Connection error. Please check your event source connection configuration.");
+}
+
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: broker down and back, function endpoint down and back: no loss, then OK",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("flaky", 1).ok());
+  int port = 0;
+  {
+    TestHttpServer probe;
+    port = probe.port();
+  }
+  REQUIRE(functions.declare("flaky=http://127.0.0.1:" + std::to_string(port) + "/").ok());
+  testing::Producer producer(kafka->bootstraps());
+  start_engine();
+  const auto uuid = create("flaky", "flaky", R"("MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  producer.send("flaky", 0, std::nullopt, "one");
+  // Nothing listens at the function's port: transient, the mapping stays Enabled and says so.
+  REQUIRE(eventually([&] {
+    return get(uuid).last_processing_result ==
+           "PROBLEM: Connection error. The function endpoint could not be reached.";
+  }));
+  CHECK(get(uuid).state == MappingState::Enabled);
+  {
+    TestHttpServer fn(nullptr, port);
+    REQUIRE(eventually([&] { return received(fn).size() == 1; }));
+    REQUIRE(eventually([&] { return get(uuid).last_processing_result == "OK"; }));
+    kafka->set_broker_up(1, false);
+    REQUIRE(eventually(
+        [&] {
+          return get(uuid).last_processing_result.rfind("PROBLEM: Connection error.", 0) == 0;
+        },
+        std::chrono::seconds(60)));
+    kafka->set_broker_up(1, true);
+    REQUIRE(eventually([&] { return get(uuid).last_processing_result == "OK"; },
+                       std::chrono::seconds(60)));
+    producer.send("flaky", 0, std::nullopt, "two");
+    REQUIRE(eventually([&] { return received(fn).size() == 2; }, std::chrono::seconds(60)));
+    CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1"});
+  }
+}
+
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: an update applies live without re-delivering committed records",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("upd", 1).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("upd=" + fn.url()).ok());
+  REQUIRE(functions.declare("upd2=" + fn.url("/second")).ok());
+  testing::Producer producer(kafka->bootstraps());
+  for (int i = 0; i < 5; ++i) producer.send("upd", 0, std::nullopt, "a" + std::to_string(i));
+  start_engine();
+  const auto uuid = create("upd", "upd", R"("MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually(
+      [&] { return testing::committed_offset(kafka->bootstraps(), uuid, "upd", 0) == 5; }));
+  update(uuid, R"({"BatchSize":1,"FunctionName":"upd2"})");
+  CHECK(get(uuid).state == MappingState::Updating);
+  REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  producer.send("upd", 0, std::nullopt, "b0");
+  producer.send("upd", 0, std::nullopt, "b1");
+  REQUIRE(eventually([&] { return received(fn).size() == 7; }));
+  CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1", "0:2", "0:3", "0:4", "0:5", "0:6"});
+  const auto targets = fn.targets();
+  CHECK(targets.back() == "/second");  // the new function
+  CHECK(fn.bodies().back().find("\"offset\":6") != std::string::npos);
+}

@@ -39,6 +39,7 @@ class Producer {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
     rd_kafka_conf_set(conf, "linger.ms", "0", err, sizeof err);
+    rd_kafka_conf_set(conf, "message.max.bytes", "20000000", err, sizeof err);
     rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     REQUIRE(rk_ != nullptr);
   }

@@ -28,13 +28,15 @@ class TestHttpServer {
   };
   using Responder = std::function<Reply(const std::string& target, const std::string& body)>;
 
-  explicit TestHttpServer(Responder respond = nullptr) : respond_(std::move(respond)) {
+  explicit TestHttpServer(Responder respond = nullptr, int port = 0)
+      : respond_(std::move(respond)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
     ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::listen(fd_, 16);
     socklen_t len = sizeof addr;

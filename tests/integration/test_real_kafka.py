@@ -2,6 +2,7 @@
 ESM_REAL_KAFKA): consumer groups, committed offsets read back with an admin client, starting
 positions including AT_TIMESTAMP (which the mock cluster cannot look up), many mappings on one
 topic, topics created after the mapping, and leaving the group on delete."""
+import json
 import os
 import time
 import uuid as uuidlib
@@ -147,3 +148,16 @@ def test_disable_and_delete_leave_the_group(real, admin, topic, function_sink):
     eventually(lambda: values(function_sink) == ["while-disabled"], message="resumed without loss")
     real.client.call("DeleteEventSourceMapping", UUID=group)
     eventually(lambda: members() == 0)
+
+
+def test_a_record_over_the_payload_limit_is_skipped_and_reported(real, topic, function_sink):
+    p = Producer({"bootstrap.servers": BOOTSTRAP, "linger.ms": 0, "message.max.bytes": 10485760})
+    p.produce(topic, value=b"h" * (5 * 1024 * 1024), partition=0)  # 7 MB as base64: can never be sent
+    p.produce(topic, value=b"small", partition=0)
+    assert p.flush(30) == 0
+    m = create(real, topic)
+    eventually(lambda: values(function_sink) == ["small"], message="the record after the oversized one")
+    assert eventually(lambda: committed(m["UUID"], topic).get(0) == 2)
+    assert "over the 6291456-byte payload limit; skipped" in real.logs()
+    assert real.client.call("GetEventSourceMapping", UUID=m["UUID"])["State"] == "Enabled"
+    assert all(len(json.dumps(e["event"])) <= 6291456 for e in function_sink.events)
