@@ -220,6 +220,7 @@ TEST_CASE_METHOD(EngineFixture,
   REQUIRE(eventually([&] { return in_state(uuid, MappingState::Disabled); }));
   CHECK(engine->running_for_test() == 0);
   producer.send("life", 0, std::nullopt, "two");
+  CHECK(received(fn).size() == 1);  // no consumer, no invocation while Disabled
   update(uuid, R"({"Enabled":true})");
   CHECK(get(uuid).state == MappingState::Enabling);
   REQUIRE(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
@@ -462,4 +463,27 @@ TEST_CASE_METHOD(EngineFixture,
   const auto targets = fn.targets();
   CHECK(targets.back() == "/second");  // the new function
   CHECK(fn.bodies().back().find("\"offset\":6") != std::string::npos);
+}
+
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: an invocation past the function timeout is a function error, retried",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("slowfn", 1).ok());
+  char dir[] = "/tmp/esm-timeout-XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string marker = std::string(dir) + "/calls";
+  REQUIRE(functions.declare("slowfn=exec:echo call >> " + marker + "; sleep 30,timeout=1").ok());
+  testing::Producer producer(kafka->bootstraps());
+  producer.send("slowfn", 0, std::nullopt, "x");
+  start_engine();
+  const auto uuid = create("slowfn", "slowfn", R"("MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually(
+      [&] { return get(uuid).last_processing_result == "PROBLEM: Function call failed."; }));
+  // Retried: called again after the first attempt timed out; nothing committed.
+  REQUIRE(eventually(
+      [&] { return testing::read_file(marker).size() >= 2 * std::string("call\n").size(); }));
+  CHECK(testing::committed_offset(kafka->bootstraps(), uuid, "slowfn", 0) < 0);
+  CHECK(log_text.str().find("Task timed out after 1 seconds") != std::string::npos);
+  engine->stop();
+  std::filesystem::remove_all(dir);
 }

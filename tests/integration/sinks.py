@@ -2,6 +2,7 @@
 import http.server
 import json
 import threading
+import time
 
 
 class HttpSink:
@@ -11,6 +12,7 @@ class HttpSink:
         self.events = []
         self.lock = threading.Lock()
         self.fail = lambda event: False
+        self.delay = 0.0  # seconds each invocation takes
         sink = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -18,6 +20,8 @@ class HttpSink:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 event = json.loads(body)
                 failing = sink.fail(event)
+                if sink.delay:
+                    time.sleep(sink.delay)  # a function that takes its time
                 with sink.lock:
                     sink.events.append({"event": event, "failed": failing, "path": self.path})
                 self.send_response(500 if failing else 200)

@@ -213,3 +213,15 @@ def test_msk_mapping_and_event_source_arn_filter(emulator, clients):
     stopped = wait_state(c, created["UUID"], "Disabled")
     assert stopped["StateTransitionReason"] == "ESM_CONFIG_NOT_VALID"
     assert stopped["LastProcessingResult"].startswith("PROBLEM: ")
+
+
+def test_region_comes_from_the_signature_scope(emulator):
+    from clients import Boto3Client
+    c = Boto3Client(emulator.endpoint, region="eu-west-3")
+    created = c.call("CreateEventSourceMapping", **self_managed(emulator, Enabled=False))
+    assert created["FunctionArn"] == "arn:aws:lambda:eu-west-3:000000000000:function:orders"
+    assert created["EventSourceMappingArn"].startswith("arn:aws:lambda:eu-west-3:000000000000:event-source-mapping:")
+    # A full ARN keeps its own region and account.
+    other = c.call("CreateEventSourceMapping", **self_managed(
+        emulator, topic="t2", function="arn:aws:lambda:ap-south-1:123456789012:function:orders", Enabled=False))
+    assert other["FunctionArn"] == "arn:aws:lambda:ap-south-1:123456789012:function:orders"

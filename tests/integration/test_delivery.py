@@ -108,3 +108,18 @@ def test_an_acknowledged_create_survives_kill_9(tmp_path, kafka_port, function_s
     c = clients_for(emu)
     assert [m["UUID"] for m in c.call("ListEventSourceMappings")["EventSourceMappings"]] == acknowledged
     emu.stop()
+
+
+def test_invoke_api_target_for_undeclared_functions(tmp_path, kafka_port, function_sink, clients_for):
+    """--lambda-endpoint: POST URL/2015-03-31/functions/NAME/invocations?Qualifier=Q, RequestResponse."""
+    base = function_sink.url.rsplit("/", 1)[0]
+    emu = Emulator(tmp_path, [f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "inv:1",
+                              "--lambda-endpoint", base])
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.start()
+    c = clients_for(emu)
+    create(c, emu, "inv", FunctionName="arn:aws:lambda:us-east-1:000000000000:function:remote-fn:live")
+    kcat_produce(emu.kafka_bootstrap, "inv", ["k|v"])
+    eventually(lambda: len(function_sink.records()) == 1)
+    assert function_sink.events[0]["path"] == "/2015-03-31/functions/remote-fn/invocations?Qualifier=live"
+    emu.stop()

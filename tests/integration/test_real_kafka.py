@@ -161,3 +161,28 @@ def test_a_record_over_the_payload_limit_is_skipped_and_reported(real, topic, fu
     assert "over the 6291456-byte payload limit; skipped" in real.logs()
     assert real.client.call("GetEventSourceMapping", UUID=m["UUID"])["State"] == "Enabled"
     assert all(len(json.dumps(e["event"])) <= 6291456 for e in function_sink.events)
+
+
+def test_kill_9_mid_stream_resumes_with_at_least_once_delivery(tmp_path, topic, function_sink):
+    produce(topic, [f"p0-{i:03d}" for i in range(40)], partition=0)
+    produce(topic, [f"p1-{i:03d}" for i in range(40)], partition=1)
+    function_sink.delay = 0.2
+    emu = Emulator(tmp_path, ["--function", f"orders={function_sink.url}"])
+    emu.start()
+    emu.client = make_clients(emu.endpoint)["boto3"]
+    m = create(emu, topic, BatchSize=5)
+    eventually(lambda: len(values(function_sink)) >= 15, message="a part delivered")
+    emu.kill9()  # with a batch in flight
+    emu.start()
+    emu.client = make_clients(emu.endpoint)["boto3"]
+    expected = {f"p{p}-{i:03d}" for p in (0, 1) for i in range(40)}
+    eventually(lambda: set(values(function_sink)) == expected, timeout=60, message="every record at least once")
+    got = values(function_sink)
+    for p in ("p0-", "p1-"):
+        firsts = []
+        for v in got:
+            if v.startswith(p) and v not in firsts:
+                firsts.append(v)
+        assert firsts == sorted(firsts), "first deliveries keep partition order"
+    assert eventually(lambda: committed(m["UUID"], topic) == {0: 40, 1: 40})
+    emu.stop()
