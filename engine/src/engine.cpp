@@ -166,6 +166,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.connect_grace = settings_.connect_grace;
   config.retry_backoff_initial = settings_.retry_backoff_initial;
   config.retry_backoff_max = settings_.retry_backoff_max;
+  config.max_drain_per_poll = settings_.max_drain_per_poll;
   if (m.self_managed()) {
     config.bootstrap_servers = join(m.bootstrap_servers);
   } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn);

@@ -499,9 +499,12 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
     }
     finish_inflight();
     const bool busy = maybe_dispatch();
+    // Take what the consumer has ready, a bounded number at a time. Every message polled is
+    // accepted: one polled and then dropped would be skipped for good (its successors commit it).
     KafkaMessage msg(rd_kafka_consumer_poll(rk_.get(), busy || inflight_ ? 5 : 50));
-    for (int drained = 0; msg && drained < 10000; ++drained) {
+    for (int drained = 1; msg; ++drained) {
       accept(std::move(msg));
+      if (drained >= config_.max_drain_per_poll) break;
       msg.reset(rd_kafka_consumer_poll(rk_.get(), 0));
     }
     check_recovery();

@@ -22,6 +22,7 @@ struct RunnerConfig {
   std::chrono::milliseconds connect_grace{10000};      // report Enabled + PROBLEM after this
   std::chrono::milliseconds retry_backoff_initial{200};
   std::chrono::milliseconds retry_backoff_max{10000};
+  int max_drain_per_poll = 10000;  // messages taken from the consumer per loop turn
 };
 
 // How a runner reports back; called on the runner's own thread, never under its locks.

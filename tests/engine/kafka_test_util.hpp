@@ -70,6 +70,38 @@ class Producer {
   rd_kafka_t* rk_ = nullptr;
 };
 
+// Produces many records fast (asynchronously, one flush at the end, when it goes out of scope).
+class BulkProducer {
+ public:
+  explicit BulkProducer(const std::string& bootstraps) {
+    char err[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), err, sizeof err);
+    rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof err);
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    REQUIRE(rk_ != nullptr);
+  }
+  ~BulkProducer() {
+    CHECK(rd_kafka_flush(rk_, 30000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+    rd_kafka_destroy(rk_);
+  }
+  void send(const std::string& topic, int partition, const std::string& value) {
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      const auto err =
+          rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+      REQUIRE(err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+      rd_kafka_poll(rk_, 10);
+    }
+    FAIL("producer queue stayed full");
+  }
+
+ private:
+  rd_kafka_t* rk_ = nullptr;
+};
+
 // The offset committed by `group` for topic/partition (-1001 when none), read as an admin would.
 inline int64_t committed_offset(const std::string& bootstraps, const std::string& group,
                                 const std::string& topic, int partition) {

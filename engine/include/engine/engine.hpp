@@ -25,6 +25,7 @@ struct EngineSettings {
   std::chrono::milliseconds connect_grace{10000};
   std::chrono::milliseconds retry_backoff_initial{200};
   std::chrono::milliseconds retry_backoff_max{10000};
+  int max_drain_per_poll = 10000;  // messages a consumer loop takes per turn
 };
 
 // Makes every stored mapping true: a reconciler thread compares what the store says with the

@@ -1,0 +1,393 @@
+"""scripts/bench: measures esm-emulator side by side with its limits in one run and prints a
+table; the figures also go to a JSON file. Loopback only; every loop is bounded."""
+import argparse
+import base64
+import http.client
+import http.server
+import json
+import os
+import pathlib
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid as uuidlib
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BINARY = ROOT / "build" / "server" / "esm-emulator"
+RAW = ROOT / "build" / "tests" / "esm-raw-consumer"
+sys.path.insert(0, str(ROOT / "tests" / "integration"))
+
+import boto3  # noqa: E402
+import botocore.config  # noqa: E402
+from confluent_kafka import Producer  # noqa: E402
+from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
+
+VPC = [{"Type": "VPC_SUBNET", "URI": "subnet:subnet-bench"}]
+GOALS = {
+    "throughput_ratio_batch_1000": 0.5,
+    "latency_p50_ms": 5.0,
+    "latency_p99_ms": 20.0,
+    "get_requests_per_second": 20000,
+    "many_mappings_enabled_seconds": 30,
+    "many_mappings_rss_mib": 1024,
+    "many_mappings_idle_cpu_percent": 2.0,
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(condition, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
+
+
+class CountingSink:
+    """A function that acknowledges at once and counts records (and, optionally, latencies)."""
+
+    def __init__(self, decode_latency=False):
+        self.records = 0
+        self.last_ack = None
+        self.latencies_ms = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                now = time.time_ns()
+                n = body.count(b'"offset":')
+                lat = []
+                if decode_latency:
+                    for rs in json.loads(body)["records"].values():
+                        lat.extend((now - int(base64.b64decode(r["value"]))) / 1e6 for r in rs)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                with sink.lock:
+                    sink.records += n
+                    sink.last_ack = time.monotonic()
+                    sink.latencies_ms.extend(lat)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def count(self):
+        with self.lock:
+            return self.records
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Emulator:
+    def __init__(self, functions, extra=(), log_level="warn"):
+        self.data = tempfile.mkdtemp(prefix="esm-bench-")
+        args = [str(BINARY), "--listen", "127.0.0.1:0", "--data-dir", self.data, "--log-level", log_level,
+                "--http-threads", "2", "--kafka-property", "session.timeout.ms=6000",
+                "--kafka-property", "heartbeat.interval.ms=500", *extra]
+        for name, url in functions.items():
+            args += ["--function", f"{name}={url}"]
+        self.log = open(os.path.join(self.data, "emulator.log"), "wb")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        line = self.proc.stdout.readline().decode()
+        if "listening on" not in line:
+            raise RuntimeError(f"emulator did not start: {line}")
+        self.endpoint = line.strip().split("listening on ")[1]
+        self.client = boto3.client("lambda", endpoint_url=self.endpoint, region_name="us-east-1",
+                                   aws_access_key_id="bench", aws_secret_access_key="bench",
+                                   config=botocore.config.Config(retries={"max_attempts": 1},
+                                                                 max_pool_connections=32))
+
+    def status(self, key):
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+        return 0
+
+    def cpu_seconds(self):
+        fields = open(f"/proc/{self.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        peak = self.status("VmHWM") / 1024
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        return peak
+
+
+def create_topic(bootstrap, partitions):
+    name = f"bench-{uuidlib.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])[name].result(60)
+    return name
+
+
+def produce_bulk(bootstrap, topic, count, size):
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.size": 1000000,
+                  "queue.buffering.max.messages": 2000000, "compression.type": "none", "acks": 1})
+    value = os.urandom(size)
+    for i in range(count):
+        while True:
+            try:
+                p.produce(topic, value=value, partition=i % 8)
+                break
+            except BufferError:
+                p.poll(0.05)
+        if i % 100000 == 0:
+            p.poll(0)
+    assert p.flush(120) == 0
+
+
+def mapping(bootstrap, topic, function="sink", **extra):
+    params = {"FunctionName": function, "Topics": [topic], "SourceAccessConfigurations": VPC,
+              "SelfManagedEventSource": {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": [bootstrap]}}}
+    params.update(extra)
+    return params
+
+
+def bench_throughput(bootstrap, count, size, batch_sizes):
+    topic = create_topic(bootstrap, 8)
+    produce_bulk(bootstrap, topic, count, size)
+    raw = json.loads(subprocess.run([str(RAW), bootstrap, topic, "8", str(count)], capture_output=True,
+                                    text=True, timeout=600, check=True).stdout)
+    rows = []
+    for batch in batch_sizes:
+        sink = CountingSink()
+        emu = Emulator({"sink": sink.url})
+        start = time.monotonic()
+        emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=batch))
+        wait_for(lambda: sink.count() >= count, 600, f"{count} records at the function")
+        seconds = sink.last_ack - start
+        peak = emu.stop()
+        sink.close()
+        rps = count / seconds
+        rows.append({"records": count, "record_bytes": size, "batch_size": batch, "seconds": round(seconds, 3),
+                     "records_per_second": round(rps), "raw_records_per_second": raw["records_per_second"],
+                     "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)})
+    return rows
+
+
+def bench_latency(bootstrap, duration):
+    topic = create_topic(bootstrap, 1)
+    sink = CountingSink(decode_latency=True)
+    emu = Emulator({"sink": sink.url})
+    uuid = emu.client.create_event_source_mapping(
+        **mapping(bootstrap, topic, BatchSize=1, MaximumBatchingWindowInSeconds=0, StartingPosition="LATEST"))["UUID"]
+    wait_for(lambda: emu.client.get_event_source_mapping(UUID=uuid)["State"] == "Enabled", 60, "Enabled")
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": 1})
+    sent = 0
+    next_at = time.monotonic()
+    end = next_at + duration
+    while time.monotonic() < end:
+        p.produce(topic, value=str(time.time_ns()).encode(), partition=0)
+        p.poll(0)
+        sent += 1
+        next_at += 0.010
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    p.flush(30)
+    wait_for(lambda: sink.count() >= sent, 60, "every latency record")
+    peak = emu.stop()
+    sink.close()
+    lat = sorted(sink.latencies_ms)
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]  # noqa: E731
+    return {"records": len(lat), "p50_ms": round(pct(0.50), 2), "p99_ms": round(pct(0.99), 2),
+            "max_ms": round(lat[-1], 2), "peak_rss_mib": round(peak, 1)}
+
+
+def wrk(url, duration, connections=16):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+                         capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    rps = float(next(line.split()[1] for line in out.splitlines() if line.startswith("Requests/sec")))
+    pcts = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] in ("50%", "99%"):
+            v = parts[1]
+            ms = float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
+            pcts[parts[0]] = ms
+    return {"requests_per_second": round(rps), "p50_ms": pcts.get("50%"), "p99_ms": pcts.get("99%")}
+
+
+def bench_api(bootstrap, duration, pairs):
+    sink = CountingSink()
+    emu = Emulator({"sink": sink.url})
+    uuids = [emu.client.create_event_source_mapping(**mapping(bootstrap, f"api-{i}", Enabled=False))["UUID"]
+             for i in range(20)]
+    result = {
+        "get": wrk(f"{emu.endpoint}/2015-03-31/event-source-mappings/{uuids[0]}", duration),
+        "list": wrk(f"{emu.endpoint}/2015-03-31/event-source-mappings?MaxItems=10", duration),
+    }
+    # Create and Delete from 16 threads, each on its own keep-alive connection. (Delete waits for
+    # the mapping to settle, as on AWS: a mapping in transition answers ResourceInUse.)
+    host, port = emu.endpoint.replace("http://", "").rsplit(":", 1)
+    created, lat_create, lat_delete = [], [], []
+    lock = threading.Lock()
+
+    def worker(k):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        mine = []
+        for i in range(pairs // 16):
+            body = json.dumps(mapping(bootstrap, f"cd-{k}-{i}", Enabled=False))
+            t = time.perf_counter()
+            conn.request("POST", "/2015-03-31/event-source-mappings", body, {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            data = r.read()
+            lat = (time.perf_counter() - t) * 1000
+            assert r.status == 202, data
+            mine.append((json.loads(data)["UUID"], lat))
+        with lock:
+            created.extend(u for u, _ in mine)
+            lat_create.extend(latency for _, latency in mine)
+        conn.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(16)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    create_rps = len(created) / (time.perf_counter() - t0)
+    wait_for(lambda: all(m["State"] == "Disabled" for page in emu.client.get_paginator(
+        "list_event_source_mappings").paginate() for m in page["EventSourceMappings"]), 120, "settled")
+
+    def deleter(chunk):
+        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        mine = []
+        for u in chunk:
+            t = time.perf_counter()
+            conn.request("DELETE", f"/2015-03-31/event-source-mappings/{u}")
+            r = conn.getresponse()
+            r.read()
+            assert r.status == 202
+            mine.append((time.perf_counter() - t) * 1000)
+        with lock:
+            lat_delete.extend(mine)
+        conn.close()
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=deleter, args=(created[k::16],)) for k in range(16)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    delete_rps = len(created) / (time.perf_counter() - t0)
+    q = lambda xs, p: round(sorted(xs)[min(len(xs) - 1, int(p * len(xs)))], 2)  # noqa: E731
+    result["create"] = {"requests_per_second": round(create_rps), "p50_ms": q(lat_create, .5), "p99_ms": q(lat_create, .99)}
+    result["delete"] = {"requests_per_second": round(delete_rps), "p50_ms": q(lat_delete, .5), "p99_ms": q(lat_delete, .99)}
+    result["peak_rss_mib"] = round(emu.stop(), 1)
+    sink.close()
+    return result
+
+
+def bench_many(bootstrap, count, idle_seconds):
+    topic = create_topic(bootstrap, 1)
+    sink = CountingSink()
+    emu = Emulator({f"f{i}": sink.url for i in range(count)})
+    start = time.monotonic()
+    for i in range(count):
+        emu.client.create_event_source_mapping(**mapping(bootstrap, topic, function=f"f{i}"))
+
+    def all_enabled():
+        states = [m["State"] for page in emu.client.get_paginator("list_event_source_mappings").paginate()
+                  for m in page["EventSourceMappings"]]
+        return len(states) == count and all(s == "Enabled" for s in states)
+
+    wait_for(all_enabled, 600, f"{count} mappings Enabled")
+    enabled_after = time.monotonic() - start
+    time.sleep(5)  # let start-up work finish before measuring idle
+    cpu0, t0 = emu.cpu_seconds(), time.monotonic()
+    time.sleep(idle_seconds)
+    idle_cpu = (emu.cpu_seconds() - cpu0) / (time.monotonic() - t0) * 100
+    result = {"mappings": count, "all_enabled_seconds": round(enabled_after, 2), "rss_mib": round(emu.status("VmRSS") / 1024, 1),
+              "threads": emu.status("Threads"), "idle_cpu_percent_of_a_core": round(idle_cpu, 2)}
+    result["peak_rss_mib"] = round(emu.stop(), 1)
+    sink.close()
+    return result
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
+    ap.add_argument("--out", default="bench-results.json")
+    ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
+    ap.add_argument("--only", help="comma list: throughput,latency,api,many")
+    args = ap.parse_args()
+    q = args.quick
+    run_dir = tempfile.mkdtemp(prefix="esm-bench-kafka-")
+    bootstrap = args.kafka
+    if not bootstrap:
+        out = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "start", run_dir], capture_output=True, text=True, check=True)
+        bootstrap = out.stdout.strip().split("KAFKA_BOOTSTRAP=")[1]
+    only = set((args.only or "throughput,latency,api,many").split(","))
+    results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
+    try:
+        if "throughput" in only:
+            results["throughput"] = (bench_throughput(bootstrap, 20000 if q else 1000000, 100, [1000] if q else [1000, 10000]) +
+                                     bench_throughput(bootstrap, 5000 if q else 200000, 1024, [1000] if q else [1000, 10000]))
+        if "latency" in only:
+            results["latency"] = bench_latency(bootstrap, 3 if q else 30)
+        if "api" in only:
+            results["api"] = bench_api(bootstrap, 2 if q else 10, 160 if q else 1600)
+        if "many" in only:
+            results["many_mappings"] = bench_many(bootstrap, 20 if q else 500, 3 if q else 10)
+    finally:
+        if not args.kafka:
+            subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "stop", run_dir], capture_output=True)
+    pathlib.Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+
+
+def print_table(r):
+    print(f"\n{'measure':58} {'value':>14} {'goal':>12}")
+
+    def row(name, value, goal=""):
+        print(f"{name:58} {value!s:>14} {goal!s:>12}")
+
+    for t in r.get("throughput", []):
+        row(f"throughput {t['records']}x{t['record_bytes']}B BatchSize {t['batch_size']} (rec/s)", t["records_per_second"])
+        row("  raw librdkafka consumer, same topic (rec/s)", t["raw_records_per_second"])
+        row("  ratio emulator / raw", t["ratio"], ">= 0.5" if t["batch_size"] == 1000 else "")
+        row("  peak RSS (MiB)", t["peak_rss_mib"])
+    if "latency" in r:
+        lat = r["latency"]
+        row("latency produce->invoke p50 (ms)", lat["p50_ms"], "< 5")
+        row("latency produce->invoke p99 (ms)", lat["p99_ms"], "< 20")
+        row("latency produce->invoke max (ms)", lat["max_ms"])
+    if "api" in r:
+        for op in ("get", "list", "create", "delete"):
+            a = r["api"][op]
+            row(f"API {op} at 16 connections (req/s)", a["requests_per_second"], ">= 20000" if op == "get" else "")
+            row(f"  p50 / p99 (ms)", f"{a['p50_ms']} / {a['p99_ms']}")
+        row("  peak RSS (MiB)", r["api"]["peak_rss_mib"])
+    if "many_mappings" in r:
+        m = r["many_mappings"]
+        row(f"{m['mappings']} mappings: all Enabled after (s)", m["all_enabled_seconds"], "< 30")
+        row("  resident memory (MiB)", m["rss_mib"], "< 1024")
+        row("  threads", m["threads"])
+        row("  idle CPU (% of a core)", m["idle_cpu_percent_of_a_core"], "< 2")
+        row("  peak RSS (MiB)", m["peak_rss_mib"])
+
+
+if __name__ == "__main__":
+    main()
