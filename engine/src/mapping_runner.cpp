@@ -58,8 +58,9 @@ struct InFlight {
 class Delivery {
  public:
   Delivery(const RunnerConfig& config, const RunnerCallbacks& callbacks, api_models::Logger& log,
-           std::atomic<bool>& cancel)
-      : config_(config),
+           std::atomic<bool>& cancel, MappingRunner& runner)
+      : runner_(runner),
+        config_(config),
         callbacks_(callbacks),
         log_(log),
         cancel_(cancel),
@@ -95,18 +96,21 @@ class Delivery {
   void commit(const std::vector<BatchPart>& parts);
   void report(std::string_view result);
   void check_recovery();
+  int next_wait_ms() const;
   std::chrono::milliseconds window() const {
     return config_.mapping.maximum_batching_window_s
                ? std::chrono::milliseconds(*config_.mapping.maximum_batching_window_s * 1000)
                : kDefaultWindow;
   }
 
+  MappingRunner& runner_;
   const RunnerConfig& config_;
   const RunnerCallbacks& callbacks_;
   api_models::Logger& log_;
   std::atomic<bool>& cancel_;
   const std::string uuid_;
   KafkaHandle rk_;
+  KafkaQueue queue_;  // the consumer queue: polled here, woken from other threads
   std::map<std::int32_t, PartitionState> partitions_;  // assigned partitions
   std::optional<InFlight> inflight_;
   Clock::time_point last_completion_{};
@@ -130,7 +134,7 @@ bool Delivery::open() {
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "false"},
       {"auto.offset.reset", m.starting_position == "TRIM_HORIZON" ? "earliest" : "latest"},
-      {"topic.metadata.refresh.interval.ms", "2000"},
+      {"topic.metadata.refresh.interval.ms", "10000"},
       // Records up to the 6 MB payload limit come whole in one fetch, even from brokers (such as
       // the mock cluster) that do not return an oversized first record the way KIP-74 asks.
       {"max.partition.fetch.bytes", "8388608"},
@@ -158,6 +162,8 @@ bool Delivery::open() {
   }
   conf.release();
   rd_kafka_poll_set_consumer(rk_.get());
+  queue_.reset(rd_kafka_queue_get_consumer(rk_.get()));
+  runner_.set_wake_queue(queue_.get());
   KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
   for (const auto& t : m.topics)
     rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
@@ -480,11 +486,14 @@ bool Delivery::maybe_dispatch() {
                         std::to_string(payload.size()) + " bytes");
   const FunctionTarget target = config_.function;
   std::atomic<bool>& cancel = cancel_;
-  inflight_ =
-      InFlight{std::move(parts),
-               std::async(std::launch::async, [target, payload = std::move(payload), &cancel] {
-                 return invoke(target, payload, cancel);
-               })};
+  MappingRunner& runner = runner_;
+  inflight_ = InFlight{
+      std::move(parts),
+      std::async(std::launch::async, [target, payload = std::move(payload), &cancel, &runner] {
+        InvokeResult r = invoke(target, payload, cancel);
+        runner.wake();  // the consumer loop picks the result up at once
+        return r;
+      })};
   return true;
 }
 
@@ -501,11 +510,11 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
     const bool busy = maybe_dispatch();
     // Take what the consumer has ready, a bounded number at a time. Every message polled is
     // accepted: one polled and then dropped would be skipped for good (its successors commit it).
-    KafkaMessage msg(rd_kafka_consumer_poll(rk_.get(), busy || inflight_ ? 5 : 50));
+    KafkaMessage msg(rd_kafka_consume_queue(queue_.get(), busy ? 0 : next_wait_ms()));
     for (int drained = 1; msg; ++drained) {
       accept(std::move(msg));
       if (drained >= config_.max_drain_per_poll) break;
-      msg.reset(rd_kafka_consumer_poll(rk_.get(), 0));
+      msg.reset(rd_kafka_consume_queue(queue_.get(), 0));
     }
     check_recovery();
     if (!live_ && Clock::now() - started_ > config_.connect_grace) {
@@ -517,10 +526,32 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
   }
 }
 
+// How long the loop may block on the consumer queue: until the batching window or a retry is
+// due, else a while (a finished invocation and a stop request wake it early).
+int Delivery::next_wait_ms() const {
+  constexpr int kIdleMs = 500;
+  if (inflight_) return kIdleMs;
+  const auto now = Clock::now();
+  auto due = now + std::chrono::milliseconds(kIdleMs);
+  for (const auto& [id, p] : partitions_) {
+    if (p.records.empty()) continue;
+    const auto ready =
+        p.attempts > 0 ? p.retry_at : std::max(p.first_buffered, last_completion_) + window();
+    due = std::min(due, std::max(ready, p.retry_at));
+  }
+  if (connection_problem_) due = std::min(due, next_recovery_check_);
+  if (!live_) due = std::min(due, started_ + config_.connect_grace);
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
+  return static_cast<int>(std::clamp<long long>(ms + 1, 0, kIdleMs));
+}
+
 void Delivery::close() {
   if (!rk_) return;
   partitions_.clear();  // release messages before the handle goes
+  cancel_.store(true);
   inflight_.reset();
+  runner_.set_wake_queue(nullptr);
+  queue_.reset();
   rd_kafka_consumer_close(rk_.get());  // leaves the group
   rk_.reset();
   log_.info(uuid_, "consumer closed");
@@ -544,11 +575,22 @@ void MappingRunner::request_stop(bool graceful) {
   graceful_.store(graceful);
   if (!graceful) cancel_.store(true);
   thread_.request_stop();
+  wake();
+}
+
+void MappingRunner::set_wake_queue(rd_kafka_queue_t* queue) {
+  std::lock_guard lock(wake_mutex_);
+  wake_queue_ = queue;
+}
+
+void MappingRunner::wake() {
+  std::lock_guard lock(wake_mutex_);
+  if (wake_queue_ != nullptr) rd_kafka_queue_yield(wake_queue_);
 }
 
 void MappingRunner::run(const std::stop_token& stop) {
   {
-    Delivery delivery(config_, callbacks_, log_, cancel_);
+    Delivery delivery(config_, callbacks_, log_, cancel_, *this);
     if (delivery.open()) delivery.loop(stop, graceful_);
     delivery.close();
   }

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <librdkafka/rdkafka.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -49,6 +52,11 @@ class MappingRunner {
   bool finished() const { return finished_.load(); }
   double generation() const { return config_.mapping.last_modified; }
 
+  // The consumer thread blocks on its queue; these let other threads wake it (a finished
+  // invocation, a stop request). wake() is a no-op while no queue is registered.
+  void set_wake_queue(rd_kafka_queue_t* queue);
+  void wake();
+
  private:
   void run(const std::stop_token& stop);
 
@@ -58,6 +66,8 @@ class MappingRunner {
   std::atomic<bool> graceful_{true};
   std::atomic<bool> cancel_{false};  // abandons the in-flight invocation
   std::atomic<bool> finished_{false};
+  std::mutex wake_mutex_;
+  rd_kafka_queue_t* wake_queue_ = nullptr;  // guarded by wake_mutex_; owned by the consumer thread
   std::jthread thread_;  // last: starts after, and joins before, the members above
 };
 

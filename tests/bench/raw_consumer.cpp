@@ -21,7 +21,11 @@ int main(int argc, char** argv) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], err, sizeof err);
-  rd_kafka_conf_set(conf, "group.id", ("raw-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())).c_str(), err, sizeof err);
+  rd_kafka_conf_set(
+      conf, "group.id",
+      ("raw-" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()))
+          .c_str(),
+      err, sizeof err);
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
   rd_kafka_conf_set(conf, "enable.partition.eof", "false", err, sizeof err);
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
@@ -47,8 +51,10 @@ int main(int argc, char** argv) {
       rd_kafka_message_destroy(batch[i]);
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"records\": %lld, \"seconds\": %.3f, \"records_per_second\": %.0f}\n", got, seconds, got / seconds);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("{\"records\": %lld, \"seconds\": %.3f, \"records_per_second\": %.0f}\n", got,
+              seconds, got / seconds);
   rd_kafka_queue_destroy(queue);
   rd_kafka_topic_partition_list_destroy(parts);
   rd_kafka_consumer_close(rk);
