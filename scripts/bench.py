@@ -351,7 +351,7 @@ def main():
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
-            results["throughput"] = (bench_throughput(bootstrap, 20000 if q else 1000000, 100, [1000] if q else [1000, 10000]) +
+            results["throughput"] = (bench_throughput(bootstrap, int(os.environ.get("ESM_BENCH_RECORDS", 20000 if q else 1000000)), 100, [1000] if q else [1000, 10000]) +
                                      bench_throughput(bootstrap, 5000 if q else 200000, 1024, [1000] if q else [1000, 10000]))
         if "latency" in only:
             results["latency"] = bench_latency(bootstrap, 3 if q else 30)

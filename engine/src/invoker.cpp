@@ -107,6 +107,10 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
             return;
           }
           connected = true;
+          // Header and body go out in separate writes; without this, Nagle's algorithm and the
+          // peer's delayed ACK hold the body back ~40 ms on every invocation.
+          beast::error_code ignored;
+          stream.socket().set_option(tcp::no_delay(true), ignored);
           http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
             if (ec3) {
               failure = ec3;

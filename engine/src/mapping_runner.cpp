@@ -94,9 +94,16 @@ class Delivery {
   void finish_inflight();
   bool maybe_dispatch();
   void commit(const std::vector<BatchPart>& parts);
+  // Commits, and waits for, the offsets of every successful batch (of `only`'s partitions).
+  void commit_sync(const rd_kafka_topic_partition_list_t* only);
+  std::map<std::int32_t, std::int64_t> committed_;  // next offset per partition, as committed
   void report(std::string_view result);
   void check_recovery();
   int next_wait_ms() const;
+  // Per partition, fetched records kept ahead of delivery before fetching pauses.
+  std::size_t max_buffered_records() const {
+    return std::max<std::size_t>(static_cast<std::size_t>(config_.mapping.batch_size) * 2, 20000);
+  }
   std::chrono::milliseconds window() const {
     return config_.mapping.maximum_batching_window_s
                ? std::chrono::milliseconds(*config_.mapping.maximum_batching_window_s * 1000)
@@ -246,6 +253,8 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       report("OK");
     }
   } else {
+    commit_sync(parts);
+    for (int i = 0; i < parts->cnt; ++i) committed_.erase(parts->elems[i].partition);
     rd_kafka_assign(rk, nullptr);
     for (int i = 0; i < parts->cnt; ++i) partitions_.erase(parts->elems[i].partition);
     log_.info(uuid_, "revoked " + std::to_string(parts->cnt) + " partition(s)");
@@ -307,8 +316,7 @@ void Delivery::accept(KafkaMessage msg) {
     connection_problem_ = false;
     report("OK");
   }
-  const std::size_t max_records =
-      static_cast<std::size_t>(std::max(config_.mapping.batch_size, 500)) * 2;
+  const std::size_t max_records = max_buffered_records();
   if (!p.paused && (p.records.size() >= max_records || p.bytes >= kMaxBufferedBytesPerPartition)) {
     KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(), it->first);
@@ -326,8 +334,31 @@ void Delivery::commit(const std::vector<BatchPart>& parts) {
         ->offset = part.last_offset + 1;
   }
   if (offsets->cnt == 0) return;
-  if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  for (int i = 0; i < offsets->cnt; ++i)
+    committed_[offsets->elems[i].partition] = offsets->elems[i].offset;
+  // Asynchronous: the next batch need not wait for the broker. A commit that fails is retried by
+  // the next one (offsets only grow) or by the synchronous one when partitions are let go.
+  if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 1); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     log_.warn(uuid_, std::string("offset commit failed: ") + rd_kafka_err2str(err));
+  }
+}
+
+void Delivery::commit_sync(const rd_kafka_topic_partition_list_t* only) {
+  KafkaPartitionList offsets(
+      rd_kafka_topic_partition_list_new(static_cast<int>(committed_.size())));
+  for (const auto& [partition, offset] : committed_) {
+    if (only != nullptr &&
+        rd_kafka_topic_partition_list_find(only, config_.mapping.topics.front().c_str(),
+                                           partition) == nullptr) {
+      continue;
+    }
+    rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(),
+                                      partition)
+        ->offset = offset;
+  }
+  if (offsets->cnt == 0) return;
+  if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log_.warn(uuid_, std::string("final offset commit failed: ") + rd_kafka_err2str(err));
   }
 }
 
@@ -353,7 +384,8 @@ void Delivery::finish_inflight() {
       }
       p.attempts = 0;
       p.first_buffered = Clock::now();
-      if (p.paused && p.records.size() < static_cast<std::size_t>(config_.mapping.batch_size)) {
+      if (p.paused && p.records.size() < max_buffered_records() / 2 &&
+          p.bytes < kMaxBufferedBytesPerPartition / 2) {
         KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
         rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(),
                                           it->first);
@@ -550,6 +582,7 @@ void Delivery::close() {
   partitions_.clear();  // release messages before the handle goes
   cancel_.store(true);
   inflight_.reset();
+  commit_sync(nullptr);
   runner_.set_wake_queue(nullptr);
   queue_.reset();
   rd_kafka_consumer_close(rk_.get());  // leaves the group
