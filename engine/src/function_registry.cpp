@@ -40,7 +40,8 @@ Result<Ok> FunctionRegistry::add(const std::string& name, const std::string& tar
   t.timeout = timeout;
   if (target.rfind("https://", 0) == 0) {
     // TODO(esm): TLS to function endpoints; until then say so at startup, not on every invoke.
-    return bad("function '" + name + "': https:// targets are not supported yet; use http:// or exec:");
+    return bad("function '" + name +
+               "': https:// targets are not supported yet; use http:// or exec:");
   }
   if (target.rfind("http://", 0) == 0) {
     t.kind = FunctionTarget::Kind::Http;
