@@ -14,7 +14,7 @@ import pytest
 from clients import make_clients
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / "build" / "server" / "esm-emulator"
+BINARY = pathlib.Path(os.environ.get("ESM_BINARY", ROOT / "build" / "server" / "esm-emulator"))
 
 
 def free_port():
@@ -118,6 +118,14 @@ def emulator(tmp_path, kafka_port, function_sink):
     emu.start()
     yield emu
     emu.stop()
+    assert_no_sanitizer_report(emu)
+
+
+def assert_no_sanitizer_report(emu):
+    """Under scripts/sanitize.sh the binary carries ASan/UBSan: any report is a failure."""
+    logs = emu.logs()
+    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+        assert marker not in logs, f"sanitizer report in the emulator's output:\n{logs[-4000:]}"
 
 
 @pytest.fixture
