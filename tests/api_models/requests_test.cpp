@@ -266,7 +266,7 @@ TEST_CASE("list query: MaxItems caps at 100 and filters are validated", "[api_mo
   CHECK_FALSE(parse_list_query({{"MaxItems", "abc"}}).ok());
 }
 
-TEST_CASE("tags: ARNs name mappings; requests are validated", "[api_models]") {
+TEST_CASE("tags: ARNs name mappings and requests are validated", "[api_models]") {
   auto uuid = mapping_uuid_from_arn(
       "arn:aws:lambda:us-east-1:123456789012:event-source-mapping:11111111-2222-3333-4444-"
       "555555555555");

@@ -157,7 +157,7 @@ TEST_CASE_METHOD(EngineFixture,
 
 TEST_CASE_METHOD(
     EngineFixture,
-    "Engine: BatchSize cuts batches; a failing partition does not hold back the others",
+    "Engine: BatchSize cuts batches and a failing partition does not hold back the others",
     "[engine][kafka]") {
   REQUIRE(kafka->create_topic("iso", 2).ok());
   std::atomic<bool> broken{true};
@@ -307,7 +307,7 @@ TEST_CASE_METHOD(EngineFixture,
 }
 
 TEST_CASE_METHOD(EngineFixture,
-                 "Engine: LATEST is pinned at creation; nothing produced after Create is skipped",
+                 "Engine: LATEST is pinned at creation so nothing produced after Create is skipped",
                  "[engine][kafka]") {
   REQUIRE(kafka->create_topic("latest", 2).ok());
   TestHttpServer fn;
@@ -365,8 +365,7 @@ TEST_CASE_METHOD(EngineFixture, "Engine: records within the batching window trav
   CHECK(fn.bodies().size() == 1);
 }
 
-TEST_CASE_METHOD(EngineFixture,
-                 "Engine: a batch is cut before the event would pass 6,291,456 bytes",
+TEST_CASE_METHOD(EngineFixture, "Engine: a batch is cut before the event would pass 6291456 bytes",
                  "[engine][kafka]") {
   REQUIRE(kafka->create_topic("big", 1).ok());
   TestHttpServer fn;

@@ -27,7 +27,7 @@ FunctionTarget exec_target(const std::string& command, int timeout_s = 5) {
 const std::atomic<bool> kNoCancel{false};
 }  // namespace
 
-TEST_CASE("invoke: HTTP target gets the event POSTed; 2xx is success", "[engine]") {
+TEST_CASE("invoke: HTTP target gets the event POSTed and 2xx is success", "[engine]") {
   TestHttpServer server([](const std::string&, const std::string&) {
     return TestHttpServer::Reply{200, "done", {}, {}};
   });
@@ -52,7 +52,7 @@ TEST_CASE("invoke: non-2xx or X-Amz-Function-Error is a function error", "[engin
   CHECK(r.detail.find("Unhandled") != std::string::npos);
 }
 
-TEST_CASE("invoke: a refused connection is a connection error; a hang times out", "[engine]") {
+TEST_CASE("invoke: a refused connection is a connection error and a hang times out", "[engine]") {
   int port = 0;
   {
     TestHttpServer gone;
@@ -84,7 +84,7 @@ TEST_CASE("invoke: the Lambda Invoke API path, qualifier and invocation type", "
   CHECK(api.raw_heads()[0].find("X-Amz-Invocation-Type: RequestResponse") != std::string::npos);
 }
 
-TEST_CASE("invoke: exec targets read the event on stdin; exit status decides", "[engine]") {
+TEST_CASE("invoke: exec targets read the event on stdin and the exit status decides", "[engine]") {
   auto ok = invoke(exec_target("tr a-z A-Z"), "hello", kNoCancel);
   CHECK(ok.outcome == Outcome::Success);
   CHECK(ok.body == "HELLO");
