@@ -167,6 +167,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.retry_backoff_initial = settings_.retry_backoff_initial;
   config.retry_backoff_max = settings_.retry_backoff_max;
   config.max_drain_per_poll = settings_.max_drain_per_poll;
+  config.max_concurrent_batches = settings_.max_concurrent_batches;
   if (m.self_managed()) {
     config.bootstrap_servers = join(m.bootstrap_servers);
   } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn);

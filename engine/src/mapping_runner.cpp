@@ -41,6 +41,7 @@ struct PartitionState {
   // Records older than this (epoch ms) are passed over until the first one at or after it: the
   // start by time where the broker could not look the offset up (see place_start_offsets).
   std::optional<std::int64_t> time_floor_ms;
+  bool in_flight = false;  // its front records are in an invocation now
 };
 
 struct BatchPart {
@@ -92,6 +93,7 @@ class Delivery {
   std::map<std::int32_t, std::int64_t> pending_time_floors_;  // set by place_start_offsets
   void accept(KafkaMessage msg);
   void finish_inflight();
+  void complete(InvokeResult r, const std::vector<BatchPart>& parts);
   bool maybe_dispatch();
   void commit(const std::vector<BatchPart>& parts);
   // Commits, and waits for, the offsets of every successful batch (of `only`'s partitions).
@@ -119,7 +121,7 @@ class Delivery {
   KafkaHandle rk_;
   KafkaQueue queue_;  // the consumer queue: polled here, woken from other threads
   std::map<std::int32_t, PartitionState> partitions_;  // assigned partitions
-  std::optional<InFlight> inflight_;
+  std::vector<InFlight> inflight_;  // batches of distinct partitions, invoked concurrently
   Clock::time_point last_completion_{};
   std::string last_result_;
   bool live_ = false;
@@ -363,12 +365,23 @@ void Delivery::commit_sync(const rd_kafka_topic_partition_list_t* only) {
 }
 
 void Delivery::finish_inflight() {
-  if (!inflight_ ||
-      inflight_->result.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
-    return;
-  InvokeResult r = inflight_->result.get();
-  auto parts = std::move(inflight_->parts);
-  inflight_.reset();
+  for (std::size_t i = 0; i < inflight_.size();) {
+    if (inflight_[i].result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      ++i;
+      continue;
+    }
+    InvokeResult r = inflight_[i].result.get();
+    auto parts = std::move(inflight_[i].parts);
+    inflight_.erase(inflight_.begin() + static_cast<std::ptrdiff_t>(i));
+    complete(std::move(r), parts);
+  }
+}
+
+void Delivery::complete(InvokeResult r, const std::vector<BatchPart>& parts) {
+  for (const auto& part : parts) {
+    if (auto it = partitions_.find(part.partition); it != partitions_.end())
+      it->second.in_flight = false;
+  }
   last_completion_ = Clock::now();
   using Outcome = InvokeResult::Outcome;
   if (r.outcome == Outcome::Cancelled) return;
@@ -414,13 +427,14 @@ void Delivery::finish_inflight() {
 }
 
 bool Delivery::maybe_dispatch() {
-  if (inflight_) return false;
+  if (inflight_.size() >= static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)))
+    return false;
   const auto now = Clock::now();
   std::size_t available = 0;
   bool retrying = false;
   Clock::time_point oldest = Clock::time_point::max();
   for (auto& [id, p] : partitions_) {
-    if (p.records.empty() || p.retry_at > now) continue;
+    if (p.records.empty() || p.retry_at > now || p.in_flight) continue;
     available += p.records.size();
     retrying = retrying || p.attempts > 0;
     oldest = std::min(oldest, p.first_buffered);
@@ -440,14 +454,14 @@ bool Delivery::maybe_dispatch() {
   // partitions, and a healed function gets the failed batch before anything newer.
   std::vector<std::int32_t> order;
   for (auto& [id, p] : partitions_) {
-    if (p.attempts > 0 && !p.records.empty() && p.retry_at <= now) {
+    if (p.attempts > 0 && !p.records.empty() && p.retry_at <= now && !p.in_flight) {
       order.push_back(id);
       break;
     }
   }
   if (order.empty()) {
     for (auto& [id, p] : partitions_) {
-      if (p.attempts == 0) order.push_back(id);
+      if (p.attempts == 0 && !p.in_flight) order.push_back(id);
     }
   }
   for (std::int32_t id : order) {
@@ -519,13 +533,14 @@ bool Delivery::maybe_dispatch() {
   const FunctionTarget target = config_.function;
   std::atomic<bool>& cancel = cancel_;
   MappingRunner& runner = runner_;
-  inflight_ = InFlight{
+  for (const auto& part : parts) partitions_[part.partition].in_flight = true;
+  inflight_.push_back(InFlight{
       std::move(parts),
       std::async(std::launch::async, [target, payload = std::move(payload), &cancel, &runner] {
         InvokeResult r = invoke(target, payload, cancel);
         runner.wake();  // the consumer loop picks the result up at once
         return r;
-      })};
+      })});
   return true;
 }
 
@@ -533,8 +548,8 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
   while (!fatal_) {
     if (stop.stop_requested()) {
       if (!graceful.load()) cancel_.store(true);
-      if (!inflight_) break;
-      inflight_->result.wait_for(std::chrono::milliseconds(20));
+      if (inflight_.empty()) break;
+      inflight_.front().result.wait_for(std::chrono::milliseconds(20));
       finish_inflight();
       continue;
     }
@@ -562,11 +577,12 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
 // due, else a while (a finished invocation and a stop request wake it early).
 int Delivery::next_wait_ms() const {
   constexpr int kIdleMs = 500;
-  if (inflight_) return kIdleMs;
+  if (inflight_.size() >= static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)))
+    return kIdleMs;
   const auto now = Clock::now();
   auto due = now + std::chrono::milliseconds(kIdleMs);
   for (const auto& [id, p] : partitions_) {
-    if (p.records.empty()) continue;
+    if (p.records.empty() || p.in_flight) continue;
     const auto ready =
         p.attempts > 0 ? p.retry_at : std::max(p.first_buffered, last_completion_) + window();
     due = std::min(due, std::max(ready, p.retry_at));
@@ -581,7 +597,7 @@ void Delivery::close() {
   if (!rk_) return;
   partitions_.clear();  // release messages before the handle goes
   cancel_.store(true);
-  inflight_.reset();
+  inflight_.clear();  // each future waits for its (cancelled) invocation
   commit_sync(nullptr);
   runner_.set_wake_queue(nullptr);
   queue_.reset();
