@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build
 [ -z "${ESM_SANITIZE:-}" ] || dir="build-${ESM_SANITIZE//,/-}"
-cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="${ESM_BUILD_TYPE:-RelWithDebInfo}" \
-  -DESM_WERROR="${ESM_WERROR:-OFF}" -DESM_SANITIZE="${ESM_SANITIZE:-}" >/dev/null
+# Only options given now are passed: a cached -Werror from scripts/test.sh stays, so switching
+# between run.sh and test.sh does not rebuild everything.
+opts=(-DCMAKE_BUILD_TYPE="${ESM_BUILD_TYPE:-RelWithDebInfo}" -DESM_SANITIZE="${ESM_SANITIZE:-}")
+[ -z "${ESM_WERROR:-}" ] || opts+=(-DESM_WERROR="$ESM_WERROR")
+cmake -S . -B "$dir" -G Ninja "${opts[@]}" >/dev/null
 ninja -C "$dir" -j"${ESM_JOBS:-2}"
