@@ -74,6 +74,19 @@ class JsonWriter {
   rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
 
+// Members a mapping keeps verbatim as JSON text (EventSourceMapping::passthrough), in the
+// order responses carry them.
+inline constexpr const char* kPassthroughMembers[] = {"FilterCriteria",
+                                                      "KMSKeyArn",
+                                                      "MetricsConfig",
+                                                      "LoggingConfig",
+                                                      "DestinationConfig",
+                                                      "MaximumRecordAgeInSeconds",
+                                                      "BisectBatchOnFunctionError",
+                                                      "MaximumRetryAttempts",
+                                                      "FunctionResponseTypes",
+                                                      "ProvisionedPollerConfig"};
+
 // Parses a request body: valid UTF-8 JSON or InvalidRequestContent.
 Result<Ok> parse_json(std::string_view text, rapidjson::Document& doc);
 

@@ -116,10 +116,7 @@ Result<EventSourceMapping> mapping_from_storage(std::string_view json) {
       if (const auto* s = find(*cfg, "SchemaRegistryConfig"))
         m.schema_registry_config = to_json_text(*s);
     }
-    for (const char* name :
-         {"FilterCriteria", "KMSKeyArn", "MetricsConfig", "LoggingConfig", "DestinationConfig",
-          "MaximumRecordAgeInSeconds", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
-          "FunctionResponseTypes", "ProvisionedPollerConfig"}) {
+    for (const char* name : kPassthroughMembers) {
       if (const auto* v = find(d, name)) m.passthrough[name] = to_json_text(*v);
     }
     m.enabled = d["Enabled"].GetBool();

@@ -116,17 +116,7 @@ Result<Ok> reject_non_kafka(const rapidjson::Value& doc) {
   return Ok{};
 }
 
-// Members kept verbatim; the provisioned-mode-only ones need ProvisionedPollerConfig (§6.1 rule 8).
-constexpr const char* kPassthrough[] = {"FilterCriteria",
-                                        "KMSKeyArn",
-                                        "MetricsConfig",
-                                        "LoggingConfig",
-                                        "DestinationConfig",
-                                        "MaximumRecordAgeInSeconds",
-                                        "BisectBatchOnFunctionError",
-                                        "MaximumRetryAttempts",
-                                        "FunctionResponseTypes",
-                                        "ProvisionedPollerConfig"};
+// Passthrough members that need ProvisionedPollerConfig (§6.1 rule 8).
 constexpr const char* kProvisionedOnly[] = {"MaximumRecordAgeInSeconds",
                                             "BisectBatchOnFunctionError", "MaximumRetryAttempts",
                                             "FunctionResponseTypes"};
@@ -302,7 +292,7 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
   if (const auto* fc = present(doc, "FilterCriteria")) {
     if (auto r = check_filters(*fc); !r.ok()) return r.error();
   }
-  for (const char* name : kPassthrough) {
+  for (const char* name : kPassthroughMembers) {
     if (const auto* v = present(doc, name)) {
       if (auto text = passthrough_value(name, *v)) m.passthrough[name] = *text;
     }
@@ -340,7 +330,7 @@ Result<UpdateRequest> parse_update_request(std::string_view body) {
   if (const auto* fc = present(doc, "FilterCriteria")) {
     if (auto r = check_filters(*fc); !r.ok()) return r.error();
   }
-  for (const char* name : kPassthrough) {
+  for (const char* name : kPassthroughMembers) {
     if (const auto* v = present(doc, name)) u.passthrough[name] = passthrough_value(name, *v);
   }
   for (const char* block :

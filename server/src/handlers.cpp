@@ -137,9 +137,7 @@ Response Handlers::tag(Request& req) {
   if (!tags.ok()) return error_response(tags.error(), req);
   if (auto r = store_.add_tags(uuid.value(), tags.value()); !r.ok())
     return error_response(r.error(), req);
-  Response r = json_response(204, "", req);
-  r.headers.pop_back();  // no body, no content type
-  return r;
+  return no_content_response(req);
 }
 
 Response Handlers::untag(Request& req) {
@@ -149,9 +147,7 @@ Response Handlers::untag(Request& req) {
   if (!keys.ok()) return error_response(keys.error(), req);
   if (auto r = store_.remove_tags(uuid.value(), keys.value()); !r.ok())
     return error_response(r.error(), req);
-  Response r = json_response(204, "", req);
-  r.headers.pop_back();
-  return r;
+  return no_content_response(req);
 }
 
 Response Handlers::list_tags(Request& req) {

@@ -121,6 +121,13 @@ Response error_response(const api_models::ApiError& error, const Request& reques
   return r;
 }
 
+Response no_content_response(const Request& request) {
+  Response r;
+  r.status = 204;
+  r.headers.emplace_back("x-amzn-RequestId", request.request_id);
+  return r;
+}
+
 Response json_response(int status, std::string body, const Request& request) {
   Response r;
   r.status = status;

@@ -36,5 +36,6 @@ bool parse_query(std::string_view query, std::multimap<std::string, std::string>
 
 Response error_response(const api_models::ApiError& error, const Request& request);
 Response json_response(int status, std::string body, const Request& request);
+Response no_content_response(const Request& request);  // 204: request id, no body
 
 }  // namespace esm::server

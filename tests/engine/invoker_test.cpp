@@ -10,19 +10,18 @@ using Outcome = esm::engine::InvokeResult::Outcome;
 using esm::testing::TestHttpServer;
 
 namespace {
-FunctionTarget http_target(const std::string& url, int timeout_s = 5) {
+FunctionTarget target_of(FunctionTarget::Kind kind, const std::string& location, int timeout_s) {
   FunctionTarget t;
-  t.kind = FunctionTarget::Kind::Http;
-  t.location = url;
+  t.kind = kind;
+  t.location = location;
   t.timeout = std::chrono::seconds(timeout_s);
   return t;
 }
+FunctionTarget http_target(const std::string& url, int timeout_s = 5) {
+  return target_of(FunctionTarget::Kind::Http, url, timeout_s);
+}
 FunctionTarget exec_target(const std::string& command, int timeout_s = 5) {
-  FunctionTarget t;
-  t.kind = FunctionTarget::Kind::Exec;
-  t.location = command;
-  t.timeout = std::chrono::seconds(timeout_s);
-  return t;
+  return target_of(FunctionTarget::Kind::Exec, command, timeout_s);
 }
 const std::atomic<bool> kNoCancel{false};
 }  // namespace
