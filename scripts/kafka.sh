@@ -2,15 +2,30 @@
 # A real Apache Kafka broker (KRaft, one node doing both roles) on loopback, for tests and
 # benchmarks, without Docker: the jars come from Maven Central through `mvn` and are cached.
 #
-#   scripts/kafka.sh start [RUN_DIR]   fetch (once), format a fresh log dir, start, wait until it
-#                                      serves; prints KAFKA_BOOTSTRAP=127.0.0.1:PORT (also in
-#                                      RUN_DIR/bootstrap)
+#   scripts/kafka.sh start [RUN_DIR]   fetch (once), make fresh certificates, format a fresh log
+#                                      dir, start, wait until it serves, create the ACLs; prints
+#                                      KAFKA_BOOTSTRAP=127.0.0.1:PORT (also in RUN_DIR/bootstrap)
+#                                      and writes RUN_DIR/secure.json (see below)
 #   scripts/kafka.sh stop [RUN_DIR]    stop it cleanly (SIGTERM, then SIGKILL) and remove RUN_DIR
 #   scripts/kafka.sh fetch             only fetch the jars
+#
+# Besides plaintext (whose clients, as ANONYMOUS, are super users: the rest of the suite is not
+# touched by the authorizer), the broker serves
+#   - a SASL_SSL listener with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 users,
+#   - an SSL listener that requires a client certificate (principal = the certificate's CN),
+#   - StandardAuthorizer ACLs: every user below may read topics and groups whose names start
+#     with "secure-", and nothing else.
+# Certificates are made fresh per start by openssl under RUN_DIR/tls: a CA, the broker's (for
+# 127.0.0.1 and localhost), a client's (CN esm-client, also as an encrypted PKCS#8 key), and a
+# client certificate from another CA that the broker does not trust. RUN_DIR/secure.json lists
+# listeners, users, passwords and files for the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-KAFKA_VERSION="${ESM_KAFKA_VERSION:-4.1.1}"
+# 3.9.1, not 4.x: Kafka 4 checks the SCRAM nonce strictly (RFC 5802) and librdkafka before
+# 2.6.1 (Debian 12 ships 2.0.2) builds the final SCRAM message in a way 4.x rejects, so SCRAM
+# users could never log in to a 4.x broker from this build (confluentinc/librdkafka#4895).
+KAFKA_VERSION="${ESM_KAFKA_VERSION:-3.9.1}"
 CACHE="${ESM_KAFKA_CACHE:-$HOME/.cache/esm-emulator/kafka-$KAFKA_VERSION}"
 RUN_DIR="${2:-${ESM_KAFKA_RUN:-/tmp/esm-kafka}}"
 
@@ -34,6 +49,30 @@ POM
   touch "$CACHE/.complete"
 }
 
+# The test PKI: CA, broker, trusted client (plain and encrypted key), untrusted client.
+make_certs() {
+  local d=$1
+  mkdir -p "$d"
+  (
+    cd "$d"
+    local q=(-sha256 -days 2)
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "${q[@]}" -subj "/CN=esm-test-ca" 2>/dev/null
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue-ca.key -out rogue-ca.pem "${q[@]}" -subj "/CN=esm-rogue-ca" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > broker.ext
+    openssl req -newkey rsa:2048 -nodes -keyout broker.key -out broker.csr -subj "/CN=localhost" 2>/dev/null
+    openssl x509 -req -in broker.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out broker.pem "${q[@]}" -extfile broker.ext 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=esm-client" 2>/dev/null
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem "${q[@]}" 2>/dev/null
+    openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in client.key -out client-encrypted.key -passout pass:esm-key-pass
+    openssl req -newkey rsa:2048 -nodes -keyout rogue-client.key -out rogue-client.csr -subj "/CN=esm-client" 2>/dev/null
+    openssl x509 -req -in rogue-client.csr -CA rogue-ca.pem -CAkey rogue-ca.key -CAcreateserial -out rogue-client.pem "${q[@]}" 2>/dev/null
+    openssl pkcs12 -export -in broker.pem -inkey broker.key -certfile ca.pem -name broker -out broker.p12 -passout pass:broker-pass
+    rm -f truststore.p12
+    keytool -importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12 -storetype PKCS12 -storepass trust-pass >/dev/null 2>&1
+    chmod 600 ./*.key
+  )
+}
+
 start() {
   fetch
   if [ -f "$RUN_DIR/pid" ] && kill -0 "$(cat "$RUN_DIR/pid")" 2>/dev/null; then
@@ -42,18 +81,39 @@ start() {
   fi
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/logs"
-  local port controller
+  local port controller sasl_port ssl_port tls="$RUN_DIR/tls"
   port=$(free_port)
   controller=$(free_port)
+  sasl_port=$(free_port)
+  ssl_port=$(free_port)
+  make_certs "$tls"
   cat > "$RUN_DIR/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,CONTROLLER://127.0.0.1:$controller
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$tls/broker.p12
+ssl.keystore.password=broker-pass
+ssl.key.password=broker-pass
+ssl.truststore.type=PKCS12
+ssl.truststore.location=$tls/truststore.p12
+ssl.truststore.password=trust-pass
+listener.name.ssl.ssl.client.auth=required
+listener.name.sasl_ssl.ssl.client.auth=none
+ssl.principal.mapping.rules=RULE:^CN=([^,]+).*\$/\$1/,DEFAULT
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_plain-user="plain-pass";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+super.users=User:ANONYMOUS
+allow.everyone.if.no.acl.found=false
 log.dirs=$RUN_DIR/data
 num.partitions=1
 offsets.topic.replication.factor=1
@@ -86,13 +146,18 @@ LOG
                    -Dlog4j.configuration="file:$RUN_DIR/log4j.properties"
                    -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties")
   java "${java_opts[@]}" -cp "$CACHE/libs/*" kafka.tools.StorageTool format -t "$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
-    -c "$RUN_DIR/server.properties" "${@}" > "$RUN_DIR/logs/format.log" 2>&1
+    -c "$RUN_DIR/server.properties" \
+    --add-scram 'SCRAM-SHA-256=[name="scram256-user",password="scram256-pass"]' \
+    --add-scram 'SCRAM-SHA-512=[name="scram512-user",password="scram512-pass"]' \
+    > "$RUN_DIR/logs/format.log" 2>&1
   nohup java "${java_opts[@]}" -cp "$CACHE/libs/*" kafka.Kafka "$RUN_DIR/server.properties" \
     > "$RUN_DIR/logs/stdout.log" 2>&1 &
   echo $! > "$RUN_DIR/pid"
   echo "127.0.0.1:$port" > "$RUN_DIR/bootstrap"
   for _ in $(seq 1 240); do
     if kcat -L -b "127.0.0.1:$port" -m 2 >/dev/null 2>&1; then
+      write_secure_json "$RUN_DIR" "$port" "$sasl_port" "$ssl_port"
+      grant_acls "127.0.0.1:$port"
       echo "KAFKA_BOOTSTRAP=127.0.0.1:$port"
       return
     fi
@@ -105,6 +170,48 @@ LOG
   done
   echo "kafka.sh: the broker did not serve within 120 s; see $RUN_DIR/logs" >&2
   exit 1
+}
+
+write_secure_json() {
+  local dir=$1
+  cat > "$dir/secure.json" <<JSON
+{
+  "plaintext": "127.0.0.1:$2",
+  "sasl_ssl": "127.0.0.1:$3",
+  "ssl": "127.0.0.1:$4",
+  "users": {
+    "PLAIN": ["plain-user", "plain-pass"],
+    "SCRAM-SHA-256": ["scram256-user", "scram256-pass"],
+    "SCRAM-SHA-512": ["scram512-user", "scram512-pass"]
+  },
+  "client_principal": "esm-client",
+  "allowed_prefix": "secure-",
+  "tls_dir": "$dir/tls",
+  "client_key_password": "esm-key-pass"
+}
+JSON
+}
+
+# ACLs through the plaintext listener (ANONYMOUS is a super user): each user may read and
+# describe topics and groups prefixed "secure-". kafka-acls is not among the jars fetched, so
+# the Admin API call goes through confluent-kafka (installed into .venv by setup.sh).
+grant_acls() {
+  local py=.venv/bin/python
+  [ -x "$py" ] || py=python3
+  "$py" - "$1" <<'PY'
+import sys
+from confluent_kafka.admin import (AdminClient, AclBinding, AclOperation, AclPermissionType,
+                                   ResourcePatternType, ResourceType)
+admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+bindings = []
+for user in ("plain-user", "scram256-user", "scram512-user", "esm-client"):
+    for rtype in (ResourceType.TOPIC, ResourceType.GROUP):
+        for op in (AclOperation.READ, AclOperation.DESCRIBE):
+            bindings.append(AclBinding(rtype, "secure-", ResourcePatternType.PREFIXED,
+                                       "User:" + user, "*", op, AclPermissionType.ALLOW))
+for f in admin.create_acls(bindings, request_timeout=30).values():
+    f.result(timeout=30)
+PY
 }
 
 stop() {

@@ -31,6 +31,12 @@ ErrorInfo error_info(ErrorCode code) {
       return {405, "MethodNotAllowedException", "message", "User"};
     case Service:
       return {500, "ServiceException", "Message", "Service"};
+    case ResourceExists:
+      return {400, "ResourceExistsException", "Message", ""};
+    case InvalidParameter:
+      return {400, "InvalidParameterException", "Message", ""};
+    case InvalidRequest:
+      return {400, "InvalidRequestException", "Message", ""};
   }
   return {500, "ServiceException", "Message", "Service"};
 }

@@ -176,6 +176,7 @@ Router make_routes(Handlers& h) {
   r.add("DELETE", "/2017-03-31/tags/{ARN}", bind(&Handlers::untag));
   r.add("GET", "/2017-03-31/tags/{ARN}", bind(&Handlers::list_tags));
   r.add("GET", "/health", bind(&Handlers::health));
+  r.add("POST", "/", bind(&Handlers::secrets));
   return r;
 }
 

@@ -28,6 +28,8 @@ class Handlers {
   Response untag(Request& req);
   Response list_tags(Request& req);
   Response health(Request& req);
+  // POST / with X-Amz-Target: secretsmanager.<Op> (secrets_handlers.cpp).
+  Response secrets(Request& req);
 
  private:
   // Region from the SigV4 credential scope (header or presigned query), else --region.

@@ -39,11 +39,23 @@ constexpr std::array<std::string_view, MappingStore::kSchemaVersion> kMigrations
         PRIMARY KEY (uuid, key)
       );
     )sql",
+    R"sql(
+      CREATE TABLE secrets (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        arn TEXT NOT NULL UNIQUE,
+        doc TEXT NOT NULL
+      );
+    )sql",
 }};
 
 ApiError service_error(sqlite3* db, std::string_view what) {
   std::cerr << "storage: " << what << ": " << sqlite3_errmsg(db) << '\n';  // detail to the log
   return ApiError{ErrorCode::Service, "An internal error occurred."};
+}
+
+ApiError secret_not_found() {
+  return ApiError{ErrorCode::ResourceNotFound, "Secrets Manager can't find the specified secret."};
 }
 
 ApiError not_found() {
@@ -338,6 +350,119 @@ Result<Ok> MappingStore::remove_tags(const std::string& uuid,
   }
   if (!tx.commit()) return service_error(db_.get(), "commit");
   return Ok{};
+}
+
+Result<api_models::Secret> MappingStore::find_secret_locked(const std::string& id) {
+  // By name, by full ARN, or by ARN without the "-XXXXXX" suffix (a partial ARN).
+  Statement st(db_.get(),
+               "SELECT doc FROM secrets WHERE name = ?1 OR arn = ?1 OR "
+               "(length(arn) > 7 AND substr(arn, 1, length(arn) - 7) = ?1) "
+               "ORDER BY (arn = ?1) DESC, (name = ?1) DESC LIMIT 1");
+  st.bind(1, id);
+  const int rc = st.step();
+  if (rc == SQLITE_DONE) return secret_not_found();
+  if (rc != SQLITE_ROW) return service_error(db_.get(), "find secret");
+  auto secret = api_models::secret_from_storage(st.column_text(0));
+  if (!secret.ok()) return secret.error();
+  const auto& s = secret.value();
+  if (s.deletion_date && *s.deletion_date <= api_models::now_epoch_seconds()) {
+    Statement del(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
+    del.bind(1, s.arn);
+    if (del.step() != SQLITE_DONE) return service_error(db_.get(), "purge secret");
+    return secret_not_found();
+  }
+  return secret;
+}
+
+Result<Ok> MappingStore::write_secret_locked(const api_models::Secret& s) {
+  Statement st(db_.get(), "UPDATE secrets SET doc = ?2 WHERE arn = ?1");
+  st.bind(1, s.arn).bind(2, api_models::secret_to_storage(s));
+  if (st.step() != SQLITE_DONE) return service_error(db_.get(), "write secret");
+  return Ok{};
+}
+
+Result<api_models::Secret> MappingStore::insert_secret(const api_models::Secret& secret) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  if (!tx.active()) return service_error(db_.get(), "begin");
+  if (auto existing = find_secret_locked(secret.name); existing.ok()) {
+    if (existing.value().scheduled_for_deletion()) {
+      return ApiError{ErrorCode::InvalidRequest,
+                      "You can't create this secret because a secret with this name is already "
+                      "scheduled for deletion."};
+    }
+    return ApiError{ErrorCode::ResourceExists,
+                    "The operation failed because the secret " + secret.name + " already exists."};
+  } else if (existing.error().code != ErrorCode::ResourceNotFound) {
+    return existing.error();
+  }
+  Statement st(db_.get(), "INSERT INTO secrets (name, arn, doc) VALUES (?1, ?2, ?3)");
+  st.bind(1, secret.name).bind(2, secret.arn).bind(3, api_models::secret_to_storage(secret));
+  if (st.step() != SQLITE_DONE) return service_error(db_.get(), "insert secret");
+  if (!tx.commit()) return service_error(db_.get(), "commit");
+  return secret;
+}
+
+Result<api_models::Secret> MappingStore::find_secret(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  return find_secret_locked(id);
+}
+
+Result<api_models::Secret> MappingStore::update_secret(
+    const std::string& id, const std::function<Result<Ok>(api_models::Secret&)>& mutate) {
+  std::lock_guard lock(mutex_);
+  Transaction tx(db_.get());
+  if (!tx.active()) return service_error(db_.get(), "begin");
+  auto current = find_secret_locked(id);
+  if (!current.ok()) {
+    if (current.error().code == ErrorCode::ResourceNotFound) tx.commit();  // keep a purge
+    return current.error();
+  }
+  api_models::Secret s = std::move(current).value();
+  const std::string arn = s.arn;
+  if (auto r = mutate(s); !r.ok()) return r.error();
+  s.arn = arn;
+  if (auto w = write_secret_locked(s); !w.ok()) return w.error();
+  if (!tx.commit()) return service_error(db_.get(), "commit");
+  return s;
+}
+
+Result<Ok> MappingStore::remove_secret(const std::string& arn) {
+  std::lock_guard lock(mutex_);
+  Statement st(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
+  st.bind(1, arn);
+  if (st.step() != SQLITE_DONE) return service_error(db_.get(), "delete secret");
+  if (sqlite3_changes(db_.get()) == 0) return secret_not_found();
+  return Ok{};
+}
+
+Result<std::vector<std::pair<std::int64_t, api_models::Secret>>> MappingStore::secrets_after(
+    std::int64_t after_seq) {
+  std::lock_guard lock(mutex_);
+  const double now = api_models::now_epoch_seconds();
+  std::vector<std::pair<std::int64_t, api_models::Secret>> out;
+  std::vector<std::string> expired;
+  {
+    Statement st(db_.get(), "SELECT seq, doc FROM secrets WHERE seq > ?1 ORDER BY seq");
+    st.bind(1, after_seq);
+    int rc = st.step();
+    for (; rc == SQLITE_ROW; rc = st.step()) {
+      auto s = api_models::secret_from_storage(st.column_text(1));
+      if (!s.ok()) return s.error();
+      if (s.value().deletion_date && *s.value().deletion_date <= now) {
+        expired.push_back(s.value().arn);
+        continue;
+      }
+      out.emplace_back(st.column_int(0), std::move(s).value());
+    }
+    if (rc != SQLITE_DONE) return service_error(db_.get(), "list secrets");
+  }
+  for (const auto& arn : expired) {
+    Statement del(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
+    del.bind(1, arn);
+    if (del.step() != SQLITE_DONE) return service_error(db_.get(), "purge secret");
+  }
+  return out;
 }
 
 }  // namespace esm::storage

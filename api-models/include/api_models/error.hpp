@@ -21,6 +21,10 @@ enum class ErrorCode {
   UnknownOperation,  // no route for the path
   MethodNotAllowed,  // route exists, verb does not
   Service,
+  // Secrets Manager's own classes (its ResourceNotFound and Validation share the codes above).
+  ResourceExists,
+  InvalidParameter,
+  InvalidRequest,
 };
 
 struct ApiError {

@@ -10,6 +10,7 @@
 #include "api_models/error.hpp"
 #include "api_models/mapping.hpp"
 #include "api_models/requests.hpp"
+#include "api_models/secrets.hpp"
 
 struct sqlite3;
 
@@ -35,9 +36,9 @@ struct ListPage {
   std::string next_marker;  // empty on the last page
 };
 
-// The durable home of mappings and their tags: one SQLite database (WAL, schema version in
-// PRAGMA user_version, forward-only migrations, file mode 0600). Any thread may call it; one
-// connection serialised by mutex_. Every call that returns success has committed.
+// The durable home of mappings, their tags and the Secrets Manager secrets: one SQLite database
+// (WAL, schema version in PRAGMA user_version, forward-only migrations, file mode 0600). Any thread
+// may call it; one connection serialised by mutex_. Every call that returns success has committed.
 class MappingStore {
  public:
   static Result<std::unique_ptr<MappingStore>> open(const StoreSettings& settings);
@@ -62,13 +63,27 @@ class MappingStore {
   Result<api_models::Ok> add_tags(const std::string& uuid, const api_models::Tags& tags);
   Result<api_models::Ok> remove_tags(const std::string& uuid, const std::vector<std::string>& keys);
 
-  static constexpr int kSchemaVersion = 1;
+  // Secrets, found by name, full ARN or ARN without its random suffix. A secret whose scheduled
+  // deletion date has passed is removed on the way and reported missing.
+  Result<api_models::Secret> insert_secret(const api_models::Secret& secret);
+  Result<api_models::Secret> find_secret(const std::string& id);
+  Result<api_models::Secret> update_secret(
+      const std::string& id,
+      const std::function<Result<api_models::Ok>(api_models::Secret&)>& mutate);
+  Result<api_models::Ok> remove_secret(const std::string& arn);
+  // Every secret after `after_seq` in creation order, with its sequence number (ListSecrets).
+  Result<std::vector<std::pair<std::int64_t, api_models::Secret>>> secrets_after(
+      std::int64_t after_seq);
+
+  static constexpr int kSchemaVersion = 2;
 
  private:
   explicit MappingStore(sqlite3* db);
   Result<EventSourceMapping> get_locked(const std::string& uuid);
   Result<api_models::Ok> write_locked(const EventSourceMapping& mapping, bool insert);
   Result<api_models::Ok> exists_locked(const std::string& uuid);
+  Result<api_models::Secret> find_secret_locked(const std::string& id);
+  Result<api_models::Ok> write_secret_locked(const api_models::Secret& secret);
 
   struct DbCloser {
     void operator()(sqlite3* db) const;

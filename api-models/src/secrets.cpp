@@ -1,0 +1,715 @@
+#include "api_models/secrets.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <random>
+
+#include "api_models/mapping.hpp"
+#include "api_models/uuid.hpp"
+#include "json_util.hpp"
+
+namespace esm::api_models {
+
+namespace {
+
+constexpr std::size_t kMaxName = 512;
+constexpr std::size_t kMaxSecretId = 2048;
+constexpr std::size_t kMaxValue = 65536;
+constexpr std::size_t kMaxDescription = 2048;
+constexpr std::size_t kMinToken = 32;
+constexpr std::size_t kMaxToken = 64;
+constexpr std::size_t kMaxTags = 50;
+constexpr std::string_view kTokenPrefix = "esmsm1.";
+
+ApiError validation(std::string_view member, std::string_view rule) {
+  // Values are never echoed: they may be secret.
+  return ApiError{ErrorCode::Validation, "1 validation error detected: Value at '" +
+                                             std::string(member) +
+                                             "' failed to satisfy constraint: Member must " +
+                                             std::string(rule)};
+}
+
+ApiError invalid_parameter(std::string message) {
+  return ApiError{ErrorCode::InvalidParameter, std::move(message)};
+}
+
+ApiError marked_for_deletion() {
+  return ApiError{ErrorCode::InvalidRequest,
+                  "You can't perform this operation on the secret because it was marked for "
+                  "deletion."};
+}
+
+// UTF-16 code units, as the service counts lengths.
+std::size_t utf16_length(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) == 0x80) continue;  // continuation byte
+    n += c >= 0xF0 ? 2 : 1;            // four-byte sequences are surrogate pairs
+  }
+  return n;
+}
+
+Result<rapidjson::Document> parse_object(std::string_view body) {
+  rapidjson::Document doc;
+  auto parsed = parse_json(body.empty() ? std::string_view("{}") : body, doc);
+  if (!parsed.ok()) return parsed.error();
+  if (!doc.IsObject()) {
+    return ApiError{ErrorCode::InvalidRequestContent, "The request body must be a JSON object."};
+  }
+  return doc;
+}
+
+// An optional string member within [min, max] UTF-16 units; type errors are Serialization.
+Result<std::optional<std::string>> opt_string(const rapidjson::Value& doc, std::string_view key,
+                                              std::size_t min, std::size_t max) {
+  const auto* v = find(doc, key);
+  if (v == nullptr || v->IsNull()) return std::optional<std::string>{};
+  if (!v->IsString()) {
+    return ApiError{ErrorCode::InvalidRequestContent,
+                    "Unexpected value type for " + std::string(key) + ": expected a string."};
+  }
+  std::string s(v->GetString(), v->GetStringLength());
+  const auto len = utf16_length(s);
+  if (len < min) {
+    return validation(camel(key),
+                      "have length greater than or equal to " + std::to_string(min));
+  }
+  if (len > max) {
+    return validation(camel(key), "have length less than or equal to " + std::to_string(max));
+  }
+  return std::optional<std::string>(std::move(s));
+}
+
+Result<std::string> required_string(const rapidjson::Value& doc, std::string_view key,
+                                    std::size_t min, std::size_t max) {
+  auto v = opt_string(doc, key, min, max);
+  if (!v.ok()) return v.error();
+  if (!v.value()) return validation(camel(key), "not be null");
+  return std::move(*v.value());
+}
+
+Result<std::optional<bool>> opt_bool(const rapidjson::Value& doc, std::string_view key) {
+  const auto* v = find(doc, key);
+  if (v == nullptr || v->IsNull()) return std::optional<bool>{};
+  if (!v->IsBool()) {
+    return ApiError{ErrorCode::InvalidRequestContent,
+                    "Unexpected value type for " + std::string(key) + ": expected a boolean."};
+  }
+  return std::optional<bool>(v->GetBool());
+}
+
+Result<std::optional<std::int64_t>> opt_int(const rapidjson::Value& doc, std::string_view key) {
+  const auto* v = find(doc, key);
+  if (v == nullptr || v->IsNull()) return std::optional<std::int64_t>{};
+  if (!v->IsInt64()) {
+    return ApiError{ErrorCode::InvalidRequestContent,
+                    "Unexpected value type for " + std::string(key) + ": expected an integer."};
+  }
+  return std::optional<std::int64_t>(v->GetInt64());
+}
+
+// Decoded length of strict base64, or nothing.
+std::optional<std::size_t> base64_decoded_length(std::string_view s) {
+  if (s.size() % 4 != 0) return std::nullopt;
+  std::size_t pad = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (alnum || c == '+' || c == '/') {
+      if (pad != 0) return std::nullopt;
+    } else if (c == '=' && i + 2 >= s.size()) {
+      ++pad;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return s.size() / 4 * 3 - pad;
+}
+
+// SecretString / SecretBinary of Create and Put: at most one; both absent is allowed here.
+Result<Ok> read_value(const rapidjson::Value& doc, SecretVersion& v) {
+  auto str = opt_string(doc, "SecretString", 0, kMaxValue);
+  if (!str.ok()) return str.error();
+  auto bin = opt_string(doc, "SecretBinary", 0, kMaxValue * 4 / 3 + 4);
+  if (!bin.ok()) return bin.error();
+  if (str.value() && bin.value()) {
+    return invalid_parameter(
+        "You can't specify both a binary secret value and a string secret value in the same "
+        "secret.");
+  }
+  if (bin.value()) {
+    const auto len = base64_decoded_length(*bin.value());
+    if (!len) {
+      return ApiError{ErrorCode::InvalidRequestContent,
+                      "SecretBinary must be base64-encoded binary data."};
+    }
+    if (*len > kMaxValue) {
+      return validation("secretBinary", "have length less than or equal to 65536");
+    }
+  }
+  v.string_value = std::move(str.value());
+  v.binary_value = std::move(bin.value());
+  return Ok{};
+}
+
+Result<std::string> read_token(const rapidjson::Value& doc) {
+  auto token = opt_string(doc, "ClientRequestToken", kMinToken, kMaxToken);
+  if (!token.ok()) return token.error();
+  return token.value() ? *token.value() : random_uuid();
+}
+
+bool valid_name(std::string_view name) {
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::string_view("/_+=.@-!").find(c) != std::string_view::npos;
+  });
+}
+
+double start_of_day(double epoch_s) {
+  constexpr double kDay = 86400;
+  return static_cast<double>(static_cast<std::int64_t>(epoch_s / kDay)) * kDay;
+}
+
+void write_tags(JsonWriter& w, const Secret& s) {
+  if (s.tags.empty()) return;
+  w.key("Tags").start_array();
+  for (const auto& [k, v] : s.tags) {
+    w.start_object().key("Key").string(k).key("Value").string(v).end_object();
+  }
+  w.end_array();
+}
+
+void write_stage_map(JsonWriter& w, std::string_view key, const Secret& s) {
+  w.key(key).start_object();
+  for (const auto& v : s.versions) {
+    w.key(v.id).start_array();
+    for (const auto& st : v.stages) w.string(st);
+    w.end_array();
+  }
+  w.end_object();
+}
+
+void write_summary(JsonWriter& w, const Secret& s, std::string_view versions_key) {
+  w.key("ARN").string(s.arn).key("Name").string(s.name);
+  if (s.description) w.key("Description").string(*s.description);
+  if (s.kms_key_id) w.key("KmsKeyId").string(*s.kms_key_id);
+  w.key("LastChangedDate").number(s.last_changed);
+  if (s.last_accessed) w.key("LastAccessedDate").number(*s.last_accessed);
+  if (s.deletion_date) w.key("DeletedDate").number(*s.deletion_date);
+  write_tags(w, s);
+  write_stage_map(w, versions_key, s);
+  w.key("CreatedDate").number(s.created);
+}
+
+bool prefix_match(std::string_view text, const std::vector<std::string>& values) {
+  for (const auto& raw : values) {
+    const bool negate = !raw.empty() && raw[0] == '!';
+    const std::string_view want = negate ? std::string_view(raw).substr(1) : std::string_view(raw);
+    const bool hit = text.substr(0, want.size()) == want;
+    if (hit != negate) return true;
+  }
+  return false;
+}
+
+std::string str(const rapidjson::Value& v) {
+  return std::string(v.GetString(), v.GetStringLength());
+}
+
+std::optional<std::string> opt_str(const rapidjson::Value& obj, std::string_view key) {
+  const auto* v = find(obj, key);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return str(*v);
+}
+
+std::optional<double> opt_num(const rapidjson::Value& obj, std::string_view key) {
+  const auto* v = find(obj, key);
+  if (v == nullptr || !v->IsNumber()) return std::nullopt;
+  return v->GetDouble();
+}
+
+}  // namespace
+
+bool SecretVersion::has_stage(std::string_view stage) const {
+  return std::find(stages.begin(), stages.end(), stage) != stages.end();
+}
+
+const SecretVersion* Secret::current() const { return staged(kAwsCurrent); }
+
+const SecretVersion* Secret::version(std::string_view id) const {
+  for (const auto& v : versions) {
+    if (v.id == id) return &v;
+  }
+  return nullptr;
+}
+
+const SecretVersion* Secret::staged(std::string_view stage) const {
+  for (const auto& v : versions) {
+    if (v.has_stage(stage)) return &v;
+  }
+  return nullptr;
+}
+
+void Secret::add_version(SecretVersion v) {
+  if (v.has_stage(kAwsCurrent)) {
+    auto cur = std::find_if(versions.begin(), versions.end(),
+                            [](const SecretVersion& old) { return old.has_stage(kAwsCurrent); });
+    if (cur != versions.end()) {
+      for (auto& old : versions) std::erase(old.stages, std::string(kAwsPrevious));
+      cur->stages.emplace_back(kAwsPrevious);  // the version current until now
+    }
+  }
+  for (auto& old : versions) {
+    // A stage names one version at a time: the new version takes each of its stages.
+    std::erase_if(old.stages, [&](const std::string& st) { return v.has_stage(st); });
+  }
+  std::erase_if(versions, [](const SecretVersion& old) { return old.stages.empty(); });
+  last_changed = v.created;
+  versions.push_back(std::move(v));
+}
+
+bool Secret::touch(double now) {
+  const double day = start_of_day(now);
+  if (last_accessed == day) return false;
+  last_accessed = day;
+  return true;
+}
+
+std::optional<SecretsOp> secrets_op(std::string_view target) {
+  constexpr std::string_view kPrefix = "secretsmanager.";
+  if (target.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  const auto op = target.substr(kPrefix.size());
+  if (op == "CreateSecret") return SecretsOp::CreateSecret;
+  if (op == "GetSecretValue") return SecretsOp::GetSecretValue;
+  if (op == "PutSecretValue") return SecretsOp::PutSecretValue;
+  if (op == "DescribeSecret") return SecretsOp::DescribeSecret;
+  if (op == "ListSecrets") return SecretsOp::ListSecrets;
+  if (op == "DeleteSecret") return SecretsOp::DeleteSecret;
+  return std::nullopt;
+}
+
+std::string new_secret_arn(const RequestContext& ctx, const std::string& name) {
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string suffix;
+  for (int i = 0; i < 6; ++i) suffix.push_back(kChars[rng() % (sizeof kChars - 1)]);
+  return "arn:aws:secretsmanager:" + ctx.region + ":" + ctx.account_id + ":secret:" + name + "-" +
+         suffix;
+}
+
+Result<Secret> parse_create_secret(std::string_view body, const RequestContext& ctx) {
+  auto doc = parse_object(body);
+  if (!doc.ok()) return doc.error();
+  const auto& d = doc.value();
+  Secret s;
+  auto name = required_string(d, "Name", 1, kMaxName);
+  if (!name.ok()) return name.error();
+  s.name = std::move(name.value());
+  if (!valid_name(s.name)) {
+    return ApiError{ErrorCode::Validation,
+                    "Invalid name. Must be a valid name containing alphanumeric characters, or "
+                    "any of the following: -/_+=.@!"};
+  }
+  auto description = opt_string(d, "Description", 0, kMaxDescription);
+  if (!description.ok()) return description.error();
+  s.description = std::move(description.value());
+  auto kms = opt_string(d, "KmsKeyId", 0, 2048);
+  if (!kms.ok()) return kms.error();
+  s.kms_key_id = std::move(kms.value());
+  auto token = read_token(d);
+  if (!token.ok()) return token.error();
+  if (const auto* tags = find(d, "Tags"); tags != nullptr && !tags->IsNull()) {
+    if (!tags->IsArray()) {
+      return ApiError{ErrorCode::InvalidRequestContent, "Tags must be a list of Key/Value pairs."};
+    }
+    if (tags->Size() > kMaxTags) {
+      return invalid_parameter("You can attach at most 50 tags to a secret.");
+    }
+    for (const auto& t : tags->GetArray()) {
+      if (!t.IsObject()) {
+        return ApiError{ErrorCode::InvalidRequestContent, "Each tag must be a Key/Value object."};
+      }
+      auto key = required_string(t, "Key", 1, 128);
+      if (!key.ok()) return key.error();
+      auto value = opt_string(t, "Value", 0, 256);
+      if (!value.ok()) return value.error();
+      s.tags.emplace_back(std::move(key.value()), value.value().value_or(""));
+    }
+  }
+  SecretVersion v;
+  if (auto r = read_value(d, v); !r.ok()) return r.error();
+  s.created = now_epoch_seconds();
+  s.last_changed = s.created;
+  s.arn = new_secret_arn(ctx, s.name);
+  if (v.string_value || v.binary_value) {
+    v.id = std::move(token.value());
+    v.created = s.created;
+    v.stages.emplace_back(kAwsCurrent);
+    s.versions.push_back(std::move(v));
+  }
+  return s;
+}
+
+Result<GetSecretValueRequest> parse_get_secret_value(std::string_view body) {
+  auto doc = parse_object(body);
+  if (!doc.ok()) return doc.error();
+  GetSecretValueRequest r;
+  auto id = required_string(doc.value(), "SecretId", 1, kMaxSecretId);
+  if (!id.ok()) return id.error();
+  r.secret_id = std::move(id.value());
+  auto vid = opt_string(doc.value(), "VersionId", kMinToken, kMaxToken);
+  if (!vid.ok()) return vid.error();
+  r.version_id = std::move(vid.value());
+  auto stage = opt_string(doc.value(), "VersionStage", 1, 256);
+  if (!stage.ok()) return stage.error();
+  r.version_stage = std::move(stage.value());
+  return r;
+}
+
+Result<SecretVersion> select_version(const Secret& secret, const GetSecretValueRequest& req) {
+  if (secret.scheduled_for_deletion()) return marked_for_deletion();
+  const std::string stage = req.version_stage.value_or(std::string(kAwsCurrent));
+  const SecretVersion* v = nullptr;
+  if (req.version_id) {
+    v = secret.version(*req.version_id);
+    if (v != nullptr && req.version_stage && !v->has_stage(*req.version_stage)) {
+      return invalid_parameter("You provided a VersionStage that is not associated to the provided "
+                               "VersionId.");
+    }
+    if (v == nullptr) {
+      return ApiError{ErrorCode::ResourceNotFound,
+                      "Secrets Manager can't find the specified secret value for VersionId: " +
+                          *req.version_id};
+    }
+    return *v;
+  }
+  v = secret.staged(stage);
+  if (v == nullptr) {
+    return ApiError{ErrorCode::ResourceNotFound,
+                    "Secrets Manager can't find the specified secret value for staging label: " +
+                        stage};
+  }
+  return *v;
+}
+
+Result<PutSecretValueRequest> parse_put_secret_value(std::string_view body) {
+  auto doc = parse_object(body);
+  if (!doc.ok()) return doc.error();
+  const auto& d = doc.value();
+  PutSecretValueRequest r;
+  auto id = required_string(d, "SecretId", 1, kMaxSecretId);
+  if (!id.ok()) return id.error();
+  r.secret_id = std::move(id.value());
+  auto token = read_token(d);
+  if (!token.ok()) return token.error();
+  r.version.id = std::move(token.value());
+  if (auto v = read_value(d, r.version); !v.ok()) return v.error();
+  if (!r.version.string_value && !r.version.binary_value) {
+    return invalid_parameter("You must provide either SecretString or SecretBinary.");
+  }
+  if (const auto* stages = find(d, "VersionStages"); stages != nullptr && !stages->IsNull()) {
+    if (!stages->IsArray() || stages->Size() < 1 || stages->Size() > 20) {
+      return validation("versionStages", "have length between 1 and 20");
+    }
+    for (const auto& st : stages->GetArray()) {
+      if (!st.IsString() || st.GetStringLength() < 1 || st.GetStringLength() > 256) {
+        return validation("versionStages.member", "have length between 1 and 256");
+      }
+      r.version.stages.push_back(str(st));
+    }
+  } else {
+    r.version.stages.emplace_back(kAwsCurrent);
+  }
+  r.version.created = now_epoch_seconds();
+  return r;
+}
+
+Result<Ok> apply_put_secret_value(const PutSecretValueRequest& req, Secret& secret) {
+  if (secret.scheduled_for_deletion()) return marked_for_deletion();
+  if (const auto* existing = secret.version(req.version.id)) {
+    if (existing->same_value(req.version)) return Ok{};  // a retried request
+    return ApiError{ErrorCode::ResourceExists,
+                    "You can't modify an existing version, you can only create a new version."};
+  }
+  secret.add_version(req.version);
+  return Ok{};
+}
+
+Result<std::string> parse_secret_id(std::string_view body) {
+  auto doc = parse_object(body);
+  if (!doc.ok()) return doc.error();
+  return required_string(doc.value(), "SecretId", 1, kMaxSecretId);
+}
+
+Result<ListSecretsRequest> parse_list_secrets(std::string_view body) {
+  auto doc = parse_object(body);
+  if (!doc.ok()) return doc.error();
+  const auto& d = doc.value();
+  ListSecretsRequest r;
+  auto max = opt_int(d, "MaxResults");
+  if (!max.ok()) return max.error();
+  if (max.value()) {
+    if (*max.value() < 1) return validation("maxResults", "have value greater than or equal to 1");
+    if (*max.value() > 100)
+      return validation("maxResults", "have value less than or equal to 100");
+    r.max_results = static_cast<int>(*max.value());
+  }
+  auto token = opt_string(d, "NextToken", 1, 4096);
+  if (!token.ok()) return token.error();
+  if (token.value()) {
+    const std::string& t = *token.value();
+    std::int64_t seq = 0;
+    const bool prefixed = t.rfind(kTokenPrefix, 0) == 0 && t.size() > kTokenPrefix.size() &&
+                          t.size() <= kTokenPrefix.size() + 18;
+    bool digits = prefixed;
+    for (std::size_t i = kTokenPrefix.size(); digits && i < t.size(); ++i) {
+      if (t[i] < '0' || t[i] > '9') {
+        digits = false;
+      } else {
+        seq = seq * 10 + (t[i] - '0');
+      }
+    }
+    if (!digits) return invalid_parameter("Invalid NextToken.");
+    r.after_seq = seq;
+  }
+  auto planned = opt_bool(d, "IncludePlannedDeletion");
+  if (!planned.ok()) return planned.error();
+  r.include_planned_deletion = planned.value().value_or(false);
+  auto order = opt_string(d, "SortOrder", 0, 16);
+  if (!order.ok()) return order.error();
+  if (order.value()) {
+    if (*order.value() != "asc" && *order.value() != "desc")
+      return validation("sortOrder", "satisfy enum value set: [asc, desc]");
+    r.descending = *order.value() == "desc";
+  }
+  if (const auto* filters = find(d, "Filters"); filters != nullptr && !filters->IsNull()) {
+    if (!filters->IsArray() || filters->Size() > 10) {
+      return validation("filters", "have length less than or equal to 10");
+    }
+    static constexpr std::string_view kKeys[] = {
+        "description", "name", "tag-key", "tag-value", "primary-region", "owning-service", "all"};
+    for (const auto& f : filters->GetArray()) {
+      SecretsFilter filter;
+      auto key = opt_string(f, "Key", 0, 32);
+      if (!key.ok()) return key.error();
+      filter.key = key.value().value_or("");
+      if (std::find(std::begin(kKeys), std::end(kKeys), filter.key) == std::end(kKeys)) {
+        return validation("filters.member.key",
+                          "satisfy enum value set: [description, name, tag-key, tag-value, "
+                          "primary-region, owning-service, all]");
+      }
+      const auto* values = find(f, "Values");
+      if (values == nullptr || !values->IsArray() || values->Size() < 1 || values->Size() > 10) {
+        return validation("filters.member.values", "have length between 1 and 10");
+      }
+      for (const auto& v : values->GetArray()) {
+        if (!v.IsString() || v.GetStringLength() < 1 || v.GetStringLength() > 512) {
+          return validation("filters.member.values.member", "have length between 1 and 512");
+        }
+        filter.values.push_back(str(v));
+      }
+      r.filters.push_back(std::move(filter));
+    }
+  }
+  return r;
+}
+
+bool secret_matches(const ListSecretsRequest& req, const Secret& s) {
+  if (s.scheduled_for_deletion() && !req.include_planned_deletion) return false;
+  for (const auto& f : req.filters) {
+    bool hit = false;
+    const std::string description = s.description.value_or("");
+    if (f.key == "name" || f.key == "all") hit = hit || prefix_match(s.name, f.values);
+    if (f.key == "description" || f.key == "all") hit = hit || prefix_match(description, f.values);
+    for (const auto& [k, v] : s.tags) {
+      if (f.key == "tag-key" || f.key == "all") hit = hit || prefix_match(k, f.values);
+      if (f.key == "tag-value" || f.key == "all") hit = hit || prefix_match(v, f.values);
+    }
+    if (!hit) return false;  // filters combine with AND
+  }
+  return true;
+}
+
+std::string secrets_next_token(std::int64_t seq) {
+  return std::string(kTokenPrefix) + std::to_string(seq);
+}
+
+Result<DeleteSecretRequest> parse_delete_secret(std::string_view body) {
+  auto doc = parse_object(body);
+  if (!doc.ok()) return doc.error();
+  const auto& d = doc.value();
+  DeleteSecretRequest r;
+  auto id = required_string(d, "SecretId", 1, kMaxSecretId);
+  if (!id.ok()) return id.error();
+  r.secret_id = std::move(id.value());
+  auto window = opt_int(d, "RecoveryWindowInDays");
+  if (!window.ok()) return window.error();
+  auto force = opt_bool(d, "ForceDeleteWithoutRecovery");
+  if (!force.ok()) return force.error();
+  r.force = force.value().value_or(false);
+  if (window.value() && r.force) {
+    return invalid_parameter(
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+  }
+  if (window.value()) {
+    if (*window.value() < 7 || *window.value() > 30) {
+      return invalid_parameter(
+          "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).");
+    }
+    r.recovery_window_days = static_cast<int>(*window.value());
+  }
+  return r;
+}
+
+std::string create_secret_json(const Secret& s) {
+  JsonWriter w;
+  w.start_object().key("ARN").string(s.arn).key("Name").string(s.name);
+  if (const auto* v = s.current()) w.key("VersionId").string(v->id);
+  w.end_object();
+  return w.take();
+}
+
+std::string secret_value_json(const Secret& s, const SecretVersion& v) {
+  JsonWriter w;
+  w.start_object().key("ARN").string(s.arn).key("Name").string(s.name);
+  w.key("VersionId").string(v.id);
+  if (v.string_value) w.key("SecretString").string(*v.string_value);
+  if (v.binary_value) w.key("SecretBinary").string(*v.binary_value);
+  w.key("VersionStages").start_array();
+  for (const auto& st : v.stages) w.string(st);
+  w.end_array();
+  w.key("CreatedDate").number(v.created);
+  w.end_object();
+  return w.take();
+}
+
+std::string put_secret_value_json(const Secret& s, const SecretVersion& v) {
+  JsonWriter w;
+  w.start_object().key("ARN").string(s.arn).key("Name").string(s.name);
+  w.key("VersionId").string(v.id).key("VersionStages").start_array();
+  for (const auto& st : v.stages) w.string(st);
+  w.end_array().end_object();
+  return w.take();
+}
+
+std::string describe_secret_json(const Secret& s) {
+  JsonWriter w;
+  w.start_object();
+  write_summary(w, s, "VersionIdsToStages");
+  w.end_object();
+  return w.take();
+}
+
+std::string list_secrets_json(const std::vector<const Secret*>& page, const std::string& next) {
+  JsonWriter w;
+  w.start_object().key("SecretList").start_array();
+  for (const auto* s : page) {
+    w.start_object();
+    write_summary(w, *s, "SecretVersionsToStages");
+    w.end_object();
+  }
+  w.end_array();
+  if (!next.empty()) w.key("NextToken").string(next);
+  w.end_object();
+  return w.take();
+}
+
+std::string delete_secret_json(const Secret& s) {
+  JsonWriter w;
+  w.start_object().key("ARN").string(s.arn).key("Name").string(s.name);
+  w.key("DeletionDate").number(s.deletion_date.value_or(now_epoch_seconds()));
+  w.end_object();
+  return w.take();
+}
+
+std::string secret_to_storage(const Secret& s) {
+  JsonWriter w;
+  w.start_object();
+  w.key("Name").string(s.name).key("ARN").string(s.arn);
+  if (s.description) w.key("Description").string(*s.description);
+  if (s.kms_key_id) w.key("KmsKeyId").string(*s.kms_key_id);
+  write_tags(w, s);
+  w.key("CreatedDate").number(s.created).key("LastChangedDate").number(s.last_changed);
+  if (s.last_accessed) w.key("LastAccessedDate").number(*s.last_accessed);
+  if (s.deletion_date) w.key("DeletionDate").number(*s.deletion_date);
+  w.key("Versions").start_array();
+  for (const auto& v : s.versions) {
+    w.start_object().key("VersionId").string(v.id);
+    if (v.string_value) w.key("SecretString").string(*v.string_value);
+    if (v.binary_value) w.key("SecretBinary").string(*v.binary_value);
+    w.key("Stages").start_array();
+    for (const auto& st : v.stages) w.string(st);
+    w.end_array().key("CreatedDate").number(v.created).end_object();
+  }
+  w.end_array().end_object();
+  return w.take();
+}
+
+Result<Secret> secret_from_storage(std::string_view json) {
+  rapidjson::Document d;
+  if (auto r = parse_json(json, d); !r.ok() || !d.IsObject()) {
+    return ApiError{ErrorCode::Service, "A stored secret could not be read."};
+  }
+  Secret s;
+  s.name = opt_str(d, "Name").value_or("");
+  s.arn = opt_str(d, "ARN").value_or("");
+  s.description = opt_str(d, "Description");
+  s.kms_key_id = opt_str(d, "KmsKeyId");
+  if (const auto* tags = find(d, "Tags"); tags != nullptr && tags->IsArray()) {
+    for (const auto& t : tags->GetArray())
+      s.tags.emplace_back(opt_str(t, "Key").value_or(""), opt_str(t, "Value").value_or(""));
+  }
+  s.created = opt_num(d, "CreatedDate").value_or(0);
+  s.last_changed = opt_num(d, "LastChangedDate").value_or(0);
+  s.last_accessed = opt_num(d, "LastAccessedDate");
+  s.deletion_date = opt_num(d, "DeletionDate");
+  if (const auto* versions = find(d, "Versions"); versions != nullptr && versions->IsArray()) {
+    for (const auto& item : versions->GetArray()) {
+      SecretVersion v;
+      v.id = opt_str(item, "VersionId").value_or("");
+      v.string_value = opt_str(item, "SecretString");
+      v.binary_value = opt_str(item, "SecretBinary");
+      if (const auto* st = find(item, "Stages"); st != nullptr && st->IsArray()) {
+        for (const auto& x : st->GetArray()) {
+          if (x.IsString()) v.stages.push_back(str(x));
+        }
+      }
+      v.created = opt_num(item, "CreatedDate").value_or(0);
+      s.versions.push_back(std::move(v));
+    }
+  }
+  if (s.name.empty() || s.arn.empty()) {
+    return ApiError{ErrorCode::Service, "A stored secret could not be read."};
+  }
+  return s;
+}
+
+SecretsErrorWire secrets_error_wire(ErrorCode code) {
+  using enum ErrorCode;
+  switch (code) {
+    case InvalidRequestContent:
+      return {400, "SerializationException"};
+    case UnknownOperation:
+    case MethodNotAllowed:
+      return {400, "UnknownOperationException"};
+    case Service:
+      return {500, "InternalServiceError"};
+    default:
+      break;
+  }
+  const auto info = error_info(code);
+  return {info.http_status >= 500 ? 500 : (info.http_status == 413 ? 413 : 400), info.aws_type};
+}
+
+std::string secrets_error_body(const ApiError& error) {
+  JsonWriter w;
+  w.start_object()
+      .key("__type")
+      .string(secrets_error_wire(error.code).type)
+      .key("Message")
+      .string(error.message)
+      .end_object();
+  return w.take();
+}
+
+}  // namespace esm::api_models
