@@ -13,6 +13,7 @@
 # touched by the authorizer), the broker serves
 #   - a SASL_SSL listener with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 users,
 #   - an SSL listener that requires a client certificate (principal = the certificate's CN),
+#   - a TLS listener (SSL, no client authentication: encryption only; ANONYMOUS like plaintext),
 #   - StandardAuthorizer ACLs: every user below may read topics and groups whose names start
 #     with "secure-", and nothing else.
 # Certificates are made fresh per start by openssl under RUN_DIR/tls: a CA, the broker's (for
@@ -81,21 +82,22 @@ start() {
   fi
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR/logs"
-  local port controller sasl_port ssl_port tls="$RUN_DIR/tls"
+  local port controller sasl_port ssl_port tls_port tls="$RUN_DIR/tls"
   port=$(free_port)
   controller=$(free_port)
   sasl_port=$(free_port)
   ssl_port=$(free_port)
+  tls_port=$(free_port)
   make_certs "$tls"
   cat > "$RUN_DIR/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller
-listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,CONTROLLER://127.0.0.1:$controller
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port
+listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,TLS://127.0.0.1:$tls_port,CONTROLLER://127.0.0.1:$controller
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,TLS://127.0.0.1:$tls_port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,TLS:SSL
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$tls/broker.p12
 ssl.keystore.password=broker-pass
@@ -105,6 +107,7 @@ ssl.truststore.location=$tls/truststore.p12
 ssl.truststore.password=trust-pass
 listener.name.ssl.ssl.client.auth=required
 listener.name.sasl_ssl.ssl.client.auth=none
+listener.name.tls.ssl.client.auth=none
 ssl.principal.mapping.rules=RULE:^CN=([^,]+).*\$/\$1/,DEFAULT
 sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
@@ -156,7 +159,7 @@ LOG
   echo "127.0.0.1:$port" > "$RUN_DIR/bootstrap"
   for _ in $(seq 1 240); do
     if kcat -L -b "127.0.0.1:$port" -m 2 >/dev/null 2>&1; then
-      write_secure_json "$RUN_DIR" "$port" "$sasl_port" "$ssl_port"
+      write_secure_json "$RUN_DIR" "$port" "$sasl_port" "$ssl_port" "$tls_port"
       grant_acls "127.0.0.1:$port"
       echo "KAFKA_BOOTSTRAP=127.0.0.1:$port"
       return
@@ -179,6 +182,7 @@ write_secure_json() {
   "plaintext": "127.0.0.1:$2",
   "sasl_ssl": "127.0.0.1:$3",
   "ssl": "127.0.0.1:$4",
+  "tls": "127.0.0.1:$5",
   "users": {
     "PLAIN": ["plain-user", "plain-pass"],
     "SCRAM-SHA-256": ["scram256-user", "scram256-pass"],

@@ -17,4 +17,5 @@ KAFKA_RUN=$(mktemp -d /tmp/esm-kafka-test.XXXXXX)
 trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true' EXIT
 ESM_REAL_KAFKA=$(scripts/kafka.sh start "$KAFKA_RUN" | sed -n 's/^KAFKA_BOOTSTRAP=//p')
 export ESM_REAL_KAFKA
+export ESM_REAL_KAFKA_DIR="$KAFKA_RUN"  # secure.json: the SASL_SSL, mTLS and TLS listeners, users, certificates
 .venv/bin/python -m pytest -q tests/integration "$@"

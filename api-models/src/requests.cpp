@@ -75,12 +75,13 @@ Result<Ok> check_sacs(const std::vector<SourceAccessConfiguration>& sacs, bool s
                           sac.type == "SERVER_ROOT_CA_CERTIFICATE")) {
       return unsupported(sac.type);
     }
-    if (sac.type == "BASIC_AUTH" || sac.type == "SASL_SCRAM_256_AUTH" ||
-        sac.type == "SASL_SCRAM_512_AUTH" || sac.type == "CLIENT_CERTIFICATE_TLS_AUTH") {
-      ++auth;
-      if (sac.uri.rfind("arn:", 0) != 0) {
-        return invalid("The URI of " + sac.type + " must be a Secrets Manager secret ARN.");
-      }
+    const bool secret = sac.type == "BASIC_AUTH" || sac.type == "SASL_SCRAM_256_AUTH" ||
+                        sac.type == "SASL_SCRAM_512_AUTH" ||
+                        sac.type == "CLIENT_CERTIFICATE_TLS_AUTH";
+    if (secret) ++auth;
+    if ((secret || sac.type == "SERVER_ROOT_CA_CERTIFICATE") &&
+        (sac.uri.rfind("arn:", 0) != 0 || sac.uri.find(":secretsmanager:") == std::string::npos)) {
+      return invalid("The URI of " + sac.type + " must be a Secrets Manager secret ARN.");
     }
   }
   if (auth > 1) {

@@ -23,10 +23,9 @@ constexpr std::string_view kTokenPrefix = "esmsm1.";
 
 ApiError validation(std::string_view member, std::string_view rule) {
   // Values are never echoed: they may be secret.
-  return ApiError{ErrorCode::Validation, "1 validation error detected: Value at '" +
-                                             std::string(member) +
-                                             "' failed to satisfy constraint: Member must " +
-                                             std::string(rule)};
+  return ApiError{ErrorCode::Validation,
+                  "1 validation error detected: Value at '" + std::string(member) +
+                      "' failed to satisfy constraint: Member must " + std::string(rule)};
 }
 
 ApiError invalid_parameter(std::string message) {
@@ -72,8 +71,7 @@ Result<std::optional<std::string>> opt_string(const rapidjson::Value& doc, std::
   std::string s(v->GetString(), v->GetStringLength());
   const auto len = utf16_length(s);
   if (len < min) {
-    return validation(camel(key),
-                      "have length greater than or equal to " + std::to_string(min));
+    return validation(camel(key), "have length greater than or equal to " + std::to_string(min));
   }
   if (len > max) {
     return validation(camel(key), "have length less than or equal to " + std::to_string(max));
@@ -373,8 +371,9 @@ Result<SecretVersion> select_version(const Secret& secret, const GetSecretValueR
   if (req.version_id) {
     v = secret.version(*req.version_id);
     if (v != nullptr && req.version_stage && !v->has_stage(*req.version_stage)) {
-      return invalid_parameter("You provided a VersionStage that is not associated to the provided "
-                               "VersionId.");
+      return invalid_parameter(
+          "You provided a VersionStage that is not associated to the provided "
+          "VersionId.");
     }
     if (v == nullptr) {
       return ApiError{ErrorCode::ResourceNotFound,
@@ -385,9 +384,9 @@ Result<SecretVersion> select_version(const Secret& secret, const GetSecretValueR
   }
   v = secret.staged(stage);
   if (v == nullptr) {
-    return ApiError{ErrorCode::ResourceNotFound,
-                    "Secrets Manager can't find the specified secret value for staging label: " +
-                        stage};
+    return ApiError{
+        ErrorCode::ResourceNotFound,
+        "Secrets Manager can't find the specified secret value for staging label: " + stage};
   }
   return *v;
 }
@@ -450,8 +449,7 @@ Result<ListSecretsRequest> parse_list_secrets(std::string_view body) {
   if (!max.ok()) return max.error();
   if (max.value()) {
     if (*max.value() < 1) return validation("maxResults", "have value greater than or equal to 1");
-    if (*max.value() > 100)
-      return validation("maxResults", "have value less than or equal to 100");
+    if (*max.value() > 100) return validation("maxResults", "have value less than or equal to 100");
     r.max_results = static_cast<int>(*max.value());
   }
   auto token = opt_string(d, "NextToken", 1, 4096);

@@ -1,5 +1,6 @@
 #include "engine/engine.hpp"
 
+#include "engine/kafka_auth.hpp"
 #include "mapping_runner.hpp"
 
 namespace esm::engine {
@@ -192,14 +193,18 @@ void Engine::start_runner(const EventSourceMapping& m) {
             " seconds) exceeds 840 seconds, the maximum for Kafka event source mappings.");
     return;
   }
-  for (const auto& sac : m.source_access_configurations) {
-    if (sac.type != "VPC_SUBNET" && sac.type != "VPC_SECURITY_GROUP") {
-      stop_with_reason(
-          m.uuid, m.last_modified, "ESM_CONFIG_NOT_VALID",
-          "PROBLEM: " + sac.type + " authentication is not supported by this emulator yet.");
-      return;
-    }
+  // Secrets are read now, when the consumer starts: an Update or a re-enable after a secret
+  // changed picks up its new value.
+  auto security =
+      kafka_security(m, [this](const std::string& id) { return store_.find_secret(id); });
+  if (auto* stop = std::get_if<StopReason>(&security)) {
+    stop_with_reason(m.uuid, m.last_modified, stop->reason, stop->result);
+    return;
   }
+  auto& sec = std::get<KafkaSecurity>(security);
+  config.security_properties = std::move(sec.properties);
+  config.tls_material = sec.tls;
+  log_.info(m.uuid, "authentication: " + sec.summary);
   config.function = *target;
   const std::string uuid = m.uuid;
   const double generation = m.last_modified;

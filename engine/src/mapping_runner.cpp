@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api_models/kafka_event.hpp"
+#include "engine/kafka_auth.hpp"
 #include "invoker.hpp"
 #include "kafka_handles.hpp"
 
@@ -89,6 +90,8 @@ class Delivery {
   void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                     rd_kafka_topic_partition_list_t* parts);
   void on_error(rd_kafka_resp_err_t err, const char* reason);
+  // Authentication and authorisation failures stop the mapping (reported once); true if so.
+  bool stopped_by(rd_kafka_resp_err_t err, std::string_view text);
   void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
   std::map<std::int32_t, std::int64_t> pending_time_floors_;  // set by place_start_offsets
   void accept(KafkaMessage msg);
@@ -149,12 +152,16 @@ bool Delivery::open() {
       {"max.partition.fetch.bytes", "8388608"},
       {"log.connection.close", "false"},
   };
+  for (const auto& [k, v] : config_.security_properties) props[k] = v;
   for (const auto& [k, v] : config_.kafka_overrides) props[k] = v;
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
-      log_.error(uuid_, "invalid consumer setting " + k + ": " + err);
+      // librdkafka's message may quote the value, and security settings hold secrets.
+      const bool secret = config_.security_properties.count(k) && !config_.kafka_overrides.count(k);
+      const std::string why = secret ? std::string("a value from the secret is not accepted") : err;
+      log_.error(uuid_, "invalid consumer setting " + k + ": " + why);
       callbacks_.on_fatal("ESM_CONFIG_NOT_VALID",
-                          std::string("PROBLEM: Invalid consumer configuration: ") + err);
+                          "PROBLEM: Invalid consumer configuration: " + k + ": " + why);
       return false;
     }
   }
@@ -163,6 +170,12 @@ bool Delivery::open() {
   rd_kafka_conf_set_error_cb(conf.get(), &Delivery::error_trampoline);
   rd_kafka_conf_set_log_cb(conf.get(), &Delivery::log_trampoline);
   rk_.reset(rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err));
+  if (!rk_ && config_.tls_material) {
+    // OpenSSL refused the certificate, key or key password from the secret.
+    log_.error(uuid_, std::string("cannot create consumer: ") + err);
+    callbacks_.on_fatal("EVENT_SOURCE_AUTHN_ERROR", std::string(kBadCertificate));
+    return false;
+  }
   if (!rk_) {
     log_.error(uuid_, std::string("cannot create consumer: ") + err);
     callbacks_.on_fatal("ESM_CONFIG_NOT_VALID",
@@ -263,7 +276,20 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
+bool Delivery::stopped_by(rd_kafka_resp_err_t err, std::string_view text) {
+  auto stop = classify_kafka_failure(err, text);
+  if (!stop) return false;
+  if (!fatal_) {
+    log_.error(uuid_,
+               "stopping: " + std::string(rd_kafka_err2name(err)) + ": " + std::string(text));
+    callbacks_.on_fatal(stop->reason, stop->result);
+    fatal_ = true;
+  }
+  return true;
+}
+
 void Delivery::on_error(rd_kafka_resp_err_t err, const char* reason) {
+  if (stopped_by(err, reason)) return;
   if (is_connection_error(err)) {
     if (!connection_problem_) log_.warn(uuid_, std::string("broker connection problem: ") + reason);
     connection_problem_ = true;
@@ -289,13 +315,7 @@ void Delivery::check_recovery() {
 void Delivery::accept(KafkaMessage msg) {
   if (msg->err) {
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
-    if (msg->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-        msg->err == RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED) {
-      callbacks_.on_fatal("EVENT_SOURCE_AUTHZ_ERROR",
-                          "PROBLEM: Cluster failed to authorize Lambda.");
-      fatal_ = true;
-      return;
-    }
+    if (stopped_by(msg->err, rd_kafka_message_errstr(msg.get()))) return;
     if (is_connection_error(msg->err)) {
       on_error(msg->err, rd_kafka_message_errstr(msg.get()));
       return;

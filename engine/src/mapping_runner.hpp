@@ -21,7 +21,10 @@ struct RunnerConfig {
   api_models::EventSourceMapping mapping;
   std::string bootstrap_servers;  // where the consumer connects
   FunctionTarget function;
-  std::map<std::string, std::string> kafka_overrides;  // extra librdkafka properties
+  // Authentication settings from the mapping's secrets (hold secret values: never logged).
+  std::map<std::string, std::string> security_properties;
+  bool tls_material = false;                           // certificates or keys among them
+  std::map<std::string, std::string> kafka_overrides;  // extra librdkafka properties; win
   std::chrono::milliseconds connect_grace{10000};      // report Enabled + PROBLEM after this
   std::chrono::milliseconds retry_backoff_initial{200};
   std::chrono::milliseconds retry_backoff_max{10000};

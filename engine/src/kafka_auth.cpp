@@ -1,0 +1,180 @@
+#include "engine/kafka_auth.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <vector>
+
+#include "api_models/json_value.hpp"
+
+namespace esm::engine {
+
+using api_models::JsonValue;
+
+namespace {
+
+constexpr std::string_view kConfigNotValid = "ESM_CONFIG_NOT_VALID";
+constexpr std::string_view kAuthnError = "EVENT_SOURCE_AUTHN_ERROR";
+constexpr std::string_view kAuthzError = "EVENT_SOURCE_AUTHZ_ERROR";
+
+StopReason config_not_valid(std::string text) {
+  return {std::string(kConfigNotValid), "PROBLEM: " + std::move(text)};
+}
+
+StopReason authn(std::string_view result) { return {std::string(kAuthnError), std::string(result)}; }
+
+bool contains(std::string_view text, std::string_view what) {
+  return text.find(what) != std::string_view::npos;
+}
+
+// One PEM block of `label` at least, each opened and closed.
+bool has_pem(std::string_view text, std::string_view label) {
+  const std::string begin = "-----BEGIN " + std::string(label) + "-----";
+  const std::string end = "-----END " + std::string(label) + "-----";
+  const auto b = text.find(begin);
+  return b != std::string_view::npos && text.find(end, b + begin.size()) != std::string_view::npos;
+}
+
+// The secret's AWSCURRENT SecretString parsed as a JSON object, or why not.
+struct SecretJson {
+  JsonValue doc;
+  std::string name;
+};
+
+std::variant<SecretJson, StopReason> read_secret(const api_models::SourceAccessConfiguration& sac,
+                                                 const SecretLookup& lookup,
+                                                 std::string_view format) {
+  auto secret = lookup(sac.uri);
+  if (!secret.ok() || secret.value().scheduled_for_deletion()) {
+    return config_not_valid("The secret " + sac.uri + " named by " + sac.type +
+                            " cannot be found in Secrets Manager.");
+  }
+  const auto* current = secret.value().current();
+  const std::string expected = "The secret " + sac.uri + " named by " + sac.type +
+                               " is not in the expected format: " + std::string(format) + ".";
+  if (current == nullptr || !current->string_value) return config_not_valid(expected);
+  auto parsed = JsonValue::parse(*current->string_value);
+  if (!parsed.ok() || !parsed.value().is_object()) return config_not_valid(expected);
+  return SecretJson{std::move(parsed).value(), secret.value().name};
+}
+
+// A non-empty string member, or nothing.
+std::optional<std::string> member(const JsonValue& doc, std::string_view key) {
+  const auto* v = doc.get(key);
+  if (v == nullptr || !v->is_string() || v->as_string().empty()) return std::nullopt;
+  return v->as_string();
+}
+
+}  // namespace
+
+std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSourceMapping& m,
+                                                       const SecretLookup& lookup) {
+  KafkaSecurity out;
+  const api_models::SourceAccessConfiguration* auth = nullptr;
+  const api_models::SourceAccessConfiguration* root_ca = nullptr;
+  for (const auto& sac : m.source_access_configurations) {
+    if (sac.type == "SERVER_ROOT_CA_CERTIFICATE") {
+      root_ca = &sac;
+    } else if (sac.type == "BASIC_AUTH" || sac.type == "SASL_SCRAM_256_AUTH" ||
+               sac.type == "SASL_SCRAM_512_AUTH" || sac.type == "CLIENT_CERTIFICATE_TLS_AUTH") {
+      auth = &sac;  // validation at Create/Update allows one at most
+    }
+  }
+  auto& p = out.properties;
+  if (root_ca != nullptr) {
+    auto s = read_secret(*root_ca, lookup, R"(a JSON object with "certificate" (PEM))");
+    if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
+    const auto& doc = std::get<SecretJson>(s).doc;
+    auto cert = member(doc, "certificate");
+    if (!cert) {
+      return config_not_valid("The secret " + root_ca->uri +
+                              " named by SERVER_ROOT_CA_CERTIFICATE is not in the expected "
+                              "format: a JSON object with \"certificate\" (PEM).");
+    }
+    if (!has_pem(*cert, "CERTIFICATE")) return authn(kBadCertificate);
+    p["ssl.ca.pem"] = *cert;
+    out.tls = true;
+  }
+  if (auth == nullptr) {
+    if (root_ca != nullptr) {
+      p["security.protocol"] = "SSL";
+      out.summary = "TLS, brokers verified with the root CA from " + root_ca->uri;
+    } else {
+      out.summary = "plaintext";
+    }
+    return out;
+  }
+  if (auth->type == "CLIENT_CERTIFICATE_TLS_AUTH") {
+    constexpr std::string_view kFormat =
+        R"(a JSON object with "certificate" (PEM chain), "privateKey" (PKCS#8 PEM) and, for an encrypted key, "privateKeyPassword")";
+    auto s = read_secret(*auth, lookup, kFormat);
+    if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
+    const auto& doc = std::get<SecretJson>(s).doc;
+    auto cert = member(doc, "certificate");
+    auto key = member(doc, "privateKey");
+    if (!cert || !key) {
+      return config_not_valid("The secret " + auth->uri +
+                              " named by CLIENT_CERTIFICATE_TLS_AUTH is not in the expected "
+                              "format: " +
+                              std::string(kFormat) + ".");
+    }
+    // PKCS#8 only, as AWS requires: "BEGIN PRIVATE KEY" or "BEGIN ENCRYPTED PRIVATE KEY".
+    if (!has_pem(*cert, "CERTIFICATE") ||
+        !(has_pem(*key, "PRIVATE KEY") || has_pem(*key, "ENCRYPTED PRIVATE KEY")) ||
+        contains(*key, "BEGIN RSA PRIVATE KEY") || contains(*key, "BEGIN EC PRIVATE KEY")) {
+      return authn(kBadCertificate);
+    }
+    p["security.protocol"] = "SSL";
+    p["ssl.certificate.pem"] = *cert;
+    p["ssl.key.pem"] = *key;
+    if (auto password = member(doc, "privateKeyPassword")) p["ssl.key.password"] = *password;
+    out.tls = true;
+    out.summary = "mutual TLS with the client certificate from " + auth->uri;
+    return out;
+  }
+  constexpr std::string_view kSaslFormat = R"(a JSON object with "username" and "password")";
+  auto s = read_secret(*auth, lookup, kSaslFormat);
+  if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
+  const auto& doc = std::get<SecretJson>(s).doc;
+  auto user = member(doc, "username");
+  auto password = member(doc, "password");
+  if (!user || !password) {
+    return config_not_valid("The secret " + auth->uri + " named by " + auth->type +
+                            " is not in the expected format: " + std::string(kSaslFormat) + ".");
+  }
+  const std::string mechanism = auth->type == "BASIC_AUTH"            ? "PLAIN"
+                                : auth->type == "SASL_SCRAM_256_AUTH" ? "SCRAM-SHA-256"
+                                                                      : "SCRAM-SHA-512";
+  p["security.protocol"] = "SASL_SSL";
+  p["sasl.mechanisms"] = mechanism;
+  p["sasl.username"] = *user;
+  p["sasl.password"] = *password;
+  out.summary = "SASL_SSL " + mechanism + " as user " + *user;
+  return out;
+}
+
+std::optional<StopReason> classify_kafka_failure(int err, std::string_view text) {
+  switch (static_cast<rd_kafka_resp_err_t>(err)) {
+    case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
+    case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+      return StopReason{std::string(kAuthzError), std::string(kNotAuthorized)};
+    default:
+      break;
+  }
+  // TLS failures arrive as transport or SSL errors; OpenSSL's words tell which side refused.
+  if (contains(text, "certificate verify failed")) return authn(kServerNotTrusted);
+  static constexpr std::string_view kPeerRefusedUs[] = {
+      "alert bad certificate", "alert certificate unknown", "alert certificate required",
+      "alert unknown ca", "alert certificate expired", "alert certificate revoked",
+      "alert unsupported certificate"};
+  for (auto phrase : kPeerRefusedUs) {
+    if (contains(text, phrase)) return authn(kClientRejected);
+  }
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
+      err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED || contains(text, "SASL authentication")) {
+    return authn(kSaslFailed);
+  }
+  return std::nullopt;
+}
+
+}  // namespace esm::engine
