@@ -20,7 +20,9 @@ StopReason config_not_valid(std::string text) {
   return {std::string(kConfigNotValid), "PROBLEM: " + std::move(text)};
 }
 
-StopReason authn(std::string_view result) { return {std::string(kAuthnError), std::string(result)}; }
+StopReason authn(std::string_view result) {
+  return {std::string(kAuthnError), std::string(result)};
+}
 
 bool contains(std::string_view text, std::string_view what) {
   return text.find(what) != std::string_view::npos;
@@ -164,14 +166,16 @@ std::optional<StopReason> classify_kafka_failure(int err, std::string_view text)
   // TLS failures arrive as transport or SSL errors; OpenSSL's words tell which side refused.
   if (contains(text, "certificate verify failed")) return authn(kServerNotTrusted);
   static constexpr std::string_view kPeerRefusedUs[] = {
-      "alert bad certificate", "alert certificate unknown", "alert certificate required",
-      "alert unknown ca", "alert certificate expired", "alert certificate revoked",
+      "alert bad certificate",        "alert certificate unknown",
+      "alert certificate required",   "alert unknown ca",
+      "alert certificate expired",    "alert certificate revoked",
       "alert unsupported certificate"};
   for (auto phrase : kPeerRefusedUs) {
     if (contains(text, phrase)) return authn(kClientRejected);
   }
   if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
-      err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED || contains(text, "SASL authentication")) {
+      err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
+      contains(text, "SASL authentication")) {
     return authn(kSaslFailed);
   }
   return std::nullopt;

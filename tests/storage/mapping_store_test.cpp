@@ -190,3 +190,73 @@ TEST_CASE("MappingStore: a database from a newer version is refused, not rewritt
   REQUIRE_FALSE(newer.ok());
   CHECK(newer.error().message.find("newer than this emulator supports") != std::string::npos);
 }
+
+namespace {
+
+api_models::Secret secret(const std::string& name, const std::string& value) {
+  auto s = api_models::parse_create_secret(
+      R"({"Name":")" + name + R"(","SecretString":")" + value + R"("})", {"us-east-1", "123"});
+  REQUIRE(s.ok());
+  return s.value();
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(StoreFixture, "MappingStore: secrets by name, full ARN and partial ARN",
+                 "[storage][secrets]") {
+  const auto s = store.insert_secret(secret("db/creds", "v1")).value();
+  CHECK(store.find_secret("db/creds").value().arn == s.arn);
+  CHECK(store.find_secret(s.arn).value().name == "db/creds");
+  CHECK(store.find_secret(s.arn.substr(0, s.arn.size() - 7)).value().name == "db/creds");
+  CHECK(store.find_secret("db/cred").error().code == ErrorCode::ResourceNotFound);
+  CHECK(store.insert_secret(secret("db/creds", "v2")).error().code == ErrorCode::ResourceExists);
+  CHECK(store.find_secret("db/creds").value().current()->string_value == "v1");
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "MappingStore: a refused secret update changes nothing, a past "
+                 "deletion date purges the secret",
+                 "[storage][secrets]") {
+  const auto s = store.insert_secret(secret("s", "v1")).value();
+  auto refused =
+      store.update_secret("s", [](api_models::Secret& x) -> api_models::Result<api_models::Ok> {
+        x.versions.clear();
+        return api_models::ApiError{ErrorCode::InvalidRequest, "no"};
+      });
+  CHECK(refused.error().code == ErrorCode::InvalidRequest);
+  CHECK(store.find_secret("s").value().versions.size() == 1);
+  REQUIRE(store
+              .update_secret("s",
+                             [](api_models::Secret& x) -> api_models::Result<api_models::Ok> {
+                               x.deletion_date = api_models::now_epoch_seconds() - 1;
+                               return api_models::Ok{};
+                             })
+              .ok());
+  CHECK(store.find_secret(s.arn).error().code == ErrorCode::ResourceNotFound);
+  CHECK(store.secrets_after(0).value().empty());
+  CHECK(store.insert_secret(secret("s", "again")).ok());  // the name is free again
+}
+
+TEST_CASE("MappingStore: a version 1 database is migrated to 2 with its mappings kept",
+          "[storage][secrets]") {
+  TempDir dir;
+  const auto path = (dir.path / "esm.db").string();
+  // A database as version 1 left it: mappings and tags, no secrets table.
+  REQUIRE(std::system(("python3 -c \"import sqlite3; c=sqlite3.connect('" + path +
+                       "'); c.executescript('CREATE TABLE mappings (seq INTEGER PRIMARY KEY "
+                       "AUTOINCREMENT, uuid TEXT NOT NULL UNIQUE, function_arn TEXT NOT NULL, "
+                       "function_base_arn TEXT NOT NULL, event_source_arn TEXT, topic TEXT NOT "
+                       "NULL, doc TEXT NOT NULL); CREATE TABLE tags (uuid TEXT NOT NULL, key TEXT "
+                       "NOT NULL, value TEXT NOT NULL, PRIMARY KEY (uuid, key)); PRAGMA "
+                       "user_version=1;'); c.commit()\"")
+                          .c_str()) == 0);
+  auto store = MappingStore::open({path});
+  REQUIRE(store.ok());
+  REQUIRE(store.value()->insert(mapping("f", "tt"), {}).ok());
+  REQUIRE(store.value()->insert_secret(secret("kept", "v")).ok());
+  store.value().reset();
+  auto again = MappingStore::open({path});
+  REQUIRE(again.ok());
+  CHECK(again.value()->all().size() == 1);
+  CHECK(again.value()->find_secret("kept").value().current()->string_value == "v");
+}
