@@ -8,15 +8,15 @@ namespace {
 const RequestContext kCtx{"eu-west-1", "123456789012"};
 }
 
-TEST_CASE("secrets: CreateSecret makes an AWS-shaped ARN and an AWSCURRENT version",
-          "[secrets]") {
-  auto s = parse_create_secret(R"({"Name":"a/b","SecretString":"x","ClientRequestToken":")" +
-                                   std::string(32, 't') + R"("})",
-                               kCtx);
+TEST_CASE("secrets: CreateSecret makes an AWS-shaped ARN and an AWSCURRENT version", "[secrets]") {
+  auto s = parse_create_secret(
+      R"({"Name":"a/b","SecretString":"x","ClientRequestToken":")" + std::string(32, 't') + R"("})",
+      kCtx);
   REQUIRE(s.ok());
   const auto& arn = s.value().arn;
   CHECK(arn.rfind("arn:aws:secretsmanager:eu-west-1:123456789012:secret:a/b-", 0) == 0);
-  CHECK(arn.size() == std::string("arn:aws:secretsmanager:eu-west-1:123456789012:secret:a/b-").size() + 6);
+  CHECK(arn.size() ==
+        std::string("arn:aws:secretsmanager:eu-west-1:123456789012:secret:a/b-").size() + 6);
   REQUIRE(s.value().current() != nullptr);
   CHECK(s.value().current()->id == std::string(32, 't'));
 }
@@ -40,7 +40,8 @@ TEST_CASE("secrets: invalid requests name the member and never echo a value", "[
   CHECK(parse_delete_secret(R"({"SecretId":"n","RecoveryWindowInDays":31})").error().code ==
         ErrorCode::InvalidParameter);
   CHECK(parse_list_secrets(R"({"MaxResults":101})").error().code == ErrorCode::Validation);
-  CHECK(parse_list_secrets(R"({"NextToken":"forged"})").error().code == ErrorCode::InvalidParameter);
+  CHECK(parse_list_secrets(R"({"NextToken":"forged"})").error().code ==
+        ErrorCode::InvalidParameter);
   CHECK(parse_put_secret_value(R"({"SecretId":"n"})").error().code == ErrorCode::InvalidParameter);
 }
 
@@ -65,10 +66,11 @@ TEST_CASE("secrets: PutSecretValue moves AWSCURRENT and keeps one AWSPREVIOUS", 
 }
 
 TEST_CASE("secrets: storage round trip keeps values, stages and dates", "[secrets]") {
-  Secret s = parse_create_secret(
-                 R"({"Name":"n","Description":"d","SecretString":"v","Tags":[{"Key":"k","Value":"x"}]})",
-                 kCtx)
-                 .value();
+  Secret s =
+      parse_create_secret(
+          R"({"Name":"n","Description":"d","SecretString":"v","Tags":[{"Key":"k","Value":"x"}]})",
+          kCtx)
+          .value();
   s.deletion_date = 123.5;
   auto back = secret_from_storage(secret_to_storage(s));
   REQUIRE(back.ok());

@@ -55,12 +55,12 @@ std::string json(std::map<std::string, std::string> members) {
 
 }  // namespace
 
-TEST_CASE("kafka_security: each authentication type becomes its librdkafka settings",
-          "[auth]") {
+TEST_CASE("kafka_security: each authentication type becomes its librdkafka settings", "[auth]") {
   Secrets s;
   s.values["arn:sasl"] = R"({"username":"alice","password":"pw"})";
   s.values["arn:ca"] = json({{"certificate", kCert}});
-  s.values["arn:mtls"] = json({{"certificate", kCert}, {"privateKey", kKey}, {"privateKeyPassword", "kp"}});
+  s.values["arn:mtls"] =
+      json({{"certificate", kCert}, {"privateKey", kKey}, {"privateKeyPassword", "kp"}});
 
   auto scram = engine::kafka_security(
       with({{"SASL_SCRAM_512_AUTH", "arn:sasl"}, {"SERVER_ROOT_CA_CERTIFICATE", "arn:ca"}}),
@@ -78,7 +78,8 @@ TEST_CASE("kafka_security: each authentication type becomes its librdkafka setti
   auto s256 = engine::kafka_security(with({{"SASL_SCRAM_256_AUTH", "arn:sasl"}}), s.lookup());
   CHECK(std::get<KafkaSecurity>(s256).properties.at("sasl.mechanisms") == "SCRAM-SHA-256");
 
-  auto mtls = engine::kafka_security(with({{"CLIENT_CERTIFICATE_TLS_AUTH", "arn:mtls"}}), s.lookup());
+  auto mtls =
+      engine::kafka_security(with({{"CLIENT_CERTIFICATE_TLS_AUTH", "arn:mtls"}}), s.lookup());
   auto& m = std::get<KafkaSecurity>(mtls);
   CHECK(m.properties.at("security.protocol") == "SSL");
   CHECK(m.properties.at("ssl.certificate.pem") == kCert);
@@ -93,13 +94,16 @@ TEST_CASE("kafka_security: each authentication type becomes its librdkafka setti
   CHECK(std::get<KafkaSecurity>(vpc).properties.empty());
 }
 
-TEST_CASE("kafka_security: missing or malformed secrets stop with ESM_CONFIG_NOT_VALID, bad PEM "
-          "with EVENT_SOURCE_AUTHN_ERROR", "[auth]") {
+TEST_CASE(
+    "kafka_security: missing or malformed secrets stop with ESM_CONFIG_NOT_VALID, bad PEM "
+    "with EVENT_SOURCE_AUTHN_ERROR",
+    "[auth]") {
   Secrets s;
   s.values["arn:text"] = "alice:pw";
   s.values["arn:nopw"] = R"({"username":"alice"})";
-  s.values["arn:pkcs1"] = json({{"certificate", kCert},
-                                {"privateKey", "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----"}});
+  s.values["arn:pkcs1"] =
+      json({{"certificate", kCert},
+            {"privateKey", "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----"}});
   s.values["arn:nocert"] = json({{"certificate", "hello"}, {"privateKey", kKey}});
   auto stop = [&](const char* type, const char* arn) {
     auto r = engine::kafka_security(with({{type, arn}}), s.lookup());
@@ -107,7 +111,8 @@ TEST_CASE("kafka_security: missing or malformed secrets stop with ESM_CONFIG_NOT
     return std::get<StopReason>(r);
   };
   CHECK(stop("SASL_SCRAM_512_AUTH", "arn:absent").reason == "ESM_CONFIG_NOT_VALID");
-  CHECK(stop("SASL_SCRAM_512_AUTH", "arn:absent").result.find("cannot be found") != std::string::npos);
+  CHECK(stop("SASL_SCRAM_512_AUTH", "arn:absent").result.find("cannot be found") !=
+        std::string::npos);
   CHECK(stop("BASIC_AUTH", "arn:text").reason == "ESM_CONFIG_NOT_VALID");
   const auto nopw = stop("BASIC_AUTH", "arn:nopw");
   CHECK(nopw.reason == "ESM_CONFIG_NOT_VALID");
