@@ -63,16 +63,17 @@ def soak(bootstrap, args, rng):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])[topic].result(30)
     sink = HttpSink()
+    sink.server.handle_error = lambda request, address: None  # requests cut off by a kill
     sink.delay = 0.005  # a function that takes a little time, so kills land mid-invocation
-    kill_times = []  # monotonic times of the kills: epoch of a delivery = kills before it
-    arrivals = []    # (monotonic time, [(partition, offset, value)]) per successful invocation
-    original = sink.events.append
+    kill_times = []  # monotonic times of the kills
+    arrivals = []    # (lifetime, [(partition, offset, value)]) per invocation, in arrival order
 
-    def record(e):  # called under the sink's lock as each event arrives
-        recs = [(r["partition"], r["offset"], r["value"]) for rs in e["event"]["records"].values() for r in rs]
-        arrivals.append((time.monotonic(), recs))
-        original(e)
-    sink.events.append = record  # type: ignore[method-assign]
+    class Recorder(list):
+        def append(self, e):  # called under the sink's lock as each event arrives
+            recs = [(r["partition"], r["offset"], r["value"]) for rs in e["event"]["records"].values() for r in rs]
+            arrivals.append((int(e["path"].rsplit("=", 1)[1]), recs))  # the lifetime that sent it
+            super().append(e)
+    sink.events = Recorder()
 
     produced = {p: 0 for p in range(PARTITIONS)}
     stop_producing = threading.Event()
@@ -89,7 +90,9 @@ def soak(bootstrap, args, rng):
         assert producer.flush(60) == 0
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix="esm-soak-"))
-    emu = Emulator(tmp, ["--function", f"soak={sink.url}"])
+    # Each lifetime invokes its own URL (?life=N), so a delivery is attributed to the process that
+    # sent it even when the sink reads it after the kill.
+    emu = Emulator(tmp, ["--function", f"soak={sink.url}?life=0"])
     emu.start()
     client = make_clients(emu.endpoint)["boto3"]
     mapping = client.call("CreateEventSourceMapping", FunctionName="soak", Topics=[topic], BatchSize=rng.choice([5, 10, 20]),
@@ -106,6 +109,7 @@ def soak(bootstrap, args, rng):
         with sink.lock:
             kill_times.append(time.monotonic())
         emu.kill9()
+        emu.args = ["--function", f"soak={sink.url}?life={k + 1}"]
         emu.start()
     stop_producing.set()
     producer.join()
@@ -116,6 +120,7 @@ def soak(bootstrap, args, rng):
             return {(p, o) for _, recs in arrivals for p, o, _ in recs}
     eventually(lambda: len(delivered()) == total, timeout=180, interval=0.5,
                message=f"all {total} records delivered")
+    client = make_clients(emu.endpoint)["boto3"]  # the restarted process listens on a new port
     state = client.call("GetEventSourceMapping", UUID=mapping["UUID"])
     emu.stop()
     sink.close()
@@ -123,13 +128,10 @@ def soak(bootstrap, args, rng):
 
 
 def check(arrivals, kill_times, produced, state, args):
-    def epoch(t):
-        return sum(1 for k in kill_times if k <= t)
-
     per_partition = {p: [] for p in range(PARTITIONS)}  # (epoch, offset, value) in arrival order
-    for t, recs in arrivals:
+    for life, recs in arrivals:
         for p, o, v in recs:
-            per_partition[p].append((epoch(t), o, v))
+            per_partition[p].append((life, o, v))
     failures = []
     duplicates = 0
     for p, seq in per_partition.items():
