@@ -82,8 +82,8 @@ def test_trim_horizon_delivers_history_and_commits_per_partition(real, topic, fu
     m = create(real, topic)
     eventually(lambda: sorted(values(function_sink)) == ["a0", "a1", "a2", "b0"], message="history delivered")
     assert eventually(lambda: committed(m["UUID"], topic) == {0: 3, 1: 1})
-    state = eventually(lambda: (g := real.client.call("GetEventSourceMapping", UUID=m["UUID"]))["State"] == "Enabled" and g)
-    assert state["LastProcessingResult"] == "OK"
+    assert eventually(lambda: (g := real.client.call("GetEventSourceMapping", UUID=m["UUID"]))["State"] == "Enabled"
+                      and g["LastProcessingResult"] == "OK")
 
 
 def test_failure_leaves_offsets_unchanged_and_other_partitions_flow(real, topic, function_sink):
