@@ -7,6 +7,8 @@
 #                                      KAFKA_BOOTSTRAP=127.0.0.1:PORT (also in RUN_DIR/bootstrap)
 #                                      and writes RUN_DIR/secure.json (see below)
 #   scripts/kafka.sh stop [RUN_DIR]    stop it cleanly (SIGTERM, then SIGKILL) and remove RUN_DIR
+#   scripts/kafka.sh down [RUN_DIR]    stop the broker process and keep RUN_DIR (a broker outage)
+#   scripts/kafka.sh up [RUN_DIR]      start it again after `down`: same ports, data, users, ACLs
 #   scripts/kafka.sh fetch             only fetch the jars
 #
 # Besides plaintext (whose clients, as ANONYMOUS, are super users: the rest of the suite is not
@@ -145,23 +147,30 @@ appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = warn
 rootLogger.appenderRef.file.ref = file
 LOG
-  local java_opts=(-Xmx512m -Xms256m -XX:+UseG1GC -Djava.awt.headless=true -Dkafka.logs.dir="$RUN_DIR/logs"
-                   -Dlog4j.configuration="file:$RUN_DIR/log4j.properties"
-                   -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties")
-  java "${java_opts[@]}" -cp "$CACHE/libs/*" kafka.tools.StorageTool format -t "$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
+  java -Xmx256m -Dkafka.logs.dir="$RUN_DIR/logs" -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties" -cp "$CACHE/libs/*" kafka.tools.StorageTool format -t "$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
     -c "$RUN_DIR/server.properties" \
     --add-scram 'SCRAM-SHA-256=[name="scram256-user",password="scram256-pass"]' \
     --add-scram 'SCRAM-SHA-512=[name="scram512-user",password="scram512-pass"]' \
     > "$RUN_DIR/logs/format.log" 2>&1
-  nohup java "${java_opts[@]}" -cp "$CACHE/libs/*" kafka.Kafka "$RUN_DIR/server.properties" \
-    > "$RUN_DIR/logs/stdout.log" 2>&1 &
-  echo $! > "$RUN_DIR/pid"
   echo "127.0.0.1:$port" > "$RUN_DIR/bootstrap"
+  launch
+  write_secure_json "$RUN_DIR" "$port" "$sasl_port" "$ssl_port" "$tls_port"
+  grant_acls "127.0.0.1:$port"
+  echo "KAFKA_BOOTSTRAP=127.0.0.1:$port"
+}
+
+# Runs the broker of RUN_DIR (formatted, configured) and waits until it serves.
+launch() {
+  local java_opts=(-Xmx512m -Xms256m -XX:+UseG1GC -Djava.awt.headless=true -Dkafka.logs.dir="$RUN_DIR/logs"
+                   -Dlog4j.configuration="file:$RUN_DIR/log4j.properties"
+                   -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties")
+  local bootstrap
+  bootstrap=$(cat "$RUN_DIR/bootstrap")
+  nohup java "${java_opts[@]}" -cp "$CACHE/libs/*" kafka.Kafka "$RUN_DIR/server.properties" \
+    >> "$RUN_DIR/logs/stdout.log" 2>&1 &
+  echo $! > "$RUN_DIR/pid"
   for _ in $(seq 1 240); do
-    if kcat -L -b "127.0.0.1:$port" -m 2 >/dev/null 2>&1; then
-      write_secure_json "$RUN_DIR" "$port" "$sasl_port" "$ssl_port" "$tls_port"
-      grant_acls "127.0.0.1:$port"
-      echo "KAFKA_BOOTSTRAP=127.0.0.1:$port"
+    if kcat -L -b "$bootstrap" -m 2 >/dev/null 2>&1; then
       return
     fi
     if ! kill -0 "$(cat "$RUN_DIR/pid")" 2>/dev/null; then
@@ -173,6 +182,27 @@ LOG
   done
   echo "kafka.sh: the broker did not serve within 120 s; see $RUN_DIR/logs" >&2
   exit 1
+}
+
+# Stops the broker process (SIGTERM, then SIGKILL after 30 s) and keeps RUN_DIR.
+halt() {
+  if [ -f "$RUN_DIR/pid" ]; then
+    local pid
+    pid=$(cat "$RUN_DIR/pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$RUN_DIR/pid"
+  fi
+}
+
+# Starts the stopped broker of RUN_DIR again: same ports, data, users, ACLs and certificates.
+up() {
+  [ -f "$RUN_DIR/server.properties" ] || { echo "kafka.sh: no broker in $RUN_DIR; use start" >&2; exit 1; }
+  if [ -f "$RUN_DIR/pid" ] && kill -0 "$(cat "$RUN_DIR/pid")" 2>/dev/null; then
+    return
+  fi
+  launch
 }
 
 write_secure_json() {
@@ -219,13 +249,7 @@ PY
 }
 
 stop() {
-  if [ -f "$RUN_DIR/pid" ]; then
-    local pid
-    pid=$(cat "$RUN_DIR/pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-    kill -9 "$pid" 2>/dev/null || true
-  fi
+  halt
   rm -rf "$RUN_DIR"
 }
 
@@ -233,5 +257,7 @@ case "${1:-}" in
   fetch) fetch ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: scripts/kafka.sh start|stop|fetch [RUN_DIR]" >&2; exit 2 ;;
+  down) halt ;;
+  up) up ;;
+  *) echo "usage: scripts/kafka.sh start|stop|down|up|fetch [RUN_DIR]" >&2; exit 2 ;;
 esac

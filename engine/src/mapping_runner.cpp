@@ -99,11 +99,13 @@ class Delivery {
   void complete(InvokeResult r, const std::vector<BatchPart>& parts);
   bool maybe_dispatch();
   void commit(const std::vector<BatchPart>& parts);
-  // Commits, and waits for, the offsets of every successful batch (of `only`'s partitions).
-  void commit_sync(const rd_kafka_topic_partition_list_t* only);
+  // Commits the offsets of every successful batch (of `only`'s partitions), and waits for the
+  // broker unless `async`.
+  void commit_delivered(const rd_kafka_topic_partition_list_t* only, bool async);
   std::map<std::int32_t, std::int64_t> committed_;  // next offset per partition, as committed
   void report(std::string_view result);
   void check_recovery();
+  void recovered();  // the brokers answer again after a connection problem
   int next_wait_ms() const;
   // Per partition, fetched records kept ahead of delivery before fetching pauses.
   std::size_t max_buffered_records() const {
@@ -263,12 +265,9 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
       live_ = true;
       callbacks_.on_live();
     }
-    if (connection_problem_) {
-      connection_problem_ = false;
-      report("OK");
-    }
+    if (connection_problem_) recovered();
   } else {
-    commit_sync(parts);
+    commit_delivered(parts, false);
     for (int i = 0; i < parts->cnt; ++i) committed_.erase(parts->elems[i].partition);
     rd_kafka_assign(rk, nullptr);
     for (int i = 0; i < parts->cnt; ++i) partitions_.erase(parts->elems[i].partition);
@@ -306,10 +305,17 @@ void Delivery::check_recovery() {
   const rd_kafka_metadata_t* md = nullptr;
   if (rd_kafka_metadata(rk_.get(), 0, nullptr, &md, 500) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     rd_kafka_metadata_destroy(md);
-    connection_problem_ = false;
-    log_.info(uuid_, "broker connection restored");
-    if (live_) report("OK");
+    recovered();
   }
+}
+
+void Delivery::recovered() {
+  connection_problem_ = false;
+  log_.info(uuid_, "broker connection restored");
+  // Commits made while the brokers were away may have failed, and no later batch may come to
+  // carry them: send every offset delivered so far again (asynchronously; offsets only grow).
+  commit_delivered(nullptr, true);
+  if (live_) report("OK");
 }
 
 void Delivery::accept(KafkaMessage msg) {
@@ -334,10 +340,7 @@ void Delivery::accept(KafkaMessage msg) {
   if (p.records.empty()) p.first_buffered = Clock::now();
   p.bytes += msg->len + msg->key_len;
   p.records.push_back(std::move(msg));
-  if (connection_problem_) {
-    connection_problem_ = false;
-    report("OK");
-  }
+  if (connection_problem_) recovered();
   const std::size_t max_records = max_buffered_records();
   if (!p.paused && (p.records.size() >= max_records || p.bytes >= kMaxBufferedBytesPerPartition)) {
     KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
@@ -365,7 +368,7 @@ void Delivery::commit(const std::vector<BatchPart>& parts) {
   }
 }
 
-void Delivery::commit_sync(const rd_kafka_topic_partition_list_t* only) {
+void Delivery::commit_delivered(const rd_kafka_topic_partition_list_t* only, bool async) {
   KafkaPartitionList offsets(
       rd_kafka_topic_partition_list_new(static_cast<int>(committed_.size())));
   for (const auto& [partition, offset] : committed_) {
@@ -379,8 +382,9 @@ void Delivery::commit_sync(const rd_kafka_topic_partition_list_t* only) {
         ->offset = offset;
   }
   if (offsets->cnt == 0) return;
-  if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 0); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    log_.warn(uuid_, std::string("final offset commit failed: ") + rd_kafka_err2str(err));
+  if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), async ? 1 : 0);
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    log_.warn(uuid_, std::string("offset commit failed: ") + rd_kafka_err2str(err));
   }
 }
 
@@ -427,7 +431,9 @@ void Delivery::complete(InvokeResult r, const std::vector<BatchPart>& parts) {
       }
     }
     if (!r.detail.empty()) log_.info(uuid_, "function stderr: " + r.detail);
-    report("OK");
+    // Records fetched before the brokers went away still reach the function, but the mapping
+    // reports the connection problem until the brokers answer again.
+    if (!connection_problem_) report("OK");
     return;
   }
   const bool unreachable = r.outcome == Outcome::ConnectionError;
@@ -618,7 +624,7 @@ void Delivery::close() {
   partitions_.clear();  // release messages before the handle goes
   cancel_.store(true);
   inflight_.clear();  // each future waits for its (cancelled) invocation
-  commit_sync(nullptr);
+  commit_delivered(nullptr, false);
   runner_.set_wake_queue(nullptr);
   queue_.reset();
   rd_kafka_consumer_close(rk_.get());  // leaves the group

@@ -6,12 +6,16 @@ import time
 
 
 class HttpSink:
-    """POST target on 127.0.0.1 that records event bodies; `fail` decides 500s per event."""
+    """POST target on 127.0.0.1 that records event bodies; `fail` decides 500s per event, `hang`
+    which events it sits on for `hang_seconds` (past the function's timeout: recorded as failed),
+    `delay` how long every invocation takes. `refuse()` closes the port, `serve()` reopens it."""
 
     def __init__(self):
         self.events = []
         self.lock = threading.Lock()
         self.fail = lambda event: False
+        self.hang = lambda event: False
+        self.hang_seconds = 0.0
         self.delay = 0.0  # seconds each invocation takes
         sink = self
 
@@ -20,6 +24,9 @@ class HttpSink:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 event = json.loads(body)
                 failing = sink.fail(event)
+                if sink.hang(event):
+                    time.sleep(sink.hang_seconds)  # the caller has given up by now
+                    failing = True
                 if sink.delay:
                     time.sleep(sink.delay)  # a function that takes its time
                 with sink.lock:
@@ -32,10 +39,22 @@ class HttpSink:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/invoke"
+        self.handler = Handler
+        self.port = 0
+        self.serve()
+        self.url = f"http://127.0.0.1:{self.port}/invoke"
+
+    def serve(self):
+        """Listens (again, on the same port after `refuse`)."""
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self.handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def refuse(self):
+        """Closes the listening socket: connections to the function are refused until `serve`."""
+        self.close()
 
     def records(self, only_ok=True):
         """Every record received (from successful invocations only, by default), in order."""
