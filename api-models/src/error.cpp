@@ -37,6 +37,14 @@ ErrorInfo error_info(ErrorCode code) {
       return {400, "InvalidParameterException", "Message", ""};
     case InvalidRequest:
       return {400, "InvalidRequestException", "Message", ""};
+    case MissingAuthenticationToken:
+      return {403, "MissingAuthenticationTokenException", "message", ""};
+    case IncompleteSignature:
+      return {403, "IncompleteSignatureException", "message", ""};
+    case UnrecognizedClient:
+      return {403, "UnrecognizedClientException", "message", ""};
+    case InvalidSignature:
+      return {403, "InvalidSignatureException", "message", ""};
   }
   return {500, "ServiceException", "Message", "Service"};
 }

@@ -76,4 +76,20 @@ const rapidjson::Value* find(const rapidjson::Value& object, std::string_view ke
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
+std::string str(const rapidjson::Value& v) {
+  return std::string(v.GetString(), v.GetStringLength());
+}
+
+std::optional<std::string> opt_str(const rapidjson::Value& obj, std::string_view key) {
+  const auto* v = find(obj, key);
+  if (v == nullptr || !v->IsString()) return std::nullopt;
+  return str(*v);
+}
+
+std::optional<double> opt_num(const rapidjson::Value& obj, std::string_view key) {
+  const auto* v = find(obj, key);
+  if (v == nullptr || !v->IsNumber()) return std::nullopt;
+  return v->GetDouble();
+}
+
 }  // namespace esm::api_models

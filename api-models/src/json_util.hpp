@@ -101,4 +101,10 @@ std::string camel(std::string_view member);
 
 const rapidjson::Value* find(const rapidjson::Value& object, std::string_view key);
 
+// A string value (which must be one) as std::string.
+std::string str(const rapidjson::Value& v);
+// The member if present with that type, else nullopt (stored documents, read leniently).
+std::optional<std::string> opt_str(const rapidjson::Value& obj, std::string_view key);
+std::optional<double> opt_num(const rapidjson::Value& obj, std::string_view key);
+
 }  // namespace esm::api_models

@@ -10,10 +10,6 @@ void passthrough(JsonWriter& w, const EventSourceMapping& m, const char* name) {
   if (auto it = m.passthrough.find(name); it != m.passthrough.end()) w.key(name).raw(it->second);
 }
 
-std::string str(const rapidjson::Value& v) {
-  return std::string(v.GetString(), v.GetStringLength());
-}
-
 }  // namespace
 
 std::string to_json(const EventSourceMapping& m, MappingView view) {

@@ -23,10 +23,6 @@ ApiError unsupported(std::string_view parameter) {
                  " parameter for given event source mapping type.");
 }
 
-std::string str(const rapidjson::Value& v) {
-  return std::string(v.GetString(), v.GetStringLength());
-}
-
 // Parses `body` and checks it against the model shape: the shared first step of every body.
 Result<Ok> parse_and_validate(std::string_view body, std::string_view shape,
                               rapidjson::Document& doc) {

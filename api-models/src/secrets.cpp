@@ -210,22 +210,6 @@ bool prefix_match(std::string_view text, const std::vector<std::string>& values)
   return false;
 }
 
-std::string str(const rapidjson::Value& v) {
-  return std::string(v.GetString(), v.GetStringLength());
-}
-
-std::optional<std::string> opt_str(const rapidjson::Value& obj, std::string_view key) {
-  const auto* v = find(obj, key);
-  if (v == nullptr || !v->IsString()) return std::nullopt;
-  return str(*v);
-}
-
-std::optional<double> opt_num(const rapidjson::Value& obj, std::string_view key) {
-  const auto* v = find(obj, key);
-  if (v == nullptr || !v->IsNumber()) return std::nullopt;
-  return v->GetDouble();
-}
-
 }  // namespace
 
 bool SecretVersion::has_stage(std::string_view stage) const {
@@ -696,7 +680,8 @@ SecretsErrorWire secrets_error_wire(ErrorCode code) {
       break;
   }
   const auto info = error_info(code);
-  return {info.http_status >= 500 ? 500 : (info.http_status == 413 ? 413 : 400), info.aws_type};
+  const int status = info.http_status;
+  return {status >= 500 ? 500 : (status == 413 || status == 403 ? status : 400), info.aws_type};
 }
 
 std::string secrets_error_body(const ApiError& error) {

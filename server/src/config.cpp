@@ -92,6 +92,22 @@ std::vector<Flag> flags() {
          c.account_id = v;
          return Ok{};
        }},
+      {"require-sigv4", false, false, false,
+       [](Config& c, const std::string&) -> Result<Ok> {
+         c.require_sigv4 = true;
+         return Ok{};
+       }},
+      {"credentials", true, false, true,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         // The value holds a secret key: errors never show it.
+         const auto colon = v.find(':');
+         if (colon == std::string::npos || colon == 0 || colon + 1 == v.size() ||
+             v.find_first_of(" \t\r\n/") < colon) {
+           return bad("--credentials: expected ACCESS_KEY:SECRET_KEY (value not shown)");
+         }
+         c.credentials[v.substr(0, colon)] = v.substr(colon + 1);
+         return Ok{};
+       }},
       {"function", true, false, true,
        [](Config& c, const std::string& v) -> Result<Ok> {
          c.functions.push_back(v);
@@ -202,6 +218,8 @@ std::string usage() {
   --ephemeral                   keep everything in memory
   --region REGION               region for ARNs (us-east-1); a signed request's scope wins
   --account-id ID               account for ARNs (000000000000)
+  --require-sigv4               verify AWS SigV4 signatures (header or presigned query) on every API call
+  --credentials AK:SK           access key and secret key accepted by --require-sigv4 (repeatable)
   --function NAME=TARGET[,timeout=SECONDS]   declare a function: http://..., exec:COMMAND (repeatable)
   --functions FILE              declarations as JSON: {"NAME": "TARGET"} or {"NAME": {"target": ..., "timeout": S}}
   --lambda-endpoint URL         invoke undeclared functions through the Lambda Invoke API at URL
@@ -287,6 +305,14 @@ Result<Config> parse_config(const std::vector<std::string>& args,
         return bad(message);
       }
     }
+  }
+  if (config.require_sigv4 && config.credentials.empty()) {
+    return bad("--require-sigv4 needs at least one --credentials ACCESS_KEY:SECRET_KEY");
+  }
+  if (!config.require_sigv4 && !config.credentials.empty()) {
+    return bad(
+        "--credentials applies only with --require-sigv4 (signatures are not checked "
+        "otherwise)");
   }
   if (config.data_dir.empty()) {
     if (auto xdg = env.find("XDG_DATA_HOME"); xdg != env.end() && !xdg->second.empty()) {

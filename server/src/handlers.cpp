@@ -158,12 +158,24 @@ Response Handlers::list_tags(Request& req) {
   return json_response(200, api_models::tags_response_json(tags.value()), req);
 }
 
+std::optional<Response> Handlers::authenticate(const Request& req) const {
+  if (credentials_ == nullptr) return std::nullopt;
+  if (req.method == "GET" && (req.path == "/health" || req.path == "/health/")) return std::nullopt;
+  // POST / is Secrets Manager's endpoint (signed for "secretsmanager"), the rest Lambda's.
+  const bool secrets = req.path == "/";
+  auto refused = sigv4::verify(req, secrets ? "secretsmanager" : "lambda", *credentials_,
+                               std::chrono::system_clock::now());
+  if (!refused) return std::nullopt;
+  return secrets ? secrets_error(*refused, req) : error_response(*refused, req);
+}
+
 Response Handlers::health(Request& req) {
   return json_response(200, "{\"status\":\"ok\",\"service\":\"esm-emulator\"}", req);
 }
 
 Router make_routes(Handlers& h) {
   Router r;
+  r.set_guard([&h](const Request& req) { return h.authenticate(req); });
   auto bind = [&h](Response (Handlers::*fn)(Request&)) {
     return [&h, fn](Request& req) { return (h.*fn)(req); };
   };

@@ -6,6 +6,7 @@
 #include "engine/engine.hpp"
 #include "engine/function_registry.hpp"
 #include "router.hpp"
+#include "sigv4.hpp"
 #include "storage/mapping_store.hpp"
 
 namespace esm::server {
@@ -15,9 +16,19 @@ namespace esm::server {
 // waiting on Kafka. Any io thread may call them.
 class Handlers {
  public:
+  // `credentials`: the keys whose SigV4 signatures are required (--require-sigv4), or null to
+  // accept any request, signed or not.
   Handlers(storage::MappingStore& store, engine::Engine& engine,
-           const engine::FunctionRegistry& functions, api_models::RequestContext defaults)
-      : store_(store), engine_(engine), functions_(functions), defaults_(std::move(defaults)) {}
+           const engine::FunctionRegistry& functions, api_models::RequestContext defaults,
+           const sigv4::Credentials* credentials = nullptr)
+      : store_(store),
+        engine_(engine),
+        functions_(functions),
+        defaults_(std::move(defaults)),
+        credentials_(credentials) {}
+
+  // With --require-sigv4: the 403 for a request not signed by a known key (GET /health is open).
+  std::optional<Response> authenticate(const Request& req) const;
 
   Response create(Request& req);
   Response get(Request& req);
@@ -39,8 +50,12 @@ class Handlers {
   engine::Engine& engine_;
   const engine::FunctionRegistry& functions_;
   const api_models::RequestContext defaults_;
+  const sigv4::Credentials* credentials_;
 };
 
 Router make_routes(Handlers& handlers);
+
+// A Secrets Manager error as its JSON 1.1 protocol sends it (secrets_handlers.cpp).
+Response secrets_error(const api_models::ApiError& error, const Request& req);
 
 }  // namespace esm::server

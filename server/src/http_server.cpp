@@ -76,7 +76,10 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : msg) {
       std::string name(field.name_string());
       for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      req.headers[name] = std::string(field.value());
+      // A repeated header reads as its values joined by commas (as SigV4 signs it).
+      const std::string value(field.value());
+      auto [it, fresh] = req.headers.try_emplace(name, value);
+      if (!fresh) it->second.append(",").append(value);
     }
     req.body = std::move(msg.body());
     const bool keep_alive = msg.keep_alive();

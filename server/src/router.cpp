@@ -73,6 +73,9 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
 }
 
 Response Router::dispatch(Request& request) const {
+  if (guard_) {
+    if (auto refused = guard_(request)) return std::move(*refused);
+  }
   const auto segments = split_path(request.path);
   bool path_known = false;
   for (const auto& route : routes_) {

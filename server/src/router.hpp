@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,14 @@ namespace esm::server {
 class Router {
  public:
   using Handler = std::function<Response(Request&)>;
+  // Runs before any route (authentication): a response stops the request there.
+  using Guard = std::function<std::optional<Response>(const Request&)>;
   void add(std::string method, std::string pattern, Handler handler);
+  void set_guard(Guard guard) { guard_ = std::move(guard); }
   Response dispatch(Request& request) const;
 
  private:
+  Guard guard_;
   struct Route {
     std::string method;
     std::vector<std::string> segments;

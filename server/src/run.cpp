@@ -115,7 +115,8 @@ int run(const Config& config) {
   engine_settings.retry_backoff_max = config.retry_backoff_max;
   engine::Engine engine(*store.value(), functions, engine_settings, log);
 
-  Handlers handlers(*store.value(), engine, functions, {config.region, config.account_id});
+  Handlers handlers(*store.value(), engine, functions, {config.region, config.account_id},
+                    config.require_sigv4 ? &config.credentials : nullptr);
   const Router router = make_routes(handlers);
   auto server = HttpServer::listen(ioc, config.listen_host, config.listen_port, router, log);
   if (!server.ok()) {

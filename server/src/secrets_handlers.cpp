@@ -17,27 +17,29 @@ namespace {
 
 constexpr std::string_view kJson11 = "application/x-amz-json-1.1";
 
-Response sm_response(std::string body, const Request& req) {
+Response sm_reply(int status, std::string body, const Request& req) {
   Response r;
-  r.status = 200;
+  r.status = status;
   r.headers.emplace_back("x-amzn-RequestId", req.request_id);
   r.headers.emplace_back("Content-Type", std::string(kJson11));
   r.body = std::move(body);
   return r;
 }
 
-Response sm_error(const ApiError& error, const Request& req) {
-  const auto wire = api_models::secrets_error_wire(error.code);
-  Response r;
-  r.status = wire.status;
-  r.headers.emplace_back("x-amzn-RequestId", req.request_id);
-  r.headers.emplace_back("X-Amzn-ErrorType", std::string(wire.type));
-  r.headers.emplace_back("Content-Type", std::string(kJson11));
-  r.body = api_models::secrets_error_body(error);
-  return r;
+Response sm_response(std::string body, const Request& req) {
+  return sm_reply(200, std::move(body), req);
 }
 
+Response sm_error(const ApiError& error, const Request& req) { return secrets_error(error, req); }
+
 }  // namespace
+
+Response secrets_error(const ApiError& error, const Request& req) {
+  const auto wire = api_models::secrets_error_wire(error.code);
+  Response r = sm_reply(wire.status, api_models::secrets_error_body(error), req);
+  r.headers.emplace_back("X-Amzn-ErrorType", std::string(wire.type));
+  return r;
+}
 
 Response Handlers::secrets(Request& req) {
   const std::string& target = req.header("x-amz-target");

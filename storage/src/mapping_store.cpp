@@ -58,6 +58,11 @@ ApiError secret_not_found() {
   return ApiError{ErrorCode::ResourceNotFound, "Secrets Manager can't find the specified secret."};
 }
 
+// A secret whose scheduled deletion date has passed is gone: purged when next seen.
+bool deletion_due(const api_models::Secret& s, double now) {
+  return s.deletion_date && *s.deletion_date <= now;
+}
+
 ApiError not_found() {
   return ApiError{ErrorCode::ResourceNotFound, "The resource you requested does not exist."};
 }
@@ -364,14 +369,18 @@ Result<api_models::Secret> MappingStore::find_secret_locked(const std::string& i
   if (rc != SQLITE_ROW) return service_error(db_.get(), "find secret");
   auto secret = api_models::secret_from_storage(st.column_text(0));
   if (!secret.ok()) return secret.error();
-  const auto& s = secret.value();
-  if (s.deletion_date && *s.deletion_date <= api_models::now_epoch_seconds()) {
-    Statement del(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
-    del.bind(1, s.arn);
-    if (del.step() != SQLITE_DONE) return service_error(db_.get(), "purge secret");
+  if (deletion_due(secret.value(), api_models::now_epoch_seconds())) {
+    if (auto d = delete_secret_locked(secret.value().arn); !d.ok()) return d.error();
     return secret_not_found();
   }
   return secret;
+}
+
+Result<bool> MappingStore::delete_secret_locked(const std::string& arn) {
+  Statement del(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
+  del.bind(1, arn);
+  if (del.step() != SQLITE_DONE) return service_error(db_.get(), "delete secret");
+  return sqlite3_changes(db_.get()) > 0;
 }
 
 Result<Ok> MappingStore::write_secret_locked(const api_models::Secret& s) {
@@ -429,10 +438,9 @@ Result<api_models::Secret> MappingStore::update_secret(
 
 Result<Ok> MappingStore::remove_secret(const std::string& arn) {
   std::lock_guard lock(mutex_);
-  Statement st(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
-  st.bind(1, arn);
-  if (st.step() != SQLITE_DONE) return service_error(db_.get(), "delete secret");
-  if (sqlite3_changes(db_.get()) == 0) return secret_not_found();
+  auto deleted = delete_secret_locked(arn);
+  if (!deleted.ok()) return deleted.error();
+  if (!deleted.value()) return secret_not_found();
   return Ok{};
 }
 
@@ -449,7 +457,7 @@ Result<std::vector<std::pair<std::int64_t, api_models::Secret>>> MappingStore::s
     for (; rc == SQLITE_ROW; rc = st.step()) {
       auto s = api_models::secret_from_storage(st.column_text(1));
       if (!s.ok()) return s.error();
-      if (s.value().deletion_date && *s.value().deletion_date <= now) {
+      if (deletion_due(s.value(), now)) {
         expired.push_back(s.value().arn);
         continue;
       }
@@ -458,9 +466,7 @@ Result<std::vector<std::pair<std::int64_t, api_models::Secret>>> MappingStore::s
     if (rc != SQLITE_DONE) return service_error(db_.get(), "list secrets");
   }
   for (const auto& arn : expired) {
-    Statement del(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
-    del.bind(1, arn);
-    if (del.step() != SQLITE_DONE) return service_error(db_.get(), "purge secret");
+    if (auto d = delete_secret_locked(arn); !d.ok()) return d.error();
   }
   return out;
 }

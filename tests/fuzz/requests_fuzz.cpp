@@ -1,6 +1,7 @@
 // libFuzzer target for every request parser the HTTP port feeds with client bytes: each Lambda
 // operation's body, the List and Untag query strings (through the server's query splitter),
-// tag ARNs and path UUIDs, percent-decoding, and each Secrets Manager body. The first byte
+// tag ARNs and path UUIDs, percent-decoding, each Secrets Manager body, and the SigV4 verifier
+// (Authorization header, presigned query, dates, canonical forms). The first byte
 // picks the parser; the rest is the input. An exception escaping a parser is a finding (the
 // server would answer 500), as is any sanitizer report.
 #include <cstddef>
@@ -12,14 +13,46 @@
 #include "api_models/requests.hpp"
 #include "api_models/secrets.hpp"
 #include "router.hpp"
+#include "sigv4.hpp"
 
 using namespace esm;
+
+namespace {
+
+// The stored secret the Secrets Manager inputs apply to.
+api_models::Result<api_models::Secret> base_secret(const api_models::RequestContext& ctx) {
+  return api_models::parse_create_secret(R"({"Name":"n","SecretString":"v"})", ctx);
+}
+
+// "METHOD\nPATH\nQUERY\nName: value\n...\n\nBODY" as the server would hand it to the verifier.
+server::Request signed_request(std::string_view in) {
+  server::Request r;
+  auto line = [&in]() {
+    const auto nl = in.find('\n');
+    std::string_view l = in.substr(0, nl);
+    in = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+    return l;
+  };
+  r.method = std::string(line());
+  r.path = std::string(line());
+  (void)server::parse_query(line(), r.query);
+  for (std::string_view h = line(); !h.empty(); h = line()) {
+    const auto colon = h.find(':');
+    std::string name(h.substr(0, colon));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = colon == std::string_view::npos ? "" : std::string(h.substr(colon + 1));
+  }
+  r.body = std::string(in);
+  return r;
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const api_models::RequestContext ctx{"us-east-1", "000000000000"};
-  switch (data[0] % 14) {
+  switch (data[0] % 15) {
     case 0:
       (void)api_models::parse_create_request(in, ctx);
       break;
@@ -63,13 +96,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 8: {
       auto r = api_models::parse_get_secret_value(in);
-      auto s = api_models::parse_create_secret(R"({"Name":"n","SecretString":"v"})", ctx);
+      auto s = base_secret(ctx);
       if (r.ok() && s.ok()) (void)api_models::select_version(s.value(), r.value());
       break;
     }
     case 9: {
       auto r = api_models::parse_put_secret_value(in);
-      auto s = api_models::parse_create_secret(R"({"Name":"n","SecretString":"v"})", ctx);
+      auto s = base_secret(ctx);
       if (r.ok() && s.ok()) (void)api_models::apply_put_secret_value(r.value(), s.value());
       break;
     }
@@ -78,7 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 11: {
       auto r = api_models::parse_list_secrets(in);
-      auto s = api_models::parse_create_secret(R"({"Name":"n","SecretString":"v"})", ctx);
+      auto s = base_secret(ctx);
       if (r.ok() && s.ok()) (void)api_models::secret_matches(r.value(), s.value());
       break;
     }
@@ -89,6 +122,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)api_models::secrets_op(in);
       (void)api_models::secret_from_storage(in);
       break;
+    case 14: {
+      const auto req = signed_request(in);
+      const server::sigv4::Credentials keys{{"AKIDEXAMPLE", "secret"}};
+      const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1440844560));
+      (void)server::sigv4::verify(req, "lambda", keys, now);
+      (void)server::sigv4::verify(req, "secretsmanager", keys, now);
+      break;
+    }
   }
   return 0;
 }

@@ -49,13 +49,16 @@ def snake(op):
     return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
 
 
+DEFAULT_KEYS = ("AKIDEXAMPLE", "secret")
+
+
 class Boto3Client:
     name = "boto3"
 
-    def __init__(self, endpoint, region=REGION):
+    def __init__(self, endpoint, region=REGION, keys=DEFAULT_KEYS):
         self.client = boto3.client(
             "lambda", endpoint_url=endpoint, region_name=region,
-            aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret",
+            aws_access_key_id=keys[0], aws_secret_access_key=keys[1],
             config=botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"}))
 
     def call(self, op, **params):
@@ -74,14 +77,15 @@ class Boto3Client:
 
 
 class CliClient:
-    def __init__(self, name, path, endpoint):
+    def __init__(self, name, path, endpoint, keys=DEFAULT_KEYS):
         self.name = name
         self.path = path
         self.endpoint = endpoint
+        self.env = dict(CLIENT_ENV, AWS_ACCESS_KEY_ID=keys[0], AWS_SECRET_ACCESS_KEY=keys[1])
 
     def run(self, args):
         return subprocess.run([self.path, *args, "--endpoint-url", self.endpoint, "--output", "json"],
-                              capture_output=True, text=True, env=CLIENT_ENV, timeout=120)
+                              capture_output=True, text=True, env=self.env, timeout=120)
 
     def call(self, op, **params):
         args = ["lambda", kebab(op), "--cli-input-json", json.dumps(params)]
@@ -108,10 +112,12 @@ class CliClient:
 class NodeClient:
     name = "js-sdk-v3"
 
-    def __init__(self, endpoint):
+    def __init__(self, endpoint, keys=("test", "test")):
         self.endpoint = endpoint
+        self.keys = keys
 
     def _run(self, request):
+        request = dict(request, credentials={"accessKeyId": self.keys[0], "secretAccessKey": self.keys[1]})
         proc = subprocess.run(["node", str(NODE_SCRIPT), json.dumps(request)], capture_output=True,
                               text=True, timeout=120, env=CLIENT_ENV)
         assert proc.returncode == 0, proc.stderr
@@ -130,12 +136,13 @@ class NodeClient:
         return [m for page in out["result"]["pages"] for m in page.get("EventSourceMappings", [])]
 
 
-def make_clients(endpoint):
+def make_clients(endpoint, keys=None):
+    """Every client; `keys` (access key, secret key) to sign with, else each one's defaults."""
     return {
-        "cli-v2": CliClient("cli-v2", CLI_V2, endpoint),
-        "cli-v1": CliClient("cli-v1", CLI_V1, endpoint),
-        "boto3": Boto3Client(endpoint),
-        "js-sdk-v3": NodeClient(endpoint),
+        "cli-v2": CliClient("cli-v2", CLI_V2, endpoint, keys or DEFAULT_KEYS),
+        "cli-v1": CliClient("cli-v1", CLI_V1, endpoint, keys or DEFAULT_KEYS),
+        "boto3": Boto3Client(endpoint, keys=keys or DEFAULT_KEYS),
+        "js-sdk-v3": NodeClient(endpoint, keys or ("test", "test")),
     }
 
 

@@ -25,6 +25,11 @@ enum class ErrorCode {
   ResourceExists,
   InvalidParameter,
   InvalidRequest,
+  // Request signing (--require-sigv4), all 403.
+  MissingAuthenticationToken,
+  IncompleteSignature,
+  UnrecognizedClient,
+  InvalidSignature,
 };
 
 struct ApiError {

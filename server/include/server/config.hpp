@@ -15,13 +15,15 @@ namespace esm::server {
 struct Config {
   std::string listen_host = "127.0.0.1";  // --listen HOST:PORT
   unsigned short listen_port = 4577;
-  std::string data_dir;                        // --data-dir; default $XDG_DATA_HOME/esm-emulator
-  bool ephemeral = false;                      // --ephemeral: keep everything in memory
-  std::string region = "us-east-1";            // --region
-  std::string account_id = "000000000000";     // --account-id
-  std::vector<std::string> functions;          // --function NAME=TARGET[,timeout=SECONDS]
-  std::vector<std::string> function_files;     // --functions FILE
-  std::optional<std::string> lambda_endpoint;  // --lambda-endpoint URL
+  std::string data_dir;                     // --data-dir; default $XDG_DATA_HOME/esm-emulator
+  bool ephemeral = false;                   // --ephemeral: keep everything in memory
+  std::string region = "us-east-1";         // --region
+  std::string account_id = "000000000000";  // --account-id
+  bool require_sigv4 = false;               // --require-sigv4
+  std::map<std::string, std::string, std::less<>> credentials;  // --credentials AK:SK
+  std::vector<std::string> functions;               // --function NAME=TARGET[,timeout=SECONDS]
+  std::vector<std::string> function_files;          // --functions FILE
+  std::optional<std::string> lambda_endpoint;       // --lambda-endpoint URL
   std::map<std::string, std::string> msk_clusters;  // --msk-cluster ARN=HOST:PORT[,HOST:PORT]
   std::optional<std::string> embedded_kafka;        // --embedded-kafka[=HOST:PORT]
   std::vector<std::pair<std::string, int>>

@@ -84,6 +84,8 @@ class MappingStore {
   Result<api_models::Ok> exists_locked(const std::string& uuid);
   Result<api_models::Secret> find_secret_locked(const std::string& id);
   Result<api_models::Ok> write_secret_locked(const api_models::Secret& secret);
+  // Deletes the secret's row: true if there was one.
+  Result<bool> delete_secret_locked(const std::string& arn);
 
   struct DbCloser {
     void operator()(sqlite3* db) const;

@@ -1,13 +1,14 @@
 // Calls one Lambda operation through @aws-sdk/client-lambda and prints the outcome as JSON.
 // argv[2]: {"endpoint": URL, "region": R, "op": "CreateEventSourceMapping", "params": {...},
-//           "paginate": PAGE_SIZE (optional, ListEventSourceMappings only)}
+//           "paginate": PAGE_SIZE (optional, ListEventSourceMappings only),
+//           "credentials": {"accessKeyId": ..., "secretAccessKey": ...} (optional)}
 import * as lambda from "@aws-sdk/client-lambda";
 
 const req = JSON.parse(process.argv[2]);
 const client = new lambda.LambdaClient({
   endpoint: req.endpoint,
   region: req.region || "us-east-1",
-  credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  credentials: req.credentials || { accessKeyId: "test", secretAccessKey: "test" },
   maxAttempts: 1,
 });
 

@@ -1,0 +1,398 @@
+#include "sigv4.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+#include <vector>
+
+#include "router.hpp"
+
+namespace esm::server::sigv4 {
+
+using api_models::ApiError;
+using api_models::ErrorCode;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+constexpr std::string_view kMismatch =
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details.";
+constexpr std::string_view kUnknownKey = "The security token included in the request is invalid.";
+constexpr auto kMaxPresignedExpiry = std::chrono::seconds(604800);  // 7 days, as AWS allows
+
+std::string trim_all(std::string_view v) {
+  std::string out;
+  bool space = false;
+  for (char c : v) {
+    if (c == ' ' || c == '\t') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
+    if (pos == std::string_view::npos) return out;
+    start = pos + 1;
+  }
+}
+
+// Constant-time comparison of two hex signatures.
+bool same(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+ApiError incomplete(std::string message) {
+  return {ErrorCode::IncompleteSignature, std::move(message)};
+}
+ApiError invalid(std::string message) { return {ErrorCode::InvalidSignature, std::move(message)}; }
+
+// What a signature claims, from the Authorization header or the presigned query.
+struct Claim {
+  std::string access_key, date, region, service;  // from the credential scope
+  std::string amz_date;                           // X-Amz-Date
+  std::vector<std::string> signed_headers;
+  std::string signature;
+  std::optional<std::chrono::seconds> expires;  // presigned only
+  bool presigned = false;
+};
+
+std::optional<ApiError> parse_scope(std::string_view credential, Claim& claim) {
+  const auto parts = split(credential, '/');
+  if (parts.size() != 5 || parts[0].empty() || parts[4] != "aws4_request") {
+    return incomplete(
+        "Credential should be of the form ACCESS_KEY/YYYYMMDD/REGION/SERVICE/aws4_request.");
+  }
+  claim.access_key = parts[0];
+  claim.date = parts[1];
+  claim.region = parts[2];
+  claim.service = parts[3];
+  return std::nullopt;
+}
+
+std::optional<ApiError> parse_header(const Request& req, Claim& claim) {
+  const std::string& auth = req.header("authorization");
+  const auto space = auth.find(' ');
+  const std::string_view algorithm = std::string_view(auth).substr(0, space);
+  if (algorithm != kAlgorithm) {
+    return incomplete("Unsupported AWS 'algorithm': '" + std::string(algorithm.substr(0, 40)) +
+                      "'.");
+  }
+  std::optional<std::string_view> credential, signed_headers, signature;
+  if (space != std::string::npos) {
+    for (auto field : split(std::string_view(auth).substr(space + 1), ',')) {
+      while (!field.empty() && field.front() == ' ') field.remove_prefix(1);
+      while (!field.empty() && field.back() == ' ') field.remove_suffix(1);
+      const auto eq = field.find('=');
+      if (eq == std::string_view::npos) continue;
+      const auto key = field.substr(0, eq);
+      const auto value = field.substr(eq + 1);
+      if (key == "Credential") credential = value;
+      if (key == "SignedHeaders") signed_headers = value;
+      if (key == "Signature") signature = value;
+    }
+  }
+  std::string missing;
+  if (!credential) missing += "Authorization header requires 'Credential' parameter. ";
+  if (!signature) missing += "Authorization header requires 'Signature' parameter. ";
+  if (!signed_headers) missing += "Authorization header requires 'SignedHeaders' parameter. ";
+  claim.amz_date = req.header("x-amz-date");
+  if (claim.amz_date.empty()) {
+    missing +=
+        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.";
+  }
+  if (!missing.empty()) {
+    if (missing.back() == ' ') missing.pop_back();
+    return incomplete(missing);
+  }
+  if (auto e = parse_scope(*credential, claim)) return e;
+  for (auto h : split(*signed_headers, ';')) claim.signed_headers.emplace_back(h);
+  claim.signature = std::string(*signature);
+  return std::nullopt;
+}
+
+const std::string* query_value(const Request& req, const std::string& name) {
+  auto it = req.query.find(name);
+  return it == req.query.end() ? nullptr : &it->second;
+}
+
+std::optional<ApiError> parse_presigned(const Request& req, Claim& claim) {
+  claim.presigned = true;
+  std::string missing;
+  for (const char* name : {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date",
+                           "X-Amz-SignedHeaders", "X-Amz-Signature"}) {
+    if (query_value(req, name) == nullptr)
+      missing += std::string("AWS query-string parameters must include '") + name + "'. ";
+  }
+  if (!missing.empty()) {
+    missing.pop_back();
+    return incomplete(missing + " Re-examine the query-string parameters.");
+  }
+  if (*query_value(req, "X-Amz-Algorithm") != kAlgorithm) {
+    return incomplete("Unsupported AWS 'algorithm': '" +
+                      query_value(req, "X-Amz-Algorithm")->substr(0, 40) + "'.");
+  }
+  if (auto e = parse_scope(*query_value(req, "X-Amz-Credential"), claim)) return e;
+  claim.amz_date = *query_value(req, "X-Amz-Date");
+  for (auto h : split(*query_value(req, "X-Amz-SignedHeaders"), ';'))
+    claim.signed_headers.emplace_back(h);
+  claim.signature = *query_value(req, "X-Amz-Signature");
+  if (const auto* e = query_value(req, "X-Amz-Expires")) {
+    long long seconds = -1;
+    if (!e->empty() && e->size() <= 7 &&
+        std::all_of(e->begin(), e->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      seconds = std::stoll(*e);
+    }
+    if (seconds < 0 || std::chrono::seconds(seconds) > kMaxPresignedExpiry) {
+      return incomplete("X-Amz-Expires must be a whole number of seconds from 0 to 604800.");
+    }
+    claim.expires = std::chrono::seconds(seconds);
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiError> check_time(const Claim& claim, Clock::time_point now) {
+  const auto when = parse_amz_date(claim.amz_date);
+  if (!when) {
+    return incomplete("Date must be in ISO-8601 'basic format'. Got '" +
+                      claim.amz_date.substr(0, 32) +
+                      "'. See http://en.wikipedia.org/wiki/ISO_8601");
+  }
+  if (claim.date != claim.amz_date.substr(0, 8)) {
+    return invalid(
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+        "date from HTTP: '" +
+        claim.date.substr(0, 16) + "' != '" + claim.amz_date.substr(0, 8) + "', from '" +
+        claim.amz_date + "'.");
+  }
+  if (claim.expires) {
+    if (now > *when + *claim.expires) {
+      return invalid("Signature expired: " + claim.amz_date + " + " +
+                     std::to_string(claim.expires->count()) + " s is now earlier than " +
+                     format_amz_date(now) + ".");
+    }
+    if (*when > now + kMaxSkew) {
+      return invalid("Signature not yet current: " + claim.amz_date + " is still later than " +
+                     format_amz_date(now + kMaxSkew) + " (" + format_amz_date(now) + " + 15 min.)");
+    }
+    return std::nullopt;
+  }
+  if (*when < now - kMaxSkew) {
+    return invalid("Signature expired: " + claim.amz_date + " is now earlier than " +
+                   format_amz_date(now - kMaxSkew) + " (" + format_amz_date(now) + " - 15 min.)");
+  }
+  if (*when > now + kMaxSkew) {
+    return invalid("Signature not yet current: " + claim.amz_date + " is still later than " +
+                   format_amz_date(now + kMaxSkew) + " (" + format_amz_date(now) + " + 15 min.)");
+  }
+  return std::nullopt;
+}
+
+std::string string_to_sign(const Request& req, const Claim& claim, std::string_view payload_hash) {
+  std::string canonical = req.method + "\n" + canonical_uri(req.path) + "\n" +
+                          canonical_query(req.query, claim.presigned ? "X-Amz-Signature" : "") +
+                          "\n";
+  std::string names;
+  for (const auto& name : claim.signed_headers) {
+    canonical += name + ":" + trim_all(req.header(name)) + "\n";
+    if (!names.empty()) names += ';';
+    names += name;
+  }
+  canonical += "\n" + names + "\n" + std::string(payload_hash);
+  return std::string(kAlgorithm) + "\n" + claim.amz_date + "\n" + claim.date + "/" + claim.region +
+         "/" + claim.service + "/aws4_request\n" + sha256_hex(canonical);
+}
+
+}  // namespace
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr);
+  return hex(std::string_view(reinterpret_cast<const char*>(md.data()), len));
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md.data(), &len);
+  return std::string(reinterpret_cast<const char*>(md.data()), len);
+}
+
+std::string uri_encode(std::string_view in, bool keep_slash) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(in.size());
+  for (unsigned char c : in) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
+        (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kDigits[c >> 4]);
+      out.push_back(kDigits[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string canonical_uri(std::string_view raw_path) {
+  if (raw_path.empty()) return "/";
+  std::vector<std::string_view> kept;
+  for (auto segment : split(raw_path, '/')) {
+    if (segment.empty() || segment == ".") continue;
+    if (segment == "..") {
+      if (!kept.empty()) kept.pop_back();
+      continue;
+    }
+    kept.push_back(segment);
+  }
+  std::string path = raw_path.front() == '/' ? "/" : "";
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (i > 0) path += '/';
+    path += kept[i];
+  }
+  if (raw_path.back() == '/' && !kept.empty()) path += '/';
+  return uri_encode(path, true);
+}
+
+std::string canonical_query(const std::multimap<std::string, std::string>& query,
+                            std::string_view skip) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (const auto& [k, v] : query) {
+    if (!skip.empty() && k == skip) continue;
+    pairs.emplace_back(uri_encode(k, false), uri_encode(v, false));
+  }
+  std::sort(pairs.begin(), pairs.end());
+  std::string out;
+  for (const auto& [k, v] : pairs) {
+    if (!out.empty()) out += '&';
+    out += k + "=" + v;
+  }
+  return out;
+}
+
+std::optional<Clock::time_point> parse_amz_date(std::string_view s) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return std::nullopt;
+  auto digits = [&](std::size_t from, std::size_t n) -> int {
+    int v = 0;
+    for (std::size_t i = from; i < from + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  const int year = digits(0, 4), month = digits(4, 2), day = digits(6, 2);
+  const int hour = digits(9, 2), minute = digits(11, 2), second = digits(13, 2);
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
+      minute > 59 || second < 0 || second > 60) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year(year),
+                                        std::chrono::month(static_cast<unsigned>(month)),
+                                        std::chrono::day(static_cast<unsigned>(day))};
+  if (!ymd.ok()) return std::nullopt;
+  return Clock::time_point(std::chrono::sys_days(ymd).time_since_epoch() +
+                           std::chrono::hours(hour) + std::chrono::minutes(minute) +
+                           std::chrono::seconds(second));
+}
+
+std::string format_amz_date(Clock::time_point t) {
+  const std::time_t tt = Clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
+                        std::string_view service) {
+  const std::string k_date = hmac_sha256("AWS4" + std::string(secret), date);
+  const std::string k_region = hmac_sha256(k_date, region);
+  const std::string k_service = hmac_sha256(k_region, service);
+  return hmac_sha256(k_service, "aws4_request");
+}
+
+std::optional<ApiError> verify(const Request& req, std::string_view service,
+                               const Credentials& keys, Clock::time_point now) {
+  Claim claim;
+  const bool presigned = req.query.count("X-Amz-Algorithm") > 0 ||
+                         req.query.count("X-Amz-Signature") > 0 ||
+                         req.query.count("X-Amz-Credential") > 0;
+  if (!req.header("authorization").empty()) {
+    if (auto e = parse_header(req, claim)) return e;
+  } else if (presigned) {
+    if (auto e = parse_presigned(req, claim)) return e;
+  } else {
+    return ApiError{ErrorCode::MissingAuthenticationToken, "Missing Authentication Token"};
+  }
+  const auto key = keys.find(claim.access_key);
+  if (key == keys.end()) return ApiError{ErrorCode::UnrecognizedClient, std::string(kUnknownKey)};
+  if (claim.service != service) {
+    return invalid("Credential should be scoped to correct service: '" + std::string(service) +
+                   "'. ");
+  }
+  if (std::find(claim.signed_headers.begin(), claim.signed_headers.end(), "host") ==
+      claim.signed_headers.end()) {
+    return invalid("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  for (const auto& name : claim.signed_headers) {
+    if (name.empty() || name != lower(name)) {
+      return incomplete("SignedHeaders must be lower-case header names separated by ';'.");
+    }
+  }
+  if (auto e = check_time(claim, now)) return e;
+  const std::string k = signing_key(key->second, claim.date, claim.region, claim.service);
+  // The payload as signed: the body's hash (what SDKs send for these services), the hash the
+  // client declared in X-Amz-Content-SHA256 if it matches, or UNSIGNED-PAYLOAD for a presigned
+  // request.
+  const std::string body_hash = sha256_hex(req.body);
+  std::vector<std::string> payloads{body_hash};
+  const std::string& declared = req.header("x-amz-content-sha256");
+  if (declared == kUnsignedPayload || (claim.presigned && declared.empty()))
+    payloads.emplace_back(kUnsignedPayload);
+  for (const auto& payload : payloads) {
+    if (same(hex(hmac_sha256(k, string_to_sign(req, claim, payload))), lower(claim.signature)))
+      return std::nullopt;
+  }
+  return invalid(std::string(kMismatch));
+}
+
+}  // namespace esm::server::sigv4
