@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# The unit tests and the integration suite again, on a Debug build with AddressSanitizer and
-# UndefinedBehaviorSanitizer (leaks included): any report fails the run. Expects scripts/setup.sh
-# to have run; starts its own real Kafka broker.
+# The unit tests and the integration suite again, on a Debug build with sanitizers: any report
+# fails the run. ESM_SANITIZE picks them: address,undefined (the default: ASan with leaks, and
+# UBSan) or thread (TSan; librdkafka's C11 threads are routed through pthreads for it, see
+# tests/tsan/c11_threads.cpp, and races inside the uninstrumented librdkafka are suppressed,
+# tests/tsan/tsan.supp). Builds into build-<sanitizers>/; expects scripts/setup.sh to have run;
+# starts its own real Kafka broker. Arguments go to pytest.
+#   scripts/sanitize.sh                      ASan+UBSan
+#   ESM_SANITIZE=thread scripts/sanitize.sh  TSan
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ESM_SANITIZE=address,undefined ESM_BUILD_TYPE=Debug ESM_WERROR=ON scripts/build.sh
+SANITIZE="${ESM_SANITIZE:-address,undefined}"
+ESM_SANITIZE="$SANITIZE" ESM_BUILD_TYPE=Debug ESM_WERROR=ON scripts/build.sh
+dir="build-${SANITIZE//,/-}"
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-address-undefined && ctest --output-on-failure --timeout 600)
+# TSan: report and go on (the emulator's log is checked for reports by every test; a process
+# that reported exits 66, failing its unit test).
+export TSAN_OPTIONS="suppressions=$PWD/tests/tsan/tsan.supp halt_on_error=0 second_deadlock_stack=1"
+(cd "$dir" && ctest --output-on-failure --timeout 900)
 KAFKA_RUN=$(mktemp -d /tmp/esm-kafka-san.XXXXXX)
 trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true' EXIT
 ESM_REAL_KAFKA=$(scripts/kafka.sh start "$KAFKA_RUN" | sed -n 's/^KAFKA_BOOTSTRAP=//p')
 export ESM_REAL_KAFKA
 export ESM_REAL_KAFKA_DIR="$KAFKA_RUN"  # secure.json: the SASL_SSL, mTLS and TLS listeners, users, certificates
-ESM_BINARY="$PWD/build-address-undefined/server/esm-emulator" .venv/bin/python -m pytest -q tests/integration "$@"
+ESM_BINARY="$PWD/$dir/server/esm-emulator" .venv/bin/python -m pytest -q tests/integration "$@"

@@ -122,9 +122,10 @@ def emulator(tmp_path, kafka_port, function_sink):
 
 
 def assert_no_sanitizer_report(emu):
-    """Under scripts/sanitize.sh the binary carries ASan/UBSan: any report is a failure."""
+    """Under scripts/sanitize.sh the binary carries ASan+UBSan or TSan: any report is a failure."""
     logs = emu.logs()
-    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+    for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer"):
         assert marker not in logs, f"sanitizer report in the emulator's output:\n{logs[-4000:]}"
 
 
