@@ -17,7 +17,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # TSan: report and go on (the emulator's log is checked for reports by every test; a process
 # that reported exits 66, failing its unit test).
 export TSAN_OPTIONS="suppressions=$PWD/tests/tsan/tsan.supp halt_on_error=0 second_deadlock_stack=1"
-(cd "$dir" && ctest --output-on-failure --timeout 900)
+(cd "$dir" && ctest --output-on-failure --timeout 900 -j2)
 KAFKA_RUN=$(mktemp -d /tmp/esm-kafka-san.XXXXXX)
 trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true' EXIT
 ESM_REAL_KAFKA=$(scripts/kafka.sh start "$KAFKA_RUN" | sed -n 's/^KAFKA_BOOTSTRAP=//p')

@@ -10,7 +10,7 @@ scripts/format.sh --check
 if [ -f ../shared/reference/lambda-2015-03-31.json ]; then
   python3 scripts/gen_model.py --check ../shared/reference/lambda-2015-03-31.json
 fi
-(cd build && ctest --output-on-failure --timeout 300)
+(cd build && ctest --output-on-failure --timeout 300 -j2)
 
 # A real Kafka broker for the integration suite, stopped however this script ends.
 KAFKA_RUN=$(mktemp -d /tmp/esm-kafka-test.XXXXXX)
