@@ -320,8 +320,9 @@ std::optional<Clock::time_point> parse_amz_date(std::string_view s) {
   };
   const int year = digits(0, 4), month = digits(4, 2), day = digits(6, 2);
   const int hour = digits(9, 2), minute = digits(11, 2), second = digits(13, 2);
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 ||
-      minute > 59 || second < 0 || second > 60) {
+  // Years past 2200 would overflow the clock's nanoseconds (found by the fuzzer).
+  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
   }
   const std::chrono::year_month_day ymd{std::chrono::year(year),

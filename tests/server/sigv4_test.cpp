@@ -92,8 +92,9 @@ TEST_CASE("SigV4: canonical URI, query and dates", "[server][sigv4]") {
   CHECK(sigv4::canonical_query(q, "X-Amz-Signature") == "a=1&a=x%20y%2Fz~&b=2");
   CHECK(sigv4::canonical_query(q, "") == "X-Amz-Signature=s&a=1&a=x%20y%2Fz~&b=2");
   CHECK(sigv4::format_amz_date(at("20150830T123600Z")) == "20150830T123600Z");
-  for (const char* bad : {"", "20150830T123600", "20151330T123600Z", "20150230T123600Z",
-                          "2015083OT123600Z", "20150830 123600Z", "20150830T246000Z"}) {
+  for (const char* bad :
+       {"", "20150830T123600", "20151330T123600Z", "20150230T123600Z", "2015083OT123600Z",
+        "20150830 123600Z", "20150830T246000Z", "99991231T235959Z"}) {
     CHECK_FALSE(sigv4::parse_amz_date(bad).has_value());
   }
 }
