@@ -101,7 +101,7 @@ class CountingSink:
 
 
 class Emulator:
-    def __init__(self, functions, extra=(), log_level="warn"):
+    def __init__(self, functions, extra=(), log_level="warn", env=None):
         extra = [*extra, *EXTRA_ARGS]
         self.data = tempfile.mkdtemp(prefix="esm-bench-")
         args = [str(BINARY), "--listen", "127.0.0.1:0", "--data-dir", self.data, "--log-level", log_level,
@@ -109,7 +109,7 @@ class Emulator:
         for name, url in functions.items():
             args += ["--function", f"{name}={url}"]
         self.log = open(os.path.join(self.data, "emulator.log"), "wb")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, env=dict(os.environ, **(env or {})))
         line = self.proc.stdout.readline().decode()
         if "listening on" not in line:
             raise RuntimeError(f"emulator did not start: {line}")
@@ -193,10 +193,19 @@ def bench_throughput(bootstrap, count, size, batch_sizes):
     return rows
 
 
-def bench_latency(bootstrap, duration):
-    topic = create_topic(bootstrap, 1)
+def bench_latency(bootstrap, duration, embedded=False):
+    """Produce-to-invoke latency on the real broker, or (embedded) on the emulator's own
+    --embedded-kafka cluster (librdkafka's mock cluster)."""
     sink = CountingSink(decode_latency=True)
-    emu = Emulator({"sink": sink.url})
+    if embedded:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            bootstrap = f"127.0.0.1:{s.getsockname()[1]}"
+        topic = "latency"
+        emu = Emulator({"sink": sink.url}, extra=[f"--embedded-kafka={bootstrap}", "--embedded-kafka-topic", f"{topic}:1"])
+    else:
+        topic = create_topic(bootstrap, 1)
+        emu = Emulator({"sink": sink.url})
     uuid = emu.client.create_event_source_mapping(
         **mapping(bootstrap, topic, BatchSize=1, MaximumBatchingWindowInSeconds=0, StartingPosition="LATEST"))["UUID"]
     wait_for(lambda: emu.client.get_event_source_mapping(UUID=uuid)["State"] == "Enabled", 60, "Enabled")
@@ -308,10 +317,11 @@ def bench_api(bootstrap, duration, pairs):
     return result
 
 
-def bench_many(bootstrap, count, idle_seconds):
+def bench_many(bootstrap, count, idle_seconds, preload=None):
+    """preload: another librdkafka build to run the same binary with (LD_PRELOAD), side by side."""
     topic = create_topic(bootstrap, 1)
     sink = CountingSink()
-    emu = Emulator({f"f{i}": sink.url for i in range(count)})
+    emu = Emulator({f"f{i}": sink.url for i in range(count)}, env={"LD_PRELOAD": preload} if preload else None)
     start = time.monotonic()
     for i in range(count):
         emu.client.create_event_source_mapping(**mapping(bootstrap, topic, function=f"f{i}"))
@@ -340,6 +350,9 @@ def main():
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
     ap.add_argument("--only", help="comma list: throughput,latency,api,many")
+    ap.add_argument("--compare-librdkafka", metavar="LIB",
+                    help="also run the many-mappings section with this librdkafka .so preloaded (e.g. the newer "
+                         "one inside the confluent-kafka wheel in .venv) to compare idle CPU")
     args = ap.parse_args()
     q = args.quick
     run_dir = tempfile.mkdtemp(prefix="esm-bench-kafka-")
@@ -355,10 +368,16 @@ def main():
                                      bench_throughput(bootstrap, 5000 if q else 200000, 1024, [1000] if q else [1000, 10000]))
         if "latency" in only:
             results["latency"] = bench_latency(bootstrap, 3 if q else 30)
+            results["latency_embedded"] = bench_latency(None, 3 if q else 30, embedded=True)
         if "api" in only:
             results["api"] = bench_api(bootstrap, 2 if q else 10, 160 if q else 1600)
         if "many" in only:
-            results["many_mappings"] = bench_many(bootstrap, int(os.environ.get("ESM_BENCH_MAPPINGS", 20 if q else 500)), 3 if q else 10)
+            many = int(os.environ.get("ESM_BENCH_MAPPINGS", 20 if q else 500))
+            results["many_mappings"] = bench_many(bootstrap, many, 3 if q else 10)
+            if args.compare_librdkafka:
+                results["many_mappings_other_librdkafka"] = dict(
+                    bench_many(bootstrap, many, 3 if q else 10, preload=args.compare_librdkafka),
+                    librdkafka=args.compare_librdkafka)
     finally:
         if not args.kafka:
             subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "stop", run_dir], capture_output=True)
@@ -382,6 +401,9 @@ def print_table(r):
         row("latency produce->invoke p50 (ms)", lat["p50_ms"], "< 5")
         row("latency produce->invoke p99 (ms)", lat["p99_ms"], "< 20")
         row("latency produce->invoke max (ms)", lat["max_ms"])
+    if "latency_embedded" in r:
+        lat = r["latency_embedded"]
+        row("latency, embedded Kafka, p50 / p99 / max (ms)", f"{lat['p50_ms']} / {lat['p99_ms']} / {lat['max_ms']}")
     if "api" in r:
         for op in ("get", "list", "create", "delete"):
             a = r["api"][op]
@@ -395,6 +417,10 @@ def print_table(r):
         row("  threads", m["threads"])
         row("  idle CPU (% of a core)", m["idle_cpu_percent_of_a_core"], "< 2")
         row("  peak RSS (MiB)", m["peak_rss_mib"])
+    if "many_mappings_other_librdkafka" in r:
+        m = r["many_mappings_other_librdkafka"]
+        row(f"  same, {pathlib.Path(m['librdkafka']).name} preloaded: idle CPU (%)", m["idle_cpu_percent_of_a_core"])
+        row("    threads / resident memory (MiB)", f"{m['threads']} / {m['rss_mib']}")
 
 
 if __name__ == "__main__":

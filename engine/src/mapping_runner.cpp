@@ -154,6 +154,7 @@ bool Delivery::open() {
       {"max.partition.fetch.bytes", "8388608"},
       {"log.connection.close", "false"},
   };
+  for (const auto& [k, v] : config_.cluster_defaults) props[k] = v;
   for (const auto& [k, v] : config_.security_properties) props[k] = v;
   for (const auto& [k, v] : config_.kafka_overrides) props[k] = v;
   for (const auto& [k, v] : props) {

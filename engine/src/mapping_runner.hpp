@@ -20,6 +20,8 @@ namespace esm::engine {
 struct RunnerConfig {
   api_models::EventSourceMapping mapping;
   std::string bootstrap_servers;  // where the consumer connects
+  // Defaults for this cluster, applied before the security settings and the overrides.
+  std::map<std::string, std::string> cluster_defaults;
   FunctionTarget function;
   // Authentication settings from the mapping's secrets (hold secret values: never logged).
   std::map<std::string, std::string> security_properties;

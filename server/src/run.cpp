@@ -110,6 +110,7 @@ int run(const Config& config) {
   engine::EngineSettings engine_settings;
   engine_settings.msk_clusters = config.msk_clusters;
   engine_settings.kafka_overrides = config.kafka_properties;
+  if (config.embedded_kafka) engine_settings.embedded_bootstrap = *config.embedded_kafka;
   engine_settings.reconcile_interval = config.reconcile_interval;
   engine_settings.connect_grace = config.connect_grace;
   engine_settings.retry_backoff_max = config.retry_backoff_max;

@@ -21,6 +21,9 @@ class MappingRunner;
 struct EngineSettings {
   std::map<std::string, std::string> msk_clusters;     // cluster ARN -> bootstrap servers
   std::map<std::string, std::string> kafka_overrides;  // librdkafka properties for every consumer
+  // The embedded cluster's address (--embedded-kafka), if any: consumers of it get settings
+  // that suit librdkafka's mock cluster (see Engine::start_runner).
+  std::string embedded_bootstrap;
   std::chrono::milliseconds reconcile_interval{2000};
   std::chrono::milliseconds connect_grace{10000};
   std::chrono::milliseconds retry_backoff_initial{200};
