@@ -36,6 +36,11 @@ bool has_pem(std::string_view text, std::string_view label) {
   return b != std::string_view::npos && text.find(end, b + begin.size()) != std::string_view::npos;
 }
 
+StopReason bad_format(const api_models::SourceAccessConfiguration& sac, std::string_view format) {
+  return config_not_valid("The secret " + sac.uri + " named by " + sac.type +
+                          " is not in the expected format: " + std::string(format) + ".");
+}
+
 // The secret's AWSCURRENT SecretString parsed as a JSON object, or why not.
 struct SecretJson {
   JsonValue doc;
@@ -51,11 +56,9 @@ std::variant<SecretJson, StopReason> read_secret(const api_models::SourceAccessC
                             " cannot be found in Secrets Manager.");
   }
   const auto* current = secret.value().current();
-  const std::string expected = "The secret " + sac.uri + " named by " + sac.type +
-                               " is not in the expected format: " + std::string(format) + ".";
-  if (current == nullptr || !current->string_value) return config_not_valid(expected);
+  if (current == nullptr || !current->string_value) return bad_format(sac, format);
   auto parsed = JsonValue::parse(*current->string_value);
-  if (!parsed.ok() || !parsed.value().is_object()) return config_not_valid(expected);
+  if (!parsed.ok() || !parsed.value().is_object()) return bad_format(sac, format);
   return SecretJson{std::move(parsed).value(), secret.value().name};
 }
 
@@ -83,15 +86,12 @@ std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSo
   }
   auto& p = out.properties;
   if (root_ca != nullptr) {
-    auto s = read_secret(*root_ca, lookup, R"(a JSON object with "certificate" (PEM))");
+    constexpr std::string_view kCaFormat = R"(a JSON object with "certificate" (PEM))";
+    auto s = read_secret(*root_ca, lookup, kCaFormat);
     if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
     const auto& doc = std::get<SecretJson>(s).doc;
     auto cert = member(doc, "certificate");
-    if (!cert) {
-      return config_not_valid("The secret " + root_ca->uri +
-                              " named by SERVER_ROOT_CA_CERTIFICATE is not in the expected "
-                              "format: a JSON object with \"certificate\" (PEM).");
-    }
+    if (!cert) return bad_format(*root_ca, kCaFormat);
     if (!has_pem(*cert, "CERTIFICATE")) return authn(kBadCertificate);
     p["ssl.ca.pem"] = *cert;
     out.tls = true;
@@ -113,12 +113,7 @@ std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSo
     const auto& doc = std::get<SecretJson>(s).doc;
     auto cert = member(doc, "certificate");
     auto key = member(doc, "privateKey");
-    if (!cert || !key) {
-      return config_not_valid("The secret " + auth->uri +
-                              " named by CLIENT_CERTIFICATE_TLS_AUTH is not in the expected "
-                              "format: " +
-                              std::string(kFormat) + ".");
-    }
+    if (!cert || !key) return bad_format(*auth, kFormat);
     // PKCS#8 only, as AWS requires: "BEGIN PRIVATE KEY" or "BEGIN ENCRYPTED PRIVATE KEY".
     if (!has_pem(*cert, "CERTIFICATE") ||
         !(has_pem(*key, "PRIVATE KEY") || has_pem(*key, "ENCRYPTED PRIVATE KEY")) ||
@@ -139,10 +134,7 @@ std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSo
   const auto& doc = std::get<SecretJson>(s).doc;
   auto user = member(doc, "username");
   auto password = member(doc, "password");
-  if (!user || !password) {
-    return config_not_valid("The secret " + auth->uri + " named by " + auth->type +
-                            " is not in the expected format: " + std::string(kSaslFormat) + ".");
-  }
+  if (!user || !password) return bad_format(*auth, kSaslFormat);
   const std::string mechanism = auth->type == "BASIC_AUTH"            ? "PLAIN"
                                 : auth->type == "SASL_SCRAM_256_AUTH" ? "SCRAM-SHA-256"
                                                                       : "SCRAM-SHA-512";

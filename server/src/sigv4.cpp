@@ -189,25 +189,18 @@ std::optional<ApiError> check_time(const Claim& claim, Clock::time_point now) {
         claim.date.substr(0, 16) + "' != '" + claim.amz_date.substr(0, 8) + "', from '" +
         claim.amz_date + "'.");
   }
-  if (claim.expires) {
-    if (now > *when + *claim.expires) {
-      return invalid("Signature expired: " + claim.amz_date + " + " +
-                     std::to_string(claim.expires->count()) + " s is now earlier than " +
-                     format_amz_date(now) + ".");
-    }
-    if (*when > now + kMaxSkew) {
-      return invalid("Signature not yet current: " + claim.amz_date + " is still later than " +
-                     format_amz_date(now + kMaxSkew) + " (" + format_amz_date(now) + " + 15 min.)");
-    }
-    return std::nullopt;
-  }
-  if (*when < now - kMaxSkew) {
-    return invalid("Signature expired: " + claim.amz_date + " is now earlier than " +
-                   format_amz_date(now - kMaxSkew) + " (" + format_amz_date(now) + " - 15 min.)");
-  }
   if (*when > now + kMaxSkew) {
     return invalid("Signature not yet current: " + claim.amz_date + " is still later than " +
                    format_amz_date(now + kMaxSkew) + " (" + format_amz_date(now) + " + 15 min.)");
+  }
+  if (claim.expires && now > *when + *claim.expires) {
+    return invalid("Signature expired: " + claim.amz_date + " + " +
+                   std::to_string(claim.expires->count()) + " s is now earlier than " +
+                   format_amz_date(now) + ".");
+  }
+  if (!claim.expires && *when < now - kMaxSkew) {
+    return invalid("Signature expired: " + claim.amz_date + " is now earlier than " +
+                   format_amz_date(now - kMaxSkew) + " (" + format_amz_date(now) + " - 15 min.)");
   }
   return std::nullopt;
 }
