@@ -18,7 +18,7 @@ import time
 import uuid as uuidlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BINARY = ROOT / "build" / "server" / "esm-emulator"
+BINARY = pathlib.Path(os.environ.get("ESM_BENCH_BINARY", str(ROOT / "build" / "server" / "esm-emulator")))
 RAW = ROOT / "build" / "tests" / "esm-raw-consumer"
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 

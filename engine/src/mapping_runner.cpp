@@ -25,6 +25,8 @@ constexpr std::string_view kFunctionProblem = "PROBLEM: Function call failed.";
 constexpr std::string_view kFunctionUnreachable =
     "PROBLEM: Connection error. The function endpoint could not be reached.";
 constexpr auto kDefaultWindow = std::chrono::milliseconds(500);
+// What a partition's delivery buffer holds at most (librdkafka fetches further ahead into the
+// partition's own queue, up to queued.min.messages / queued.max.messages.kbytes).
 constexpr std::size_t kMaxBufferedBytesPerPartition = 16u << 20;
 
 bool is_connection_error(rd_kafka_resp_err_t err) {
@@ -33,16 +35,19 @@ bool is_connection_error(rd_kafka_resp_err_t err) {
 }
 
 struct PartitionState {
-  std::deque<KafkaMessage> records;  // fetched, not yet committed; front = next to deliver
-  std::size_t bytes = 0;
-  int attempts = 0;              // failed deliveries of the front batch
-  Clock::time_point retry_at{};  // no delivery before this
+  // The partition's own fetch queue, not forwarded to the consumer queue: records are taken from
+  // it only as delivery needs them, so a partition that does not advance (its function fails)
+  // stops being fetched when the queue is full, while the others flow on. No pause/resume.
+  KafkaQueue queue;
+  std::deque<KafkaMessage> records;  // taken from `queue`, not in flight; front = next to deliver
+  std::size_t bytes = 0;             // held by `records`
+  int attempts = 0;                  // failed deliveries of the front batch
+  Clock::time_point retry_at{};      // no delivery before this
   Clock::time_point first_buffered{};
-  bool paused = false;
   // Records older than this (epoch ms) are passed over until the first one at or after it: the
   // start by time where the broker could not look the offset up (see place_start_offsets).
   std::optional<std::int64_t> time_floor_ms;
-  bool in_flight = false;  // its front records are in an invocation now
+  bool in_flight = false;  // its next records are in an invocation now (held by that InFlight)
 };
 
 struct BatchPart {
@@ -51,9 +56,18 @@ struct BatchPart {
   std::int64_t last_offset;
 };
 
+// The records of one invocation, taken out of their partitions while it runs (and put back in
+// front if it fails). The views point into the messages; the payload is built from them on the
+// invocation's thread, so the consumer loop goes on polling and dispatching meanwhile.
+struct Batch {
+  std::vector<KafkaMessage> messages;  // partition by partition, in offset order
+  std::vector<KafkaRecordView> views;
+};
+
 struct InFlight {
   std::vector<BatchPart> parts;
-  std::future<InvokeResult> result;
+  std::unique_ptr<Batch> batch;
+  std::future<InvokeResult> result;  // last: destroyed first, it waits for the task using batch
 };
 
 // The consumer side of one runner: owned and used by the runner thread only.
@@ -95,8 +109,13 @@ class Delivery {
   void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
   std::map<std::int32_t, std::int64_t> pending_time_floors_;  // set by place_start_offsets
   void accept(KafkaMessage msg);
+  // Delivery buffers from the partition queues; true if a queue may hold more that is wanted now.
+  bool refill();
+  static void partition_queue_ready(rd_kafka_t*, void* runner) {
+    static_cast<MappingRunner*>(runner)->wake();
+  }
   void finish_inflight();
-  void complete(InvokeResult r, const std::vector<BatchPart>& parts);
+  void complete(InvokeResult r, InFlight& done);
   bool maybe_dispatch();
   void commit(const std::vector<BatchPart>& parts);
   // Commits the offsets of every successful batch (of `only`'s partitions), and waits for the
@@ -107,9 +126,9 @@ class Delivery {
   void check_recovery();
   void recovered();  // the brokers answer again after a connection problem
   int next_wait_ms() const;
-  // Per partition, fetched records kept ahead of delivery before fetching pauses.
+  // Per partition, records taken into the delivery buffer ahead of dispatch.
   std::size_t max_buffered_records() const {
-    return std::max<std::size_t>(static_cast<std::size_t>(config_.mapping.batch_size) * 2, 20000);
+    return std::max<std::size_t>(static_cast<std::size_t>(config_.mapping.batch_size) * 2, 10000);
   }
   std::chrono::milliseconds window() const {
     return config_.mapping.maximum_batching_window_s
@@ -152,6 +171,9 @@ bool Delivery::open() {
       // Records up to the 6 MB payload limit come whole in one fetch, even from brokers (such as
       // the mock cluster) that do not return an oversized first record the way KIP-74 asks.
       {"max.partition.fetch.bytes", "8388608"},
+      // Fetched ahead per partition (each partition has a queue of its own, see PartitionState).
+      {"queued.min.messages", std::to_string(std::max(100000, m.batch_size * 2))},
+      {"queued.max.messages.kbytes", "16384"},
       {"log.connection.close", "false"},
   };
   for (const auto& [k, v] : config_.cluster_defaults) props[k] = v;
@@ -253,6 +275,16 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t* parts) {
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     place_start_offsets(parts);
+    // Each partition's queue is taken off the consumer queue before the assignment starts it.
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto& p = partitions_[parts->elems[i].partition];
+      p.queue.reset(
+          rd_kafka_queue_get_partition(rk, parts->elems[i].topic, parts->elems[i].partition));
+      if (p.queue) {
+        rd_kafka_queue_forward(p.queue.get(), nullptr);
+        rd_kafka_queue_cb_event_enable(p.queue.get(), &Delivery::partition_queue_ready, &runner_);
+      }
+    }
     rd_kafka_assign(rk, parts);
     for (int i = 0; i < parts->cnt; ++i) {
       auto& p = partitions_[parts->elems[i].partition];
@@ -342,13 +374,28 @@ void Delivery::accept(KafkaMessage msg) {
   p.bytes += msg->len + msg->key_len;
   p.records.push_back(std::move(msg));
   if (connection_problem_) recovered();
-  const std::size_t max_records = max_buffered_records();
-  if (!p.paused && (p.records.size() >= max_records || p.bytes >= kMaxBufferedBytesPerPartition)) {
-    KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(), it->first);
-    rd_kafka_pause_partitions(rk_.get(), l.get());
-    p.paused = true;
+}
+
+bool Delivery::refill() {
+  bool more = false;
+  const std::size_t want = max_buffered_records();
+  std::vector<rd_kafka_message_t*> taken(std::min<std::size_t>(
+      want, static_cast<std::size_t>(std::max(config_.max_drain_per_poll, 1))));
+  for (auto& [id, p] : partitions_) {
+    // Bounded: each turn takes at most max_drain_per_poll, and stops at an empty queue.
+    std::size_t budget = static_cast<std::size_t>(std::max(config_.max_drain_per_poll, 1));
+    while (p.queue && !fatal_ && budget > 0 && p.records.size() < want &&
+           p.bytes < kMaxBufferedBytesPerPartition) {
+      const std::size_t n = std::min({want - p.records.size(), budget, taken.size()});
+      const ssize_t got = rd_kafka_consume_batch_queue(p.queue.get(), 0, taken.data(), n);
+      if (got <= 0) break;
+      // Every message taken is accepted: one taken and then dropped would be skipped for good.
+      for (ssize_t i = 0; i < got; ++i) accept(KafkaMessage(taken[static_cast<std::size_t>(i)]));
+      budget -= static_cast<std::size_t>(got);
+    }
+    more = more || (budget == 0 && p.records.size() < want);
   }
+  return more;
 }
 
 void Delivery::commit(const std::vector<BatchPart>& parts) {
@@ -395,20 +442,34 @@ void Delivery::finish_inflight() {
       ++i;
       continue;
     }
-    InvokeResult r = inflight_[i].result.get();
-    auto parts = std::move(inflight_[i].parts);
+    InFlight done = std::move(inflight_[i]);
     inflight_.erase(inflight_.begin() + static_cast<std::ptrdiff_t>(i));
-    complete(std::move(r), parts);
+    complete(done.result.get(), done);
   }
 }
 
-void Delivery::complete(InvokeResult r, const std::vector<BatchPart>& parts) {
+void Delivery::complete(InvokeResult r, InFlight& done) {
+  const auto& parts = done.parts;
   for (const auto& part : parts) {
     if (auto it = partitions_.find(part.partition); it != partitions_.end())
       it->second.in_flight = false;
   }
   last_completion_ = Clock::now();
   using Outcome = InvokeResult::Outcome;
+  if (r.outcome != Outcome::Success) {
+    // Back in front of their partitions, for the retry (or, cancelled, for nobody).
+    auto next = done.batch->messages.begin();
+    for (const auto& part : parts) {
+      const auto first = next;
+      next += static_cast<std::ptrdiff_t>(part.count);
+      auto it = partitions_.find(part.partition);
+      if (it == partitions_.end()) continue;
+      auto& p = it->second;
+      for (auto m = first; m != next; ++m) p.bytes += (*m)->len + (*m)->key_len;
+      p.records.insert(p.records.begin(), std::make_move_iterator(first),
+                       std::make_move_iterator(next));
+    }
+  }
   if (r.outcome == Outcome::Cancelled) return;
   if (r.outcome == Outcome::Success) {
     commit(parts);
@@ -416,20 +477,8 @@ void Delivery::complete(InvokeResult r, const std::vector<BatchPart>& parts) {
       auto it = partitions_.find(part.partition);
       if (it == partitions_.end()) continue;
       auto& p = it->second;
-      for (std::size_t i = 0; i < part.count && !p.records.empty(); ++i) {
-        p.bytes -= p.records.front()->len + p.records.front()->key_len;
-        p.records.pop_front();
-      }
       p.attempts = 0;
       p.first_buffered = Clock::now();
-      if (p.paused && p.records.size() < max_buffered_records() / 2 &&
-          p.bytes < kMaxBufferedBytesPerPartition / 2) {
-        KafkaPartitionList l(rd_kafka_topic_partition_list_new(1));
-        rd_kafka_topic_partition_list_add(l.get(), config_.mapping.topics.front().c_str(),
-                                          it->first);
-        rd_kafka_resume_partitions(rk_.get(), l.get());
-        p.paused = false;
-      }
     }
     if (!r.detail.empty()) log_.info(uuid_, "function stderr: " + r.detail);
     // Records fetched before the brokers went away still reach the function, but the mapping
@@ -554,20 +603,31 @@ bool Delivery::maybe_dispatch() {
     if (part.count > 0) parts.push_back(part);
   }
   if (views.empty()) return false;
-  std::string payload = api_models::kafka_event_json(source, views);
-  log_.debug(uuid_, "invoking with " + std::to_string(views.size()) + " record(s), " +
-                        std::to_string(payload.size()) + " bytes");
+  auto batch = std::make_unique<Batch>();
+  batch->views = std::move(views);
+  batch->messages.reserve(batch->views.size());
+  for (const auto& part : parts) {
+    auto& p = partitions_[part.partition];
+    p.in_flight = true;
+    for (std::size_t i = 0; i < part.count; ++i) {
+      p.bytes -= p.records.front()->len + p.records.front()->key_len;
+      batch->messages.push_back(std::move(p.records.front()));
+      p.records.pop_front();
+    }
+  }
+  log_.debug(uuid_, "invoking with " + std::to_string(batch->views.size()) + " record(s)");
   const FunctionTarget target = config_.function;
   std::atomic<bool>& cancel = cancel_;
   MappingRunner& runner = runner_;
-  for (const auto& part : parts) partitions_[part.partition].in_flight = true;
-  inflight_.push_back(InFlight{
-      std::move(parts),
-      std::async(std::launch::async, [target, payload = std::move(payload), &cancel, &runner] {
-        InvokeResult r = invoke(target, payload, cancel);
-        runner.wake();  // the consumer loop picks the result up at once
-        return r;
-      })});
+  const Batch* records = batch.get();
+  inflight_.push_back(
+      InFlight{std::move(parts), std::move(batch),
+               std::async(std::launch::async, [target, source, records, &cancel, &runner] {
+                 InvokeResult r =
+                     invoke(target, api_models::kafka_event_json(source, records->views), cancel);
+                 runner.wake();  // the consumer loop picks the result up at once
+                 return r;
+               })});
   return true;
 }
 
@@ -581,9 +641,12 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
       continue;
     }
     finish_inflight();
-    const bool busy = maybe_dispatch();
-    // Take what the consumer has ready, a bounded number at a time. Every message polled is
-    // accepted: one polled and then dropped would be skipped for good (its successors commit it).
+    bool busy = refill();
+    // Every batch that is ready goes now, each to its own invocation.
+    while (maybe_dispatch()) busy = true;
+    // Serve the consumer queue: rebalances and errors (records come by the partition queues; a
+    // message found here all the same is accepted). Waits until something is due or a partition
+    // queue, a finished invocation or a stop request wakes it.
     KafkaMessage msg(rd_kafka_consume_queue(queue_.get(), busy ? 0 : next_wait_ms()));
     for (int drained = 1; msg; ++drained) {
       accept(std::move(msg));
@@ -622,7 +685,7 @@ int Delivery::next_wait_ms() const {
 
 void Delivery::close() {
   if (!rk_) return;
-  partitions_.clear();  // release messages before the handle goes
+  partitions_.clear();  // release messages and partition queues before the handle goes
   cancel_.store(true);
   inflight_.clear();  // each future waits for its (cancelled) invocation
   commit_delivered(nullptr, false);
