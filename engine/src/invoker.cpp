@@ -13,7 +13,10 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <vector>
 
 namespace esm::engine {
 
@@ -72,20 +75,64 @@ std::string url_encode_path(const std::string& s) {
   return out;
 }
 
-InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::seconds timeout,
-                       const std::atomic<bool>& cancel, bool lambda_api) {
+// Idle keep-alive connections to HTTP functions, by host:port, shared by every runner: a batch
+// goes out on a connection the previous one left open instead of a new one each time.
+class ConnectionPool {
+ public:
+  struct Idle {
+    int fd;
+    tcp protocol;
+  };
+  // An idle connection the peer has not closed, or nothing.
+  std::optional<Idle> take(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = idle_.find(key);
+    while (it != idle_.end() && !it->second.empty()) {
+      Idle c = it->second.back();
+      it->second.pop_back();
+      pollfd pfd{c.fd, POLLIN | POLLRDHUP, 0};
+      // Readable while idle means closed (or sending what nobody asked for): not reusable.
+      if (poll(&pfd, 1, 0) == 0) return c;
+      ::close(c.fd);
+    }
+    return std::nullopt;
+  }
+  void give(const std::string& key, Idle c) {
+    fcntl(c.fd, F_SETFD, FD_CLOEXEC);  // not inherited by exec: functions' commands
+    std::lock_guard lock(mutex_);
+    auto& list = idle_[key];
+    if (list.size() >= kMaxIdlePerEndpoint) {
+      ::close(c.fd);
+      return;
+    }
+    list.push_back(c);
+  }
+
+ private:
+  static constexpr std::size_t kMaxIdlePerEndpoint = 32;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<Idle>> idle_;
+};
+
+ConnectionPool& pool() {
+  static auto* const instance = new ConnectionPool;  // never destroyed: used until exit
+  return *instance;
+}
+
+struct Attempt {
   InvokeResult result;
+  bool stale = false;  // a reused connection failed before any answer: worth a fresh one
+};
+
+Attempt http_post_once(const Url& url, const http::request<http::string_body>& req,
+                       std::chrono::seconds timeout, const std::atomic<bool>& cancel,
+                       std::optional<ConnectionPool::Idle> reuse) {
+  Attempt attempt;
+  InvokeResult& result = attempt.result;
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   tcp::resolver resolver(ioc);
   beast::flat_buffer buffer;
-  http::request<http::string_body> req{http::verb::post, url.target, 11};
-  req.set(http::field::host, url.host + ":" + url.port);
-  req.set(http::field::content_type, "application/json");
-  req.set(http::field::user_agent, "esm-emulator");
-  if (lambda_api) req.set("X-Amz-Invocation-Type", "RequestResponse");
-  req.body() = payload;
-  req.prepare_payload();
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
 
@@ -93,43 +140,59 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
   bool done = false;
   beast::error_code failure;
   stream.expires_after(timeout);
-  resolver.async_resolve(
-      url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
-        if (ec) {
-          failure = ec;
-          done = true;
-          return;
-        }
-        stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
-          if (ec2) {
-            failure = ec2;
+  const auto exchange = [&] {
+    connected = true;
+    http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
+      if (ec) {
+        failure = ec;
+        done = true;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&](beast::error_code ec2, std::size_t) {
+        failure = ec2;
+        done = true;
+      });
+    });
+  };
+  if (reuse) {
+    beast::error_code ec;
+    stream.socket().assign(reuse->protocol, reuse->fd, ec);
+    if (ec) {
+      ::close(reuse->fd);
+      attempt.stale = true;
+      result.outcome = InvokeResult::Outcome::ConnectionError;
+      result.detail = ec.message();
+      return attempt;
+    }
+    exchange();
+  } else {
+    resolver.async_resolve(
+        url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
+          if (ec) {
+            failure = ec;
             done = true;
             return;
           }
-          connected = true;
-          // Header and body go out in separate writes; without this, Nagle's algorithm and the
-          // peer's delayed ACK hold the body back ~40 ms on every invocation.
-          beast::error_code ignored;
-          stream.socket().set_option(tcp::no_delay(true), ignored);
-          http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-            if (ec3) {
-              failure = ec3;
+          stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
+            if (ec2) {
+              failure = ec2;
               done = true;
               return;
             }
-            http::async_read(stream, buffer, parser, [&](beast::error_code ec4, std::size_t) {
-              failure = ec4;
-              done = true;
-            });
+            // Header and body go out in separate writes; without this, Nagle's algorithm and the
+            // peer's delayed ACK hold the body back ~40 ms on every invocation.
+            beast::error_code ignored;
+            stream.socket().set_option(tcp::no_delay(true), ignored);
+            exchange();
           });
         });
-      });
+  }
   const auto deadline = Clock::now() + timeout + std::chrono::seconds(1);
   while (!done && !ioc.stopped()) {
     if (cancel.load()) {
       result.outcome = InvokeResult::Outcome::Cancelled;
       result.detail = "cancelled";
-      return result;
+      return attempt;
     }
     if (Clock::now() > deadline) break;
     ioc.run_for(kSlice);
@@ -138,16 +201,22 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
     result.outcome =
         connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
     result.detail = "Task timed out after " + std::to_string(timeout.count()) + " seconds";
-    return result;
+    return attempt;
   }
   if (failure) {
+    attempt.stale = reuse.has_value() && !parser.got_some();
     result.outcome =
         connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
     result.detail = failure.message();
-    return result;
+    return attempt;
   }
   auto& res = parser.get();
-  result.body = res.body();
+  if (parser.keep_alive()) {
+    beast::error_code ec;
+    const tcp protocol = stream.socket().local_endpoint(ec).protocol();
+    if (!ec) pool().give(url.host + ":" + url.port, {stream.socket().release(ec), protocol});
+  }
+  result.body = std::move(res.body());
   const unsigned status = res.result_int();
   const bool function_error = res.find("X-Amz-Function-Error") != res.end();
   if (status >= 200 && status < 300 && !function_error) {
@@ -159,7 +228,27 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
         (function_error ? " X-Amz-Function-Error: " + std::string(res["X-Amz-Function-Error"])
                         : "");
   }
-  return result;
+  return attempt;
+}
+
+InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::seconds timeout,
+                       const std::atomic<bool>& cancel, bool lambda_api) {
+  http::request<http::string_body> req{http::verb::post, url.target, 11};
+  req.set(http::field::host, url.host + ":" + url.port);
+  req.set(http::field::content_type, "application/json");
+  req.set(http::field::user_agent, "esm-emulator");
+  if (lambda_api) req.set("X-Amz-Invocation-Type", "RequestResponse");
+  req.body() = payload;
+  req.prepare_payload();
+  // A kept-alive connection the function's server closed meanwhile fails before any answer: the
+  // request goes again on a new connection (bounded: the pool holds few, then a new one).
+  for (int reused = 0; reused < 4; ++reused) {
+    auto idle = pool().take(url.host + ":" + url.port);
+    if (!idle) break;
+    Attempt a = http_post_once(url, req, timeout, cancel, idle);
+    if (!a.stale) return std::move(a.result);
+  }
+  return http_post_once(url, req, timeout, cancel, std::nullopt).result;
 }
 
 // Runs COMMAND under /bin/sh -c with the payload on stdin; stdout is the response.

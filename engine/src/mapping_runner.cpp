@@ -67,7 +67,8 @@ struct Batch {
 struct InFlight {
   std::vector<BatchPart> parts;
   std::unique_ptr<Batch> batch;
-  std::future<InvokeResult> result;  // last: destroyed first, it waits for the task using batch
+  std::future<InvokeResult> result;  // ready before the worker wakes the consumer loop
+  std::jthread worker;               // last: joined first, before the batch it reads goes
 };
 
 // The consumer side of one runner: owned and used by the runner thread only.
@@ -620,14 +621,18 @@ bool Delivery::maybe_dispatch() {
   std::atomic<bool>& cancel = cancel_;
   MappingRunner& runner = runner_;
   const Batch* records = batch.get();
+  std::promise<InvokeResult> promise;
+  auto result = promise.get_future();
+  // The result is set before the wake-up: a loop woken early would find it not ready and sleep on.
+  std::jthread worker(
+      [target, source, records, &cancel, &runner](std::promise<InvokeResult> done) {
+        done.set_value(
+            invoke(target, api_models::kafka_event_json(source, records->views), cancel));
+        runner.wake();  // the consumer loop picks the result up at once
+      },
+      std::move(promise));
   inflight_.push_back(
-      InFlight{std::move(parts), std::move(batch),
-               std::async(std::launch::async, [target, source, records, &cancel, &runner] {
-                 InvokeResult r =
-                     invoke(target, api_models::kafka_event_json(source, records->views), cancel);
-                 runner.wake();  // the consumer loop picks the result up at once
-                 return r;
-               })});
+      InFlight{std::move(parts), std::move(batch), std::move(result), std::move(worker)});
   return true;
 }
 

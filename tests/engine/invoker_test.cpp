@@ -38,6 +38,34 @@ TEST_CASE("invoke: HTTP target gets the event POSTed and 2xx is success", "[engi
   CHECK(server.targets()[0] == "/fn");
 }
 
+TEST_CASE("invoke: HTTP/1.1 keep-alive connections carry the next invocations", "[engine]") {
+  TestHttpServer server;
+  server.keep_alive(100);
+  for (int i = 0; i < 5; ++i) {
+    CHECK(
+        invoke(http_target(server.url()), "{\"n\":" + std::to_string(i) + "}", kNoCancel).outcome ==
+        Outcome::Success);
+  }
+  REQUIRE(server.bodies().size() == 5);
+  CHECK(server.bodies()[4] == R"({"n":4})");
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("invoke: a kept-alive connection the function closed is replaced, each event sent once",
+          "[engine]") {
+  TestHttpServer server;
+  // Answers as keep-alive, then takes the next request on that connection and closes it unread.
+  server.keep_alive(1, true);
+  for (int i = 0; i < 4; ++i) {
+    auto r = invoke(http_target(server.url()), "{\"n\":" + std::to_string(i) + "}", kNoCancel);
+    CHECK(r.outcome == Outcome::Success);
+  }
+  const auto bodies = server.bodies();
+  REQUIRE(bodies.size() == 4);
+  for (int i = 0; i < 4; ++i) CHECK(bodies[i] == "{\"n\":" + std::to_string(i) + "}");
+  CHECK(server.connections() == 4);
+}
+
 TEST_CASE("invoke: non-2xx or X-Amz-Function-Error is a function error", "[engine]") {
   TestHttpServer failing([](const std::string&, const std::string&) {
     return TestHttpServer::Reply{500, "boom", {}, {}};

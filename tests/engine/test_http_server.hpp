@@ -17,7 +17,8 @@
 namespace esm::testing {
 
 // A tiny HTTP/1.1 function endpoint on 127.0.0.1 for tests: records each request body and
-// answers with what `respond` says. One connection at a time, Connection: close.
+// answers with what `respond` says. One connection at a time, Connection: close (unless
+// keep_alive() says otherwise).
 class TestHttpServer {
  public:
   struct Reply {
@@ -53,6 +54,14 @@ class TestHttpServer {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
   int port() const { return port_; }
+  // Serve up to `requests` requests on each connection, as HTTP/1.1 keep-alive, then close it
+  // without a word (as servers do with idle connections); with `drop_next`, only once the next
+  // request has come, unanswered. 0: Connection: close on each.
+  void keep_alive(int requests, bool drop_next = false) {
+    keep_alive_for_ = requests;
+    drop_next_ = drop_next;
+  }
+  int connections() const { return connections_.load(); }
   std::vector<std::string> bodies() {
     std::lock_guard lock(mutex_);
     return bodies_;
@@ -73,11 +82,19 @@ class TestHttpServer {
       if (::poll(&p, 1, 50) <= 0) continue;
       const int c = ::accept(fd_, nullptr, nullptr);
       if (c < 0) continue;
-      handle(c);
+      ++connections_;
+      const int serve_for = std::max(keep_alive_for_.load(), 1);
+      for (int i = 0; i < serve_for && handle(c, keep_alive_for_.load() > 0); ++i) {
+      }
+      if (drop_next_) {
+        pollfd next{c, POLLIN, 0};
+        ::poll(&next, 1, 2000);
+      }
       ::close(c);
     }
   }
-  void handle(int c) {
+  // One request on connection c; false if none came.
+  bool handle(int c, bool keep_alive) {
     std::string data;
     char buf[65536];
     std::size_t header_end = std::string::npos;
@@ -87,7 +104,7 @@ class TestHttpServer {
       pollfd p{c, POLLIN, 0};
       if (::poll(&p, 1, 50) <= 0) continue;
       const ssize_t n = ::read(c, buf, sizeof buf);
-      if (n <= 0) return;
+      if (n <= 0) return false;
       data.append(buf, static_cast<std::size_t>(n));
       if (header_end == std::string::npos) {
         header_end = data.find("\r\n\r\n");
@@ -99,7 +116,7 @@ class TestHttpServer {
       }
       if (data.size() >= header_end + 4 + need) break;
     }
-    if (header_end == std::string::npos) return;
+    if (header_end == std::string::npos) return false;
     const std::string head = data.substr(0, header_end);
     const std::string target =
         head.substr(head.find(' ') + 1, head.find(' ', head.find(' ') + 1) - head.find(' ') - 1);
@@ -116,16 +133,20 @@ class TestHttpServer {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     std::string out = "HTTP/1.1 " + std::to_string(reply.status) +
                       " X\r\nContent-Length: " + std::to_string(reply.body.size()) +
-                      "\r\nConnection: close\r\n";
+                      (keep_alive ? "\r\n" : "\r\nConnection: close\r\n");
     for (const auto& [k, v] : reply.headers) out += k + ": " + v + "\r\n";
     out += "\r\n" + reply.body;
     (void)::send(c, out.data(), out.size(), MSG_NOSIGNAL);
+    return true;
   }
 
   Responder respond_;
   int fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};
+  std::atomic<int> keep_alive_for_{0};
+  std::atomic<int> connections_{0};
+  std::atomic<bool> drop_next_{false};
   std::mutex mutex_;
   std::vector<std::string> bodies_;   // guarded by mutex_
   std::vector<std::string> targets_;  // guarded by mutex_

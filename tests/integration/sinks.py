@@ -1,6 +1,7 @@
 """Small real function endpoints for tests: an HTTP server that records every event."""
 import http.server
 import json
+import socket
 import threading
 import time
 
@@ -8,18 +9,34 @@ import time
 class HttpSink:
     """POST target on 127.0.0.1 that records event bodies; `fail` decides 500s per event, `hang`
     which events it sits on for `hang_seconds` (past the function's timeout: recorded as failed),
-    `delay` how long every invocation takes. `refuse()` closes the port, `serve()` reopens it."""
+    `delay` how long every invocation takes. `refuse()` closes the port, `serve()` reopens it.
+    keep_alive: HTTP/1.1, connections stay open between invocations (`connections` counts them;
+    `restart()` drops every one, as a function's server restarting does)."""
 
-    def __init__(self):
+    def __init__(self, keep_alive=False):
         self.events = []
         self.lock = threading.Lock()
         self.fail = lambda event: False
         self.hang = lambda event: False
         self.hang_seconds = 0.0
         self.delay = 0.0  # seconds each invocation takes
+        self.connections = 0
+        self.open_connections = set()
         sink = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
+            def setup(self):
+                super().setup()
+                with sink.lock:
+                    sink.connections += 1
+                    sink.open_connections.add(self.connection)
+
+            def finish(self):
+                with sink.lock:
+                    sink.open_connections.discard(self.connection)
+                super().finish()
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 event = json.loads(body)
@@ -51,6 +68,18 @@ class HttpSink:
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    def restart(self):
+        """Stops listening, drops every open connection, and listens again on the same port."""
+        self.close()
+        with self.lock:
+            conns = list(self.open_connections)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.serve()
 
     def refuse(self):
         """Closes the listening socket: connections to the function are refused until `serve`."""

@@ -123,3 +123,35 @@ def test_invoke_api_target_for_undeclared_functions(tmp_path, kafka_port, functi
     eventually(lambda: len(function_sink.records()) == 1)
     assert function_sink.events[0]["path"] == "/2015-03-31/functions/remote-fn/invocations?Qualifier=live"
     emu.stop()
+
+
+def test_keep_alive_function_connections_are_reused_and_a_restarted_server_costs_nothing(tmp_path, kafka_port, clients_for):
+    """An HTTP/1.1 function gets batch after batch on one connection; when its server restarts
+    (every open connection dropped), the next batches go on new connections: no failed
+    invocation, no PROBLEM, no record twice."""
+    from sinks import HttpSink
+    sink = HttpSink(keep_alive=True)
+    emu = Emulator(tmp_path, [f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "ka:1",
+                              "--function", f"orders={sink.url}"])
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.start()
+    try:
+        c = clients_for(emu)
+        uuid = create(c, emu, "ka", BatchSize=1, StartingPosition="TRIM_HORIZON")["UUID"]
+        values = []
+        for round_ in range(12):
+            if round_ == 6:
+                assert sink.connections < 6, "one connection per batch: keep-alive not used"
+                before = sink.connections
+                sink.restart()
+            values.append(f"v{round_}")
+            kcat_produce(emu.kafka_bootstrap, "ka", [f"k|v{round_}"])
+            eventually(lambda: len(sink.records()) == len(values), message=f"record {round_} delivered")
+        assert sink.connections > before, "the restarted server was reached on a new connection"
+        assert [base64.b64decode(r["value"]).decode() for r in sink.records(only_ok=False)] == values
+        assert all(not e["failed"] for e in sink.events)
+        assert eventually(lambda: c.call("GetEventSourceMapping", UUID=uuid)["LastProcessingResult"] == "OK")
+        assert "function error" not in emu.logs() and "function unreachable" not in emu.logs()
+    finally:
+        emu.stop()
+        sink.close()
