@@ -669,9 +669,10 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
 }
 
 // How long the loop may block on the consumer queue: until the batching window or a retry is
-// due, else a while (a finished invocation and a stop request wake it early).
+// due, else a while (records reaching an empty partition queue, a finished invocation and a stop
+// request wake it early). Long when idle: 500 mappings waking twice a second cost 3% of a core.
 int Delivery::next_wait_ms() const {
-  constexpr int kIdleMs = 500;
+  constexpr int kIdleMs = 5000;
   if (inflight_.size() >= static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)))
     return kIdleMs;
   const auto now = Clock::now();
