@@ -508,18 +508,24 @@ bool Delivery::maybe_dispatch() {
     return false;
   const auto now = Clock::now();
   std::size_t available = 0;
+  std::size_t available_bytes = 0;  // keys and values, before base64
   bool retrying = false;
   Clock::time_point oldest = Clock::time_point::max();
   for (auto& [id, p] : partitions_) {
     if (p.records.empty() || p.retry_at > now || p.in_flight) continue;
     available += p.records.size();
+    available_bytes += p.bytes;
     retrying = retrying || p.attempts > 0;
     oldest = std::min(oldest, p.first_buffered);
   }
   if (available == 0) return false;
   const auto batch_size = static_cast<std::size_t>(config_.mapping.batch_size);
   const auto window_start = std::max(oldest, last_completion_);
-  if (available < batch_size && !retrying && now - window_start < window()) return false;
+  // A batch closes at BatchSize, at the window, or when it fills the payload (base64 alone makes
+  // 3 bytes 4): then it goes at once.
+  const bool payload_full = available_bytes / 3 * 4 >= api_models::kMaxPayloadBytes;
+  if (available < batch_size && !payload_full && !retrying && now - window_start < window())
+    return false;
 
   const auto& m = config_.mapping;
   api_models::KafkaEventSource source{m.event_source_arn, config_.bootstrap_servers};

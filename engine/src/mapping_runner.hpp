@@ -30,7 +30,7 @@ struct RunnerConfig {
   std::chrono::milliseconds connect_grace{10000};      // report Enabled + PROBLEM after this
   std::chrono::milliseconds retry_backoff_initial{200};
   std::chrono::milliseconds retry_backoff_max{10000};
-  int max_drain_per_poll = 10000;  // messages taken from the consumer per loop turn
+  int max_drain_per_poll = 10000;  // messages taken from each partition queue per loop turn
   int max_concurrent_batches = 4;  // invocations in flight at once, each of other partitions
 };
 

@@ -388,6 +388,26 @@ TEST_CASE_METHOD(EngineFixture, "Engine: a batch is cut before the event would p
       [&] { return testing::committed_offset(kafka->bootstraps(), uuid, "big", 0) == 5; }));
 }
 
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: records that fill the 6 MB payload go at once, not at the window's end",
+                 "[engine][kafka]") {
+  REQUIRE(kafka->create_topic("full", 2).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("full=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  // 2 x 3 x 1.2 MB: 9.6 MB as base64, over one payload, far under BatchSize.
+  const std::string large(1200 * 1000, 'f');
+  for (int i = 0; i < 3; ++i) {
+    producer.send("full", 0, std::nullopt, large);
+    producer.send("full", 1, std::nullopt, large);
+  }
+  start_engine();
+  create("full", "full", R"("BatchSize":10000,"MaximumBatchingWindowInSeconds":120)");
+  // The window is 120 s: a first event well before it can only be a batch closed by its size.
+  REQUIRE(eventually([&] { return !fn.bodies().empty(); }, std::chrono::seconds(60)));
+  for (const auto& body : fn.bodies()) CHECK(body.size() <= 6291456);
+}
+
 TEST_CASE_METHOD(EngineFixture, "Engine: unreachable brokers: Enabled with a connection PROBLEM",
                  "[engine][kafka]") {
   TestHttpServer fn;

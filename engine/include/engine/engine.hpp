@@ -28,7 +28,7 @@ struct EngineSettings {
   std::chrono::milliseconds connect_grace{10000};
   std::chrono::milliseconds retry_backoff_initial{200};
   std::chrono::milliseconds retry_backoff_max{10000};
-  int max_drain_per_poll = 10000;  // messages a consumer loop takes per turn
+  int max_drain_per_poll = 10000;  // messages a consumer loop takes per partition per turn
   // Invocations one mapping may have in flight, each for other partitions (AWS keeps at most one
   // batch in flight per partition and invokes for several partitions at once).
   int max_concurrent_batches = 4;
