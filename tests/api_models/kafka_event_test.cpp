@@ -75,3 +75,27 @@ TEST_CASE("kafka event: the size bound is an upper bound", "[api_models]") {
   CHECK(json.size() <=
         kafka_event_overhead(source) + kafka_record_size_bound(r) + 16 + 6 * r.topic.size());
 }
+
+TEST_CASE("kafka event: names and topics escaped as JSON, bytes beyond ASCII as they are",
+          "[api_models]") {
+  KafkaRecordView r;
+  r.topic = "t";
+  r.partition = 7;
+  r.offset = -1;
+  r.timestamp_ms = 0;
+  r.log_append_time = true;
+  r.value = std::string_view("\0\xff", 2);
+  const std::string name("q\"b\\c\x01\x1f\n\t\b\f\r\xc3\xa9\x7f/", 16);
+  r.headers = {{name, std::nullopt}, {"e", std::string_view("")}};
+  const std::string json = kafka_event_json({std::nullopt, "a\"b"}, {r, r});
+  const std::string record =
+      R"({"topic":"t","partition":7,"offset":-1,"timestamp":0,"timestampType":"LOG_APPEND_TIME",)"
+      R"("value":"AP8=","headers":[{"q\"b\\c\u0001\u001F\n\t\b\f\r)"
+      "\xc3\xa9\x7f"
+      R"(/":[]},{"e":[]}]})";
+  CHECK(json ==
+        R"({"eventSource":"SelfManagedKafka","bootstrapServers":"a\"b","records":{"t-7":[)" +
+            record + "," + record + "]}}");
+  CHECK(kafka_event_json({std::nullopt, "b"}, {}) ==
+        R"({"eventSource":"SelfManagedKafka","bootstrapServers":"b","records":{}})");
+}
