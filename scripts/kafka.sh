@@ -147,7 +147,16 @@ appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = warn
 rootLogger.appenderRef.file.ref = file
 LOG
-  java -Xmx256m -Dkafka.logs.dir="$RUN_DIR/logs" -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties" -cp "$CACHE/libs/*" kafka.tools.StorageTool format -t "$(python3 -c 'import uuid,base64;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')" \
+  # A cluster id is 16 random bytes in URL-safe base64; one that starts with '-' would be read as
+  # an option (1 in 64 runs failed so), so draw again, as Kafka's own Uuid.randomUuid() does.
+  local cluster_id
+  cluster_id="$(python3 -c 'import uuid,base64
+for _ in range(1000):
+    s = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break')"
+  java -Xmx256m -Dkafka.logs.dir="$RUN_DIR/logs" -Dlog4j2.configurationFile="$RUN_DIR/log4j2.properties" -cp "$CACHE/libs/*" kafka.tools.StorageTool format -t "$cluster_id" \
     -c "$RUN_DIR/server.properties" \
     --add-scram 'SCRAM-SHA-256=[name="scram256-user",password="scram256-pass"]' \
     --add-scram 'SCRAM-SHA-512=[name="scram512-user",password="scram512-pass"]' \
