@@ -47,13 +47,15 @@ struct PartitionState {
   // Records older than this (epoch ms) are passed over until the first one at or after it: the
   // start by time where the broker could not look the offset up (see place_start_offsets).
   std::optional<std::int64_t> time_floor_ms;
-  bool in_flight = false;  // its next records are in an invocation now (held by that InFlight)
+  bool in_flight = false;   // its next records are in an invocation now (held by that InFlight)
+  std::uint64_t epoch = 0;  // which assignment this is: a batch of an earlier one is stale
 };
 
 struct BatchPart {
   std::int32_t partition;
   std::size_t count;
   std::int64_t last_offset;
+  std::uint64_t epoch;  // of the partition's assignment when the batch was made
 };
 
 // The records of one invocation, taken out of their partitions while it runs (and put back in
@@ -119,6 +121,12 @@ class Delivery {
   void complete(InvokeResult r, InFlight& done);
   bool maybe_dispatch();
   void commit(const std::vector<BatchPart>& parts);
+  // The partition a batch part was taken from, if that assignment still holds.
+  PartitionState* current(const BatchPart& part) {
+    auto it = partitions_.find(part.partition);
+    return it != partitions_.end() && it->second.epoch == part.epoch ? &it->second : nullptr;
+  }
+  std::uint64_t epochs_ = 0;  // assignments so far
   // Commits the offsets of every successful batch (of `only`'s partitions), and waits for the
   // broker unless `async`.
   void commit_delivered(const rd_kafka_topic_partition_list_t* only, bool async);
@@ -278,7 +286,15 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     place_start_offsets(parts);
     // Each partition's queue is taken off the consumer queue before the assignment starts it.
     for (int i = 0; i < parts->cnt; ++i) {
-      auto& p = partitions_[parts->elems[i].partition];
+      const std::int32_t id = parts->elems[i].partition;
+      auto& p = partitions_[id];
+      p.epoch = ++epochs_;
+      // A batch from before a revocation may still run: this partition waits for it (one batch
+      // in flight per partition), and its outcome no longer counts (see complete()).
+      p.in_flight = std::any_of(inflight_.begin(), inflight_.end(), [&](const InFlight& f) {
+        return std::any_of(f.parts.begin(), f.parts.end(),
+                           [&](const BatchPart& b) { return b.partition == id; });
+      });
       p.queue.reset(
           rd_kafka_queue_get_partition(rk, parts->elems[i].topic, parts->elems[i].partition));
       if (p.queue) {
@@ -402,7 +418,7 @@ bool Delivery::refill() {
 void Delivery::commit(const std::vector<BatchPart>& parts) {
   KafkaPartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
   for (const auto& part : parts) {
-    if (!partitions_.count(part.partition)) continue;
+    if (current(part) == nullptr) continue;  // let go since: not ours to commit
     rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(),
                                       part.partition)
         ->offset = part.last_offset + 1;
@@ -452,6 +468,7 @@ void Delivery::finish_inflight() {
 void Delivery::complete(InvokeResult r, InFlight& done) {
   const auto& parts = done.parts;
   for (const auto& part : parts) {
+    // Of the current assignment, or of an earlier one the new one waited for.
     if (auto it = partitions_.find(part.partition); it != partitions_.end())
       it->second.in_flight = false;
   }
@@ -463,23 +480,21 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
     for (const auto& part : parts) {
       const auto first = next;
       next += static_cast<std::ptrdiff_t>(part.count);
-      auto it = partitions_.find(part.partition);
-      if (it == partitions_.end()) continue;
-      auto& p = it->second;
-      for (auto m = first; m != next; ++m) p.bytes += (*m)->len + (*m)->key_len;
-      p.records.insert(p.records.begin(), std::make_move_iterator(first),
-                       std::make_move_iterator(next));
+      PartitionState* p = current(part);
+      if (p == nullptr) continue;  // a later assignment fetches from the committed offset again
+      for (auto m = first; m != next; ++m) p->bytes += (*m)->len + (*m)->key_len;
+      p->records.insert(p->records.begin(), std::make_move_iterator(first),
+                        std::make_move_iterator(next));
     }
   }
   if (r.outcome == Outcome::Cancelled) return;
   if (r.outcome == Outcome::Success) {
     commit(parts);
     for (const auto& part : parts) {
-      auto it = partitions_.find(part.partition);
-      if (it == partitions_.end()) continue;
-      auto& p = it->second;
-      p.attempts = 0;
-      p.first_buffered = Clock::now();
+      if (PartitionState* p = current(part)) {
+        p->attempts = 0;
+        p->first_buffered = Clock::now();
+      }
     }
     if (!r.detail.empty()) log_.info(uuid_, "function stderr: " + r.detail);
     // Records fetched before the brokers went away still reach the function, but the mapping
@@ -491,9 +506,9 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
   log_.warn(uuid_,
             std::string(unreachable ? "function unreachable: " : "function error: ") + r.detail);
   for (const auto& part : parts) {
-    auto it = partitions_.find(part.partition);
-    if (it == partitions_.end()) continue;
-    auto& p = it->second;
+    PartitionState* state = current(part);
+    if (state == nullptr) continue;
+    auto& p = *state;
     ++p.attempts;
     auto backoff = config_.retry_backoff_initial * (1LL << std::min(p.attempts - 1, 16));
     p.retry_at = Clock::now() + std::min<std::chrono::milliseconds>(
@@ -550,7 +565,7 @@ bool Delivery::maybe_dispatch() {
   for (std::int32_t id : order) {
     auto& p = partitions_[id];
     if (full || p.records.empty() || p.retry_at > now) continue;
-    BatchPart part{id, 0, -1};
+    BatchPart part{id, 0, -1, p.epoch};
     size += 16 + m.topics.front().size() * 6;
     for (const auto& msg : p.records) {
       if (views.size() >= batch_size) {
@@ -590,7 +605,7 @@ bool Delivery::maybe_dispatch() {
                        "record " + m.topics.front() + "-" + std::to_string(id) + " offset " +
                            std::to_string(v.offset) + " is " + std::to_string(event.size()) +
                            " bytes as an event, over the 6291456-byte payload limit; skipped");
-            commit({{id, 1, v.offset}});
+            commit({{id, 1, v.offset, p.epoch}});
             p.bytes -= p.records.front()->len + p.records.front()->key_len;
             p.records.pop_front();
             report("PROBLEM: Record too large. A record at offset " + std::to_string(v.offset) +
