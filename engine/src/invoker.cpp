@@ -33,7 +33,8 @@ constexpr auto kSlice = std::chrono::milliseconds(50);
 struct Url {
   std::string host;
   std::string port;
-  std::string target;  // path and query
+  std::string target;                                          // path and query
+  std::string authority() const { return host + ":" + port; }  // Host header, pool key
 };
 
 std::optional<Url> parse_url(const std::string& url) {
@@ -214,7 +215,7 @@ Attempt http_post_once(const Url& url, const http::request<http::string_body>& r
   if (parser.keep_alive()) {
     beast::error_code ec;
     const tcp protocol = stream.socket().local_endpoint(ec).protocol();
-    if (!ec) pool().give(url.host + ":" + url.port, {stream.socket().release(ec), protocol});
+    if (!ec) pool().give(url.authority(), {stream.socket().release(ec), protocol});
   }
   result.body = std::move(res.body());
   const unsigned status = res.result_int();
@@ -234,7 +235,7 @@ Attempt http_post_once(const Url& url, const http::request<http::string_body>& r
 InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::seconds timeout,
                        const std::atomic<bool>& cancel, bool lambda_api) {
   http::request<http::string_body> req{http::verb::post, url.target, 11};
-  req.set(http::field::host, url.host + ":" + url.port);
+  req.set(http::field::host, url.authority());
   req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "esm-emulator");
   if (lambda_api) req.set("X-Amz-Invocation-Type", "RequestResponse");
@@ -243,7 +244,7 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
   // A kept-alive connection the function's server closed meanwhile fails before any answer: the
   // request goes again on a new connection (bounded: the pool holds few, then a new one).
   for (int reused = 0; reused < 4; ++reused) {
-    auto idle = pool().take(url.host + ":" + url.port);
+    auto idle = pool().take(url.authority());
     if (!idle) break;
     Attempt a = http_post_once(url, req, timeout, cancel, idle);
     if (!a.stale) return std::move(a.result);

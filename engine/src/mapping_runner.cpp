@@ -114,6 +114,7 @@ class Delivery {
   void accept(KafkaMessage msg);
   // Delivery buffers from the partition queues; true if a queue may hold more that is wanted now.
   bool refill();
+  std::vector<rd_kafka_message_t*> refill_buffer_;  // refill()'s, kept: it runs every turn
   static void partition_queue_ready(rd_kafka_t*, void* runner) {
     static_cast<MappingRunner*>(runner)->wake();
   }
@@ -396,7 +397,8 @@ void Delivery::accept(KafkaMessage msg) {
 bool Delivery::refill() {
   bool more = false;
   const std::size_t want = max_buffered_records();
-  std::vector<rd_kafka_message_t*> taken(std::min<std::size_t>(
+  auto& taken = refill_buffer_;
+  taken.resize(std::min<std::size_t>(
       want, static_cast<std::size_t>(std::max(config_.max_drain_per_poll, 1))));
   for (auto& [id, p] : partitions_) {
     // Bounded: each turn takes at most max_drain_per_poll, and stops at an empty queue.
