@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Configures and builds into build/ (RelWithDebInfo). ESM_WERROR=ON turns warnings into errors,
+# Configures and builds into build/ (RelWithDebInfo; ESM_TARGETS=esm-emulator builds only it). ESM_WERROR=ON turns warnings into errors,
 # ESM_SANITIZE=address,undefined or thread builds with sanitizers (into build-<name>/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,4 +10,6 @@ dir=build
 opts=(-DCMAKE_BUILD_TYPE="${ESM_BUILD_TYPE:-RelWithDebInfo}" -DESM_SANITIZE="${ESM_SANITIZE:-}")
 [ -z "${ESM_WERROR:-}" ] || opts+=(-DESM_WERROR="$ESM_WERROR")
 cmake -S . -B "$dir" -G Ninja "${opts[@]}" >/dev/null
-ninja -C "$dir" -j"${ESM_JOBS:-2}"
+# ESM_TARGETS: which targets (default: all).
+# shellcheck disable=SC2086
+ninja -C "$dir" -j"${ESM_JOBS:-2}" ${ESM_TARGETS:-}

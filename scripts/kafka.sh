@@ -236,25 +236,17 @@ JSON
 }
 
 # ACLs through the plaintext listener (ANONYMOUS is a super user): each user may read and
-# describe topics and groups prefixed "secure-". kafka-acls is not among the jars fetched, so
-# the Admin API call goes through confluent-kafka (installed into .venv by setup.sh).
+# describe topics and groups prefixed "secure-". Kafka's own AclCommand from the fetched jars,
+# so nothing but Java is needed (no Python client).
 grant_acls() {
-  local py=.venv/bin/python
-  [ -x "$py" ] || py=python3
-  "$py" - "$1" <<'PY'
-import sys
-from confluent_kafka.admin import (AdminClient, AclBinding, AclOperation, AclPermissionType,
-                                   ResourcePatternType, ResourceType)
-admin = AdminClient({"bootstrap.servers": sys.argv[1]})
-bindings = []
-for user in ("plain-user", "scram256-user", "scram512-user", "esm-client"):
-    for rtype in (ResourceType.TOPIC, ResourceType.GROUP):
-        for op in (AclOperation.READ, AclOperation.DESCRIBE):
-            bindings.append(AclBinding(rtype, "secure-", ResourcePatternType.PREFIXED,
-                                       "User:" + user, "*", op, AclPermissionType.ALLOW))
-for f in admin.create_acls(bindings, request_timeout=30).values():
-    f.result(timeout=30)
-PY
+  local args=(--bootstrap-server "$1" --add --resource-pattern-type prefixed
+              --topic secure- --group secure- --operation Read --operation Describe)
+  for user in plain-user scram256-user scram512-user esm-client; do
+    args+=(--allow-principal "User:$user")
+  done
+  java -Xmx128m -Dkafka.logs.dir="$RUN_DIR/logs" -Dlog4j.configuration="file:$RUN_DIR/log4j.properties" \
+    -cp "$CACHE/libs/*" kafka.admin.AclCommand "${args[@]}" >"$RUN_DIR/logs/acls.log" 2>&1 \
+    || { echo "kafka.sh: granting the ACLs failed, see $RUN_DIR/logs/acls.log" >&2; return 1; }
 }
 
 stop() {

@@ -2,19 +2,26 @@
 # Installs what a fresh Debian 12 machine lacks to build, run and test esm-emulator:
 # Debian packages (by name), a Python venv with boto3 / AWS CLI v1 / pytest from PyPI, and the
 # pinned JS SDK from the npm registry. Idempotent: a second run only checks.
+#   scripts/setup.sh         everything (scripts/test.sh)
+#   scripts/setup.sh --run   only what building and running the emulator needs (scripts/run.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What building and running the emulator needs (scripts/run.sh: `setup.sh --run`), with the
+# two clients of README's first loop (Debian's AWS CLI v2 and kcat); then what the tests add.
 # Libraries: checked as Debian packages.
 APT_PACKAGES=(
-  build-essential pkg-config libboost-dev libboost-regex-dev librdkafka-dev rapidjson-dev catch2
+  build-essential pkg-config libboost-dev libboost-regex-dev librdkafka-dev rapidjson-dev
   libsqlite3-dev libssl-dev awscli
 )
 # Tools: any install will do (the machine may bring its own node, python or java); Debian's
 # package only when the command is missing.
-TOOLS=(cmake:cmake ninja:ninja-build sqlite3:sqlite3 clang-format:clang-format kcat:kcat
-       python3:python3 node:nodejs npm:npm java:openjdk-17-jre-headless mvn:maven openssl:openssl
-       curl:curl)
+TOOLS=(cmake:cmake ninja:ninja-build kcat:kcat)
+if [ "${1:-}" != "--run" ]; then
+  APT_PACKAGES+=(catch2)
+  TOOLS+=(sqlite3:sqlite3 clang-format:clang-format python3:python3 node:nodejs npm:npm
+          java:openjdk-17-jre-headless mvn:maven openssl:openssl curl:curl)
+fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,14 +29,19 @@ done
 for t in "${TOOLS[@]}"; do
   command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
 done
-# A venv needs ensurepip; Debian's python3 has it only with python3-venv.
-if ! python3 -c 'import ensurepip' 2>/dev/null; then missing+=(python3-venv); fi
+if [ "${1:-}" != "--run" ] && ! python3 -c 'import ensurepip' 2>/dev/null; then
+  missing+=(python3-venv)  # a venv needs ensurepip; Debian's python3 has it only with python3-venv
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if [ "${1:-}" = "--run" ]; then
+  echo "setup: ok (run)"
+  exit 0
 fi
 
 # Python side of the integration suite: boto3 and the newest AWS CLI v1 (Debian's /usr/bin/aws

@@ -10,6 +10,7 @@ scripts/format.sh --check
 if [ -f ../shared/reference/lambda-2015-03-31.json ]; then
   python3 scripts/gen_model.py --check ../shared/reference/lambda-2015-03-31.json
 fi
+[ -x build/tests/engine_tests ] || { echo "test.sh: the unit tests were not built" >&2; exit 1; }
 (cd build && ctest --output-on-failure --timeout 300 -j2)
 
 # A real Kafka broker for the integration suite, stopped however this script ends.

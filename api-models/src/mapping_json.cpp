@@ -61,6 +61,7 @@ std::string to_json(const EventSourceMapping& m, MappingView view) {
   w.key(m.self_managed() ? "SelfManagedKafkaEventSourceConfig"
                          : "AmazonManagedKafkaEventSourceConfig");
   w.start_object().key("ConsumerGroupId").string(m.group_id());
+  if (m.consumption_mode) w.key("ConsumptionMode").string(*m.consumption_mode);
   if (m.schema_registry_config) w.key("SchemaRegistryConfig").raw(*m.schema_registry_config);
   w.end_object();
   w.key("EventSourceMappingArn").string(m.mapping_arn());
@@ -109,6 +110,7 @@ Result<EventSourceMapping> mapping_from_storage(std::string_view json) {
                                                  : "SelfManagedKafkaEventSourceConfig");
     if (cfg != nullptr) {
       m.consumer_group_id = str((*cfg)["ConsumerGroupId"]);
+      m.consumption_mode = opt_str(*cfg, "ConsumptionMode");
       if (const auto* s = find(*cfg, "SchemaRegistryConfig"))
         m.schema_registry_config = to_json_text(*s);
     }

@@ -54,11 +54,30 @@ std::vector<SourceAccessConfiguration> read_sacs(const rapidjson::Value& list) {
   return out;
 }
 
+// Types of the 2026-11 model that authenticate through AWS's identity services or an OAuth
+// provider; refused at Create/Update rather than stored and silently not used.
+Result<Ok> refuse_unsupported_auth(const SourceAccessConfiguration& sac) {
+  if (sac.type == "IAM_AUTH" || sac.type == "IAM_OAUTHBEARER_AUTH") {
+    return invalid(sac.type +
+                   " is not supported by esm-emulator: IAM authentication signs with the "
+                   "function's execution role, which does not exist locally. Use BASIC_AUTH, "
+                   "SASL_SCRAM_256_AUTH, SASL_SCRAM_512_AUTH or CLIENT_CERTIFICATE_TLS_AUTH.");
+  }
+  if (sac.type.rfind("OAUTHBEARER_", 0) == 0) {
+    return invalid(sac.type +
+                   " is not supported by esm-emulator yet (SASL/OAUTHBEARER is not "
+                   "implemented). Use BASIC_AUTH, SASL_SCRAM_256_AUTH, SASL_SCRAM_512_AUTH or "
+                   "CLIENT_CERTIFICATE_TLS_AUTH.");
+  }
+  return Ok{};
+}
+
 // The authentication entries of reference §3.3 that one mapping may combine.
 Result<Ok> check_sacs(const std::vector<SourceAccessConfiguration>& sacs, bool self_managed) {
   std::set<std::string> seen;
   int auth = 0;
   for (const auto& sac : sacs) {
+    if (auto r = refuse_unsupported_auth(sac); !r.ok()) return r;
     if (sac.type.empty() || sac.uri.empty()) {
       return invalid("Each SourceAccessConfiguration needs a Type and a URI.");
     }
@@ -123,6 +142,34 @@ bool provisioned(const std::map<std::string, std::string>& passthrough) {
   return it != passthrough.end() && it->second != "{}";
 }
 
+// Kafka mappings send failures to SQS, SNS, S3 or a Kafka topic only (reference §4, S8/S9).
+Result<Ok> check_destination_kind(const std::string& target) {
+  if (target.rfind("kafka://", 0) == 0) return Ok{};
+  for (const char* service : {":sqs:", ":sns:", ":s3:"}) {
+    if (target.rfind("arn:", 0) == 0 && target.find(service) != std::string::npos) return Ok{};
+  }
+  return invalid("Unsupported DestinationConfig.OnFailure.Destination " + target +
+                 " for given event source mapping type: a Kafka event source mapping sends "
+                 "failures to an Amazon SQS queue, an Amazon SNS topic, an Amazon S3 bucket or "
+                 "a kafka:// topic.");
+}
+
+// ConsumptionMode (2026-11 model): Stream is today's consumer group; Queue needs share groups,
+// does not take a starting position or a batching window, and is refused here (see ctx).
+Result<Ok> check_consumption_mode(const rapidjson::Value& doc, const EventSourceMapping& m,
+                                  const RequestContext& ctx) {
+  if (m.consumption_mode.value_or("Stream") != "Queue") return Ok{};
+  for (const char* name :
+       {"StartingPosition", "StartingPositionTimestamp", "MaximumBatchingWindowInSeconds"}) {
+    if (present(doc, name)) {
+      return invalid("Unsupported '" + camel(name) +
+                     "' parameter for ConsumptionMode Queue: a share group has no starting "
+                     "position or batching window.");
+    }
+  }
+  return invalid(ctx.queue_mode_refusal);
+}
+
 // Rules on the combined configuration, run on Create and after an Update is applied.
 Result<Ok> check_combined(const EventSourceMapping& m) {
   const bool prov = provisioned(m.passthrough);
@@ -156,6 +203,7 @@ Result<Ok> check_combined(const EventSourceMapping& m) {
     const auto* dest = on_failure ? present(*on_failure, "Destination") : nullptr;
     if (dest != nullptr) {
       const std::string target = str(*dest);
+      if (auto r = check_destination_kind(target); !r.ok()) return r;
       if (target.rfind("kafka://", 0) == 0) {
         if (!prov) return unsupported("kafka:// DestinationConfig");
         for (const auto& t : m.topics) {
@@ -283,9 +331,11 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
                                        : "AmazonManagedKafkaEventSourceConfig";
   if (const auto* cfg = present(doc, block)) {
     if (const auto* g = present(*cfg, "ConsumerGroupId")) m.consumer_group_id = str(*g);
+    if (const auto* c = present(*cfg, "ConsumptionMode")) m.consumption_mode = str(*c);
     if (const auto* s = present(*cfg, "SchemaRegistryConfig"))
       m.schema_registry_config = to_json_text(*s);
   }
+  if (auto r = check_consumption_mode(doc, m, ctx); !r.ok()) return r.error();
   if (const auto* fc = present(doc, "FilterCriteria")) {
     if (auto r = check_filters(*fc); !r.ok()) return r.error();
   }
@@ -334,9 +384,11 @@ Result<UpdateRequest> parse_update_request(std::string_view body) {
        {"SelfManagedKafkaEventSourceConfig", "AmazonManagedKafkaEventSourceConfig"}) {
     const auto* cfg = present(doc, block);
     if (cfg == nullptr) continue;
-    if (present(*cfg, "ConsumerGroupId")) {
-      return invalid("Unsupported '" + camel(block) +
-                     ".consumerGroupId' parameter for given event source mapping type.");
+    for (const char* create_only : {"ConsumerGroupId", "ConsumptionMode"}) {
+      if (present(*cfg, create_only)) {
+        return invalid("Unsupported '" + camel(block) + "." + camel(create_only) +
+                       "' parameter for given event source mapping type.");
+      }
     }
     u.kafka_block = block;
     if (const auto* s = find(*cfg, "SchemaRegistryConfig")) {

@@ -72,7 +72,8 @@ void Engine::stop() {
     slots.swap(slots_);
     retired.swap(retired_);
   }
-  for (auto& [uuid, slot] : slots) slot.runner->request_stop(false);
+  // Shutdown: static members stay in their groups, so a restart takes their places at once.
+  for (auto& [uuid, slot] : slots) slot.runner->request_stop(false, false);
   slots.clear();  // joins each runner; in-flight invocations are abandoned uncommitted
   retired.clear();
 }
@@ -130,7 +131,8 @@ void Engine::reconcile(const std::string& uuid) {
       } else {
         slot.stopping = true;
         const bool graceful = got.ok() && got.value().state != MappingState::Deleting;
-        slot.runner->request_stop(graceful);
+        const bool leave = !got.ok() || !wants_consumer(got.value());  // else restarted at once
+        slot.runner->request_stop(graceful, leave);
         return;
       }
     }
@@ -186,6 +188,17 @@ void Engine::start_runner(const EventSourceMapping& m) {
     // not when a record arrives: at the default 500 ms, produce-to-invoke took ~300 ms; at 50 ms
     // it takes ~5 ms (measured with scripts/bench, "latency, embedded Kafka").
     config.cluster_defaults["fetch.wait.max.ms"] = "50";
+    // The mock cluster's group joins take 3 s, and one after a member left waits out the
+    // session timeout (45 s by default): an Update or a re-enable delivered nothing for ~45 s.
+    // Its consumers hold every partition directly instead (still committing to the group); the
+    // mock cluster lives in this process, so no other member of the group is expected.
+    config.manual_assignment = true;
+  } else if (!settings_.group_instance_tag.empty()) {
+    // Static membership (KIP-345): a consumer restarted after kill -9 or for an Update takes
+    // the dead member's place at once instead of waiting out its session (45 s). The id is
+    // stable per mapping and data directory. (Not on the mock cluster, which lives in memory.)
+    config.cluster_defaults["group.instance.id"] =
+        "esm-" + m.uuid + "-" + settings_.group_instance_tag;
   }
   auto target = functions_.resolve_arn(m.function_arn);
   if (!target) {

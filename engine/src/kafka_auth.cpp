@@ -146,7 +146,21 @@ std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSo
   return out;
 }
 
-std::optional<StopReason> classify_kafka_failure(int err, std::string_view text) {
+std::string sasl_failure_result(std::string_view sasl_mechanism, int version) {
+  constexpr int kScramKafka4Fixed = 0x02060100;  // 2.6.1
+  std::string result(kSaslFailed);
+  if (sasl_mechanism.rfind("SCRAM", 0) != 0 || version >= kScramKafka4Fixed) return result;
+  const std::string v = std::to_string((version >> 24) & 0xff) + "." +
+                        std::to_string((version >> 16) & 0xff) + "." +
+                        std::to_string((version >> 8) & 0xff);
+  return result + " If the broker runs Kafka 4.x, the credentials may be right: librdkafka " + v +
+         " cannot complete SCRAM logins to Kafka 4.x brokers (confluentinc/librdkafka#4895, "
+         "fixed in 2.6.1). Build esm-emulator with librdkafka 2.6.1 or later, or use BASIC_AUTH "
+         "or CLIENT_CERTIFICATE_TLS_AUTH.";
+}
+
+std::optional<StopReason> classify_kafka_failure(int err, std::string_view text,
+                                                 std::string_view sasl_mechanism) {
   switch (static_cast<rd_kafka_resp_err_t>(err)) {
     case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
     case RD_KAFKA_RESP_ERR_GROUP_AUTHORIZATION_FAILED:
@@ -168,7 +182,8 @@ std::optional<StopReason> classify_kafka_failure(int err, std::string_view text)
   if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION ||
       err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED ||
       contains(text, "SASL authentication")) {
-    return authn(kSaslFailed);
+    return StopReason{std::string(kAuthnError),
+                      sasl_failure_result(sasl_mechanism, rd_kafka_version())};
   }
   return std::nullopt;
 }

@@ -1,6 +1,7 @@
 #include "mapping_runner.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <future>
 #include <optional>
@@ -88,7 +89,8 @@ class Delivery {
   // Creates and subscribes the consumer; false after reporting a fatal configuration error.
   bool open();
   void loop(const std::stop_token& stop, const std::atomic<bool>& graceful);
-  void close();
+  void close(bool leave_group);
+  bool needs_new_consumer() const { return reopen_; }
 
  private:
   static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -106,9 +108,14 @@ class Delivery {
 
   void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                     rd_kafka_topic_partition_list_t* parts);
+  void take_partitions(rd_kafka_topic_partition_list_t* parts);
+  void started_partitions(const rd_kafka_topic_partition_list_t* parts);
+  void assign_new_partitions();
+  Clock::time_point next_metadata_check_{};  // manual assignment: when to look for partitions
   void on_error(rd_kafka_resp_err_t err, const char* reason);
   // Authentication and authorisation failures stop the mapping (reported once); true if so.
   bool stopped_by(rd_kafka_resp_err_t err, std::string_view text);
+  std::string sasl_mechanism() const;  // the consumer's, overrides first; empty without SASL
   void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
   std::map<std::int32_t, std::int64_t> pending_time_floors_;  // set by place_start_offsets
   void accept(KafkaMessage msg);
@@ -134,6 +141,10 @@ class Delivery {
   std::map<std::int32_t, std::int64_t> committed_;  // next offset per partition, as committed
   void report(std::string_view result);
   void check_recovery();
+  void check_join_stalled();
+  enum class TopicMetadata { Exists, Missing, NoAnswer };
+  TopicMetadata topic_metadata();  // asks the brokers about the mapping's topic (1 s at most)
+  void leave_group_now();
   void recovered();  // the brokers answer again after a connection problem
   int next_wait_ms() const;
   // Per partition, records taken into the delivery buffer ahead of dispatch.
@@ -163,6 +174,7 @@ class Delivery {
   Clock::time_point started_{};
   Clock::time_point next_recovery_check_{};
   bool fatal_ = false;
+  bool reopen_ = false;  // librdkafka's consumer hit a fatal error: the runner starts a new one
 };
 
 bool Delivery::open() {
@@ -224,7 +236,10 @@ bool Delivery::open() {
   KafkaPartitionList topics(rd_kafka_topic_partition_list_new(1));
   for (const auto& t : m.topics)
     rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (config_.manual_assignment) {
+    // No group membership: partitions are assigned from metadata (assign_new_partitions).
+  } else if (auto e = rd_kafka_subscribe(rk_.get(), topics.get());
+             e != RD_KAFKA_RESP_ERR_NO_ERROR) {
     callbacks_.on_fatal("ESM_CONFIG_NOT_VALID",
                         std::string("PROBLEM: Cannot subscribe: ") + rd_kafka_err2str(e));
     return false;
@@ -284,39 +299,9 @@ void Delivery::place_start_offsets(rd_kafka_topic_partition_list_t* parts) {
 void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t* parts) {
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    place_start_offsets(parts);
-    // Each partition's queue is taken off the consumer queue before the assignment starts it.
-    for (int i = 0; i < parts->cnt; ++i) {
-      const std::int32_t id = parts->elems[i].partition;
-      auto& p = partitions_[id];
-      p.epoch = ++epochs_;
-      // A batch from before a revocation may still run: this partition waits for it (one batch
-      // in flight per partition), and its outcome no longer counts (see complete()).
-      p.in_flight = std::any_of(inflight_.begin(), inflight_.end(), [&](const InFlight& f) {
-        return std::any_of(f.parts.begin(), f.parts.end(),
-                           [&](const BatchPart& b) { return b.partition == id; });
-      });
-      p.queue.reset(
-          rd_kafka_queue_get_partition(rk, parts->elems[i].topic, parts->elems[i].partition));
-      if (p.queue) {
-        rd_kafka_queue_forward(p.queue.get(), nullptr);
-        rd_kafka_queue_cb_event_enable(p.queue.get(), &Delivery::partition_queue_ready, &runner_);
-      }
-    }
+    take_partitions(parts);
     rd_kafka_assign(rk, parts);
-    for (int i = 0; i < parts->cnt; ++i) {
-      auto& p = partitions_[parts->elems[i].partition];
-      if (auto f = pending_time_floors_.find(parts->elems[i].partition);
-          f != pending_time_floors_.end()) {
-        p.time_floor_ms = f->second;
-      }
-    }
-    log_.info(uuid_, "assigned " + std::to_string(parts->cnt) + " partition(s)");
-    if (!live_) {
-      live_ = true;
-      callbacks_.on_live();
-    }
-    if (connection_problem_) recovered();
+    started_partitions(parts);
   } else {
     commit_delivered(parts, false);
     for (int i = 0; i < parts->cnt; ++i) committed_.erase(parts->elems[i].partition);
@@ -326,8 +311,90 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
+// Before an assignment starts: the start offsets, and each partition's queue taken off the
+// consumer queue.
+void Delivery::take_partitions(rd_kafka_topic_partition_list_t* parts) {
+  place_start_offsets(parts);
+  for (int i = 0; i < parts->cnt; ++i) {
+    const std::int32_t id = parts->elems[i].partition;
+    auto& p = partitions_[id];
+    p.epoch = ++epochs_;
+    // A batch from before a revocation may still run: this partition waits for it (one batch
+    // in flight per partition), and its outcome no longer counts (see complete()).
+    p.in_flight = std::any_of(inflight_.begin(), inflight_.end(), [&](const InFlight& f) {
+      return std::any_of(f.parts.begin(), f.parts.end(),
+                         [&](const BatchPart& b) { return b.partition == id; });
+    });
+    p.queue.reset(
+        rd_kafka_queue_get_partition(rk_.get(), parts->elems[i].topic, parts->elems[i].partition));
+    if (p.queue) {
+      rd_kafka_queue_forward(p.queue.get(), nullptr);
+      rd_kafka_queue_cb_event_enable(p.queue.get(), &Delivery::partition_queue_ready, &runner_);
+    }
+  }
+}
+
+// After an assignment started: time floors, and the mapping is live once it holds partitions.
+void Delivery::started_partitions(const rd_kafka_topic_partition_list_t* parts) {
+  for (int i = 0; i < parts->cnt; ++i) {
+    auto& p = partitions_[parts->elems[i].partition];
+    if (auto f = pending_time_floors_.find(parts->elems[i].partition);
+        f != pending_time_floors_.end()) {
+      p.time_floor_ms = f->second;
+    }
+  }
+  log_.info(uuid_, "assigned " + std::to_string(parts->cnt) + " partition(s)");
+  if (!live_) {
+    live_ = true;
+    callbacks_.on_live();
+  }
+  if (connection_problem_) recovered();
+}
+
+// Manual assignment (RunnerConfig::manual_assignment): every partition of the topic that the
+// metadata shows and this consumer does not hold yet is added to the assignment.
+void Delivery::assign_new_partitions() {
+  const auto now = Clock::now();
+  if (now < next_metadata_check_) return;
+  next_metadata_check_ = now + (partitions_.empty() ? std::chrono::milliseconds(500)
+                                                    : std::chrono::milliseconds(5000));
+  const auto& topic = config_.mapping.topics.front();
+  KafkaTopic handle(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
+  const rd_kafka_metadata_t* md = nullptr;
+  if (!handle ||
+      rd_kafka_metadata(rk_.get(), 0, handle.get(), &md, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return;  // not answered: connection trouble is reported through the error callback
+  }
+  KafkaPartitionList fresh(rd_kafka_topic_partition_list_new(1));
+  for (int t = 0; t < md->topic_cnt; ++t) {
+    if (md->topics[t].err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    for (int i = 0; i < md->topics[t].partition_cnt; ++i) {
+      const std::int32_t id = md->topics[t].partitions[i].id;
+      if (partitions_.count(id) == 0)
+        rd_kafka_topic_partition_list_add(fresh.get(), topic.c_str(), id);
+    }
+  }
+  rd_kafka_metadata_destroy(md);
+  if (fresh->cnt == 0) return;
+  take_partitions(fresh.get());
+  if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), fresh.get())) {
+    log_.warn(uuid_, std::string("cannot assign partitions: ") + rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
+    for (int i = 0; i < fresh->cnt; ++i) partitions_.erase(fresh->elems[i].partition);
+    return;
+  }
+  started_partitions(fresh.get());
+}
+
+std::string Delivery::sasl_mechanism() const {
+  for (const auto* props : {&config_.kafka_overrides, &config_.security_properties}) {
+    if (auto it = props->find("sasl.mechanisms"); it != props->end()) return it->second;
+  }
+  return {};
+}
+
 bool Delivery::stopped_by(rd_kafka_resp_err_t err, std::string_view text) {
-  auto stop = classify_kafka_failure(err, text);
+  auto stop = classify_kafka_failure(err, text, sasl_mechanism());
   if (!stop) return false;
   if (!fatal_) {
     log_.error(uuid_,
@@ -339,6 +406,17 @@ bool Delivery::stopped_by(rd_kafka_resp_err_t err, std::string_view text) {
 }
 
 void Delivery::on_error(rd_kafka_resp_err_t err, const char* reason) {
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    // librdkafka's consumer is done. For a consumer this is fencing of its static member:
+    // librdkafka 2.0.2 fences itself when it rejoins after a session timeout (a broker restart).
+    // A new consumer with the same group.instance.id takes the place.
+    char why[512];
+    const auto cause = rd_kafka_fatal_error(rk_.get(), why, sizeof why);
+    log_.warn(uuid_, std::string("consumer failed (") + rd_kafka_err2name(cause) + ": " + why +
+                         "); starting a new one");
+    reopen_ = true;
+    return;
+  }
   if (stopped_by(err, reason)) return;
   if (is_connection_error(err)) {
     if (!connection_problem_) log_.warn(uuid_, std::string("broker connection problem: ") + reason);
@@ -348,6 +426,45 @@ void Delivery::on_error(rd_kafka_resp_err_t err, const char* reason) {
     return;
   }
   log_.warn(uuid_, std::string("kafka error: ") + rd_kafka_err2name(err) + ": " + reason);
+}
+
+// No assignment within the grace period. Brokers that answer are still forming the group (a
+// real broker waits out a dead member's session): the mapping stays in its transition, checked
+// again a grace period later; if the topic does not exist yet, the consumer will join once it
+// does, and the mapping is on meanwhile. Brokers that do not answer: the mapping is on,
+// retrying, and says so.
+void Delivery::check_join_stalled() {
+  started_ = Clock::now();
+  if (!connection_problem_) {
+    switch (topic_metadata()) {
+      case TopicMetadata::Exists:
+        log_.info(uuid_, "brokers answer; still waiting for the group to assign partitions");
+        return;
+      case TopicMetadata::Missing:
+        log_.info(uuid_, "topic " + config_.mapping.topics.front() + " does not exist yet");
+        live_ = true;
+        callbacks_.on_live();
+        return;
+      case TopicMetadata::NoAnswer:
+        break;
+    }
+  }
+  live_ = true;
+  callbacks_.on_live();
+  report(kConnectionProblem);
+}
+
+Delivery::TopicMetadata Delivery::topic_metadata() {
+  KafkaTopic handle(rd_kafka_topic_new(rk_.get(), config_.mapping.topics.front().c_str(), nullptr));
+  const rd_kafka_metadata_t* md = nullptr;
+  if (!handle ||
+      rd_kafka_metadata(rk_.get(), 0, handle.get(), &md, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return TopicMetadata::NoAnswer;
+  }
+  const bool exists = md->topic_cnt > 0 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                      md->topics[0].partition_cnt > 0;
+  rd_kafka_metadata_destroy(md);
+  return exists ? TopicMetadata::Exists : TopicMetadata::Missing;
 }
 
 void Delivery::check_recovery() {
@@ -373,7 +490,7 @@ void Delivery::accept(KafkaMessage msg) {
   if (msg->err) {
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
     if (stopped_by(msg->err, rd_kafka_message_errstr(msg.get()))) return;
-    if (is_connection_error(msg->err)) {
+    if (is_connection_error(msg->err) || msg->err == RD_KAFKA_RESP_ERR__FATAL) {
       on_error(msg->err, rd_kafka_message_errstr(msg.get()));
       return;
     }
@@ -660,7 +777,7 @@ bool Delivery::maybe_dispatch() {
 }
 
 void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& graceful) {
-  while (!fatal_) {
+  while (!fatal_ && !reopen_) {
     if (stop.stop_requested()) {
       if (!graceful.load()) cancel_.store(true);
       if (inflight_.empty()) break;
@@ -682,13 +799,25 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
       msg.reset(rd_kafka_consume_queue(queue_.get(), 0));
     }
     check_recovery();
-    if (!live_ && Clock::now() - started_ > config_.connect_grace) {
-      // The group was never joined (brokers unreachable): the mapping is on, retrying, and says so.
-      live_ = true;
-      callbacks_.on_live();
-      report(kConnectionProblem);
+    if (!reopen_ && rd_kafka_fatal_error(rk_.get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      on_error(RD_KAFKA_RESP_ERR__FATAL, "fatal error");  // however librdkafka reported it
     }
+    if (config_.manual_assignment) assign_new_partitions();
+    if (!live_ && Clock::now() - started_ > config_.connect_grace) check_join_stalled();
   }
+}
+
+// librdkafka's close sends no LeaveGroup for a static member (KIP-345); an unsubscribe does,
+// once its revocation is served. Waits for that, a few seconds at most.
+void Delivery::leave_group_now() {
+  if (config_.manual_assignment || config_.cluster_defaults.count("group.instance.id") == 0) return;
+  if (rd_kafka_unsubscribe(rk_.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (!partitions_.empty() && Clock::now() < deadline) {
+    KafkaMessage msg(rd_kafka_consume_queue(queue_.get(), 100));  // serves the revocation
+  }
+  // The LeaveGroup goes once the unassignment is done; give it a moment on the wire.
+  for (int i = 0; i < 5; ++i) KafkaMessage msg(rd_kafka_consume_queue(queue_.get(), 20));
 }
 
 // How long the loop may block on the consumer queue: until the batching window or a retry is
@@ -708,16 +837,18 @@ int Delivery::next_wait_ms() const {
   }
   if (connection_problem_) due = std::min(due, next_recovery_check_);
   if (!live_) due = std::min(due, started_ + config_.connect_grace);
+  if (config_.manual_assignment) due = std::min(due, next_metadata_check_);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
   return static_cast<int>(std::clamp<long long>(ms + 1, 0, kIdleMs));
 }
 
-void Delivery::close() {
+void Delivery::close(bool leave_group) {
   if (!rk_) return;
-  partitions_.clear();  // release messages and partition queues before the handle goes
   cancel_.store(true);
   inflight_.clear();  // each future waits for its (cancelled) invocation
   commit_delivered(nullptr, false);
+  if (leave_group) leave_group_now();
+  partitions_.clear();  // release messages and partition queues before the handle goes
   runner_.set_wake_queue(nullptr);
   queue_.reset();
   rd_kafka_consumer_close(rk_.get());  // leaves the group
@@ -735,12 +866,13 @@ MappingRunner::MappingRunner(RunnerConfig config, RunnerCallbacks callbacks,
       thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
 MappingRunner::~MappingRunner() {
-  request_stop(false);
+  if (!thread_.get_stop_token().stop_requested()) request_stop(false);
   // jthread joins here
 }
 
-void MappingRunner::request_stop(bool graceful) {
+void MappingRunner::request_stop(bool graceful, bool leave_group) {
   graceful_.store(graceful);
+  leave_group_.store(leave_group);
   if (!graceful) cancel_.store(true);
   thread_.request_stop();
   wake();
@@ -756,11 +888,25 @@ void MappingRunner::wake() {
   if (wake_queue_ != nullptr) rd_kafka_queue_yield(wake_queue_);
 }
 
+// A second between a failed consumer and the next (stop requests cut it short); false if stopped.
+bool MappingRunner::pause_before_reopen(const std::stop_token& stop) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+  cancel_.store(false);
+  return !stop.stop_requested();
+}
+
 void MappingRunner::run(const std::stop_token& stop) {
   {
-    Delivery delivery(config_, callbacks_, log_, cancel_, *this);
-    if (delivery.open()) delivery.loop(stop, graceful_);
-    delivery.close();
+    for (;;) {
+      Delivery delivery(config_, callbacks_, log_, cancel_, *this);
+      if (delivery.open()) delivery.loop(stop, graceful_);
+      const bool again = delivery.needs_new_consumer() && !stop.stop_requested();
+      delivery.close(!again && leave_group_.load());
+      if (!again || !pause_before_reopen(stop)) break;
+    }
   }
   finished_.store(true);
   callbacks_.on_stopped();

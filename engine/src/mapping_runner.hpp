@@ -32,6 +32,10 @@ struct RunnerConfig {
   std::chrono::milliseconds retry_backoff_max{10000};
   int max_drain_per_poll = 10000;  // messages taken from each partition queue per loop turn
   int max_concurrent_batches = 4;  // invocations in flight at once, each of other partitions
+  // Assign every partition of the topic directly instead of joining the group (offsets are still
+  // committed to the group): for the embedded mock cluster, whose group joins take 3 s and whose
+  // rejoins after a member left wait out the session timeout.
+  bool manual_assignment = false;
 };
 
 // How a runner reports back; called on the runner's own thread, never under its locks.
@@ -54,7 +58,10 @@ class MappingRunner {
   MappingRunner& operator=(const MappingRunner&) = delete;
 
   // graceful: let an in-flight invocation finish (and commit); otherwise abandon it uncommitted.
-  void request_stop(bool graceful);
+  // leave_group: the mapping stops consuming (disabled, deleted), so its consumer leaves the
+  // group even as a static member; otherwise (an Update's restart, shutdown) a static member
+  // stays, and the consumer that follows takes its place without a rebalance.
+  void request_stop(bool graceful, bool leave_group = true);
   bool finished() const { return finished_.load(); }
   double generation() const { return config_.mapping.last_modified; }
 
@@ -65,11 +72,13 @@ class MappingRunner {
 
  private:
   void run(const std::stop_token& stop);
+  bool pause_before_reopen(const std::stop_token& stop);
 
   const RunnerConfig config_;
   const RunnerCallbacks callbacks_;
   api_models::Logger& log_;
   std::atomic<bool> graceful_{true};
+  std::atomic<bool> leave_group_{true};
   std::atomic<bool> cancel_{false};  // abandons the in-flight invocation
   std::atomic<bool> finished_{false};
   std::mutex wake_mutex_;

@@ -1,11 +1,15 @@
 #include "server/run.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
+#include <climits>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <thread>
@@ -14,6 +18,7 @@
 #include "engine/embedded_kafka.hpp"
 #include "engine/engine.hpp"
 #include "engine/function_registry.hpp"
+#include "engine/librdkafka_features.hpp"
 #include "handlers.hpp"
 #include "http_server.hpp"
 #include "storage/mapping_store.hpp"
@@ -37,6 +42,23 @@ bool make_dirs(const std::string& path) {
     }
   }
   return true;
+}
+
+// Tells this emulator's consumers from another's that holds the same mapping UUIDs (a copied
+// data directory): a hash of the data directory's real path; per process when in memory.
+std::string instance_tag(const Config& config) {
+  std::string key;
+  if (config.ephemeral) {
+    key = std::to_string(::getpid()) + "@" + std::to_string(api_models::now_epoch_seconds());
+  } else {
+    char resolved[PATH_MAX];
+    key = ::realpath(config.data_dir.c_str(), resolved) ? resolved : config.data_dir;
+  }
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : key) h = (h ^ c) * 16777619u;
+  char out[9];
+  std::snprintf(out, sizeof out, "%08x", h);
+  return out;
 }
 
 }  // namespace
@@ -77,6 +99,7 @@ int run(const Config& config) {
     return 2;
   }
 
+  log.info("", engine::librdkafka_summary());
   boost::asio::io_context ioc;
   std::unique_ptr<engine::EmbeddedKafka> kafka;
   std::unique_ptr<TcpProxy> kafka_proxy;
@@ -105,18 +128,26 @@ int run(const Config& config) {
     kafka_proxy = std::move(proxy).value();
     log.info("", "embedded Kafka serving at " + *config.embedded_kafka + " (broker " +
                      kafka->bootstraps() + ")");
+    log.info("",
+             "embedded Kafka is librdkafka's in-memory mock cluster: its records are gone when "
+             "the emulator stops, it keeps about 5 MB per partition (older records are dropped) "
+             "and drops records over about 2 MB; for anything bigger run a real broker "
+             "(scripts/kafka.sh start DIR) and point the mapping at it");
   }
 
   engine::EngineSettings engine_settings;
   engine_settings.msk_clusters = config.msk_clusters;
   engine_settings.kafka_overrides = config.kafka_properties;
   if (config.embedded_kafka) engine_settings.embedded_bootstrap = *config.embedded_kafka;
+  engine_settings.group_instance_tag = instance_tag(config);
   engine_settings.reconcile_interval = config.reconcile_interval;
   engine_settings.connect_grace = config.connect_grace;
   engine_settings.retry_backoff_max = config.retry_backoff_max;
   engine::Engine engine(*store.value(), functions, engine_settings, log);
 
-  Handlers handlers(*store.value(), engine, functions, {config.region, config.account_id},
+  api_models::RequestContext request_defaults{config.region, config.account_id,
+                                              engine::queue_mode_refusal()};
+  Handlers handlers(*store.value(), engine, functions, request_defaults,
                     config.require_sigv4 ? &config.credentials : nullptr);
   const Router router = make_routes(handlers);
   auto server = HttpServer::listen(ioc, config.listen_host, config.listen_port, router, log);

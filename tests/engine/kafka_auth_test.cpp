@@ -141,3 +141,23 @@ TEST_CASE("classify_kafka_failure: librdkafka's errors map to AWS's reasons", "[
   CHECK_FALSE(classify_kafka_failure(RD_KAFKA_RESP_ERR__TRANSPORT, "Connection refused"));
   CHECK_FALSE(classify_kafka_failure(RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN, "1/1 brokers are down"));
 }
+
+TEST_CASE("A failed SCRAM login on librdkafka < 2.6.1 names the Kafka 4.x nonce bug", "[auth]") {
+  using engine::sasl_failure_result;
+  const std::string plain(engine::kSaslFailed);
+  CHECK(sasl_failure_result("PLAIN", 0x020002ff) == plain);
+  CHECK(sasl_failure_result("", 0x020002ff) == plain);
+  CHECK(sasl_failure_result("SCRAM-SHA-512", 0x020601ff) == plain);
+  CHECK(sasl_failure_result("SCRAM-SHA-256", 0x02100000) == plain);
+  const auto old = sasl_failure_result("SCRAM-SHA-256", 0x020002ff);
+  CHECK(old.rfind(plain, 0) == 0);
+  CHECK(old.find("librdkafka 2.0.2 cannot complete SCRAM logins to Kafka 4.x") !=
+        std::string::npos);
+  CHECK(old.find("confluentinc/librdkafka#4895") != std::string::npos);
+  CHECK(old.find("2.6.1") != std::string::npos);
+  // Through the classifier, with the consumer's mechanism.
+  const auto stop = engine::classify_kafka_failure(RD_KAFKA_RESP_ERR__AUTHENTICATION,
+                                                   "SASL authentication error", "SCRAM-SHA-512");
+  CHECK(stop->reason == "EVENT_SOURCE_AUTHN_ERROR");
+  CHECK(stop->result == sasl_failure_result("SCRAM-SHA-512", rd_kafka_version()));
+}

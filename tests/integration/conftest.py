@@ -38,8 +38,10 @@ def eventually(condition, timeout=30.0, interval=0.05, message="condition"):
 class Emulator:
     """One esm-emulator process. Started with --listen on a free port; stdout gives the address."""
 
-    def __init__(self, tmp_path, args, data_dir=None, env=None):
+    def __init__(self, tmp_path, args, data_dir=None, env=None, default_kafka_properties=True):
         self.tmp_path = tmp_path
+        # Short group sessions for the suite's speed; off: librdkafka's defaults, as users run.
+        self.default_kafka_properties = default_kafka_properties
         self.args = list(args)
         self.data_dir = data_dir or str(tmp_path / "data")
         self.env = env or {}
@@ -49,9 +51,10 @@ class Emulator:
 
     def start(self, extra_args=(), expect_exit=False):
         env = dict(os.environ, **self.env)
+        kafka_properties = ["--kafka-property", "session.timeout.ms=6000",
+                            "--kafka-property", "heartbeat.interval.ms=500"]
         cmd = [str(BINARY), "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
-               "--kafka-property", "session.timeout.ms=6000",
-               "--kafka-property", "heartbeat.interval.ms=500",
+               *(kafka_properties if self.default_kafka_properties else []),
                "--reconcile-interval-ms", "300", "--retry-backoff-max-ms", "500",
                *self.args, *extra_args]
         self.log = open(self.log_path, "ab")

@@ -225,3 +225,58 @@ def test_region_comes_from_the_signature_scope(emulator):
     other = c.call("CreateEventSourceMapping", **self_managed(
         emulator, topic="t2", function="arn:aws:lambda:ap-south-1:123456789012:function:orders", Enabled=False))
     assert other["FunctionArn"] == "arn:aws:lambda:ap-south-1:123456789012:function:orders"
+
+
+@pytest.mark.parametrize("name", ["boto3"])
+def test_members_of_the_2026_11_model(emulator, clients, name):
+    """ConsumptionMode, the OAUTHBEARER/IAM access types and Kafka's destination kinds (botocore
+    1.44.8): Stream behaves as before and is echoed; what is not performed here is refused.
+    boto3 only: the newest CLI v1 (1.46.3) carries botocore 1.43.62, whose model lacks them."""
+    c = clients[name]
+    stream = c.call("CreateEventSourceMapping", **self_managed(
+        emulator, SelfManagedKafkaEventSourceConfig={"ConsumptionMode": "Stream"}))
+    assert stream["SelfManagedKafkaEventSourceConfig"] == {"ConsumerGroupId": stream["UUID"], "ConsumptionMode": "Stream"}
+    got = wait_state(c, stream["UUID"], "Enabled")
+    assert got["SelfManagedKafkaEventSourceConfig"]["ConsumptionMode"] == "Stream"
+    # Create-only, as ConsumerGroupId.
+    expect_error(lambda: c.call("UpdateEventSourceMapping", UUID=stream["UUID"],
+                                SelfManagedKafkaEventSourceConfig={"ConsumptionMode": "Queue"}),
+                 "InvalidParameterValueException",
+                 "Unsupported 'selfManagedKafkaEventSourceConfig.consumptionMode' parameter for given event source mapping type.")
+
+    queue = {"SelfManagedKafkaEventSourceConfig": {"ConsumptionMode": "Queue"}}
+    for member, value, wire in (("StartingPosition", "LATEST", "startingPosition"),
+                                ("MaximumBatchingWindowInSeconds", 1, "maximumBatchingWindowInSeconds")):
+        expect_error(lambda: c.call("CreateEventSourceMapping", **self_managed(emulator, topic="queued", **queue, **{member: value})),
+                     "InvalidParameterValueException",
+                     f"Unsupported '{wire}' parameter for ConsumptionMode Queue: a share group has no starting "
+                     "position or batching window.")
+    e = expect_error(lambda: c.call("CreateEventSourceMapping", **self_managed(emulator, topic="queued", **queue)),
+                     "InvalidParameterValueException")
+    assert e.message.startswith("ConsumptionMode Queue is not supported")
+    assert "librdkafka" in e.message and "Use ConsumptionMode Stream." in e.message
+
+    for sacs, start in (
+            ([{"Type": "IAM_AUTH"}], "IAM_AUTH is not supported by esm-emulator: IAM authentication signs"),
+            ([{"Type": "IAM_OAUTHBEARER_AUTH"}, {"Type": "OAUTHBEARER_AUDIENCE", "URI": "kafka"}],
+             "IAM_OAUTHBEARER_AUTH is not supported by esm-emulator"),
+            ([{"Type": "OAUTHBEARER_AUTH", "URI": "arn:aws:secretsmanager:us-east-1:000000000000:secret:o-AbCdEf"}],
+             "OAUTHBEARER_AUTH is not supported by esm-emulator yet")):
+        e = expect_error(lambda: c.call("CreateEventSourceMapping", **self_managed(
+            emulator, topic="auth", SourceAccessConfigurations=sacs)), "InvalidParameterValueException")
+        assert e.message.startswith(start), e.message
+
+    lambda_arn = "arn:aws:lambda:us-east-1:000000000000:function:dlq"
+    provisioned = {"ProvisionedPollerConfig": {"MinimumPollers": 1, "MaximumPollers": 2}}
+    e = expect_error(lambda: c.call("CreateEventSourceMapping", **self_managed(
+        emulator, topic="dest", DestinationConfig={"OnFailure": {"Destination": lambda_arn}}, **provisioned)),
+        "InvalidParameterValueException")
+    assert e.message.startswith(f"Unsupported DestinationConfig.OnFailure.Destination {lambda_arn} for given event source")
+    e = expect_error(lambda: c.call("UpdateEventSourceMapping", UUID=stream["UUID"],
+                                    DestinationConfig={"OnFailure": {"Destination": lambda_arn}}),
+                     "InvalidParameterValueException")
+    assert lambda_arn in e.message
+    # Nothing was created by the refusals, nothing changed by the refused Updates.
+    listed = c.call("ListEventSourceMappings")["EventSourceMappings"]
+    assert [m["UUID"] for m in listed] == [stream["UUID"]]
+    assert "DestinationConfig" not in c.call("GetEventSourceMapping", UUID=stream["UUID"])

@@ -4,11 +4,12 @@ to the produced bytes. Persistence across restart and kill -9."""
 import base64
 import json
 import subprocess
+import time
 
 from aws_lambda_powertools.utilities.data_classes import KafkaEvent
 from aws_lambda_powertools.utilities.parser.models import KafkaSelfManagedEventModel
 
-from conftest import Emulator, eventually
+from conftest import BINARY, Emulator, assert_no_sanitizer_report, eventually
 
 VPC = [{"Type": "VPC_SUBNET", "URI": "subnet:subnet-0123"}]
 
@@ -155,3 +156,51 @@ def test_keep_alive_function_connections_are_reused_and_a_restarted_server_costs
     finally:
         emu.stop()
         sink.close()
+
+
+def resume_deadline(seconds):
+    """The resume times the sandbox promises, with room for the slower sanitizer builds."""
+    return seconds * (3 if "build-" in str(BINARY) else 1)
+
+
+def test_updates_and_re_enable_resume_at_once_on_the_embedded_cluster(tmp_path, kafka_port, function_sink, clients_for):
+    """Issue 11: an Update or a disable/enable resumes delivery within 2 s on the embedded cluster
+    (it used to wait ~45 s for the mock cluster's group session), nothing is delivered twice,
+    and Enabled means the consumer holds its partitions. librdkafka's default session timeout."""
+    emu = Emulator(tmp_path, [f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "orders:3",
+                              "--function", f"orders={function_sink.url}"], default_kafka_properties=False)
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.start()
+    c = clients_for(emu)
+    uuid = create(c, emu, "orders")["UUID"]
+    eventually(lambda: c.call("GetEventSourceMapping", UUID=uuid)["State"] == "Enabled")
+    # Enabled: the partitions are held, so a record produced now arrives without a group join.
+    kcat_produce(emu.kafka_bootstrap, "orders", ["k|v0"])
+    eventually(lambda: values(function_sink) == ["v0"], timeout=resume_deadline(2.0))
+
+    def resumes(change, n):
+        started = time.monotonic()
+        change()
+        kcat_produce(emu.kafka_bootstrap, "orders", [f"k|v{n}"])
+        eventually(lambda: f"v{n}" in values(function_sink), timeout=resume_deadline(2.0),
+                   message=f"v{n} delivered within 2 s")
+        return time.monotonic() - started
+
+    timings = []
+    for n in range(1, 6):  # several Updates in a row
+        timings.append(resumes(lambda: c.call("UpdateEventSourceMapping", UUID=uuid, BatchSize=10 + n), n))
+        eventually(lambda: c.call("GetEventSourceMapping", UUID=uuid)["State"] == "Enabled")
+    c.call("UpdateEventSourceMapping", UUID=uuid, Enabled=False)
+    eventually(lambda: c.call("GetEventSourceMapping", UUID=uuid)["State"] == "Disabled")
+    timings.append(resumes(lambda: c.call("UpdateEventSourceMapping", UUID=uuid, Enabled=True), 6))
+    print("resume after update/re-enable (s):", [round(t, 2) for t in timings])
+    assert values(function_sink) == [f"v{n}" for n in range(7)]  # each once, none lost
+    got = eventually(lambda: (m := c.call("GetEventSourceMapping", UUID=uuid))["LastProcessingResult"] == "OK" and m)
+    assert got["State"] == "Enabled"
+    assert "Connection error" not in emu.logs()
+    emu.stop()
+    assert_no_sanitizer_report(emu)
+
+
+def values(sink):
+    return [base64.b64decode(r["value"]).decode() for r in sink.records()]

@@ -41,6 +41,8 @@ struct EventSourceMapping {
   std::optional<int> maximum_batching_window_s;  // unset: Kafka's 500 ms default, not echoed
   std::vector<SourceAccessConfiguration> source_access_configurations;
   std::string consumer_group_id;  // defaults to the UUID
+  // SelfManagedKafkaEventSourceConfig.ConsumptionMode as given (Stream; Queue is refused).
+  std::optional<std::string> consumption_mode;
   // Members the engine does not interpret yet, kept as canonical JSON text by member name
   // (FilterCriteria, DestinationConfig, KMSKeyArn, MetricsConfig, LoggingConfig, ...).
   std::map<std::string, std::string> passthrough;

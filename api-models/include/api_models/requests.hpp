@@ -16,6 +16,8 @@ namespace esm::api_models {
 struct RequestContext {
   std::string region;
   std::string account_id;
+  // Why ConsumptionMode Queue is refused here (it depends on the librdkafka found).
+  std::string queue_mode_refusal = "ConsumptionMode Queue is not supported by this emulator.";
 };
 
 using Tags = std::map<std::string, std::string>;

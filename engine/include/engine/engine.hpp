@@ -24,6 +24,9 @@ struct EngineSettings {
   // The embedded cluster's address (--embedded-kafka), if any: consumers of it get settings
   // that suit librdkafka's mock cluster (see Engine::start_runner).
   std::string embedded_bootstrap;
+  // Makes each consumer's group.instance.id (static membership) with the mapping UUID; empty:
+  // dynamic membership. Stable per data directory, so a restart rejoins as the same member.
+  std::string group_instance_tag;
   std::chrono::milliseconds reconcile_interval{2000};
   std::chrono::milliseconds connect_grace{10000};
   std::chrono::milliseconds retry_backoff_initial{200};

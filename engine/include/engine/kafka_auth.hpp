@@ -53,6 +53,12 @@ std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSo
 
 // AWS's reason for a Kafka error (an error code and librdkafka's text), if it is an
 // authentication or authorisation failure; nothing for everything else (transient trouble).
-std::optional<StopReason> classify_kafka_failure(int err, std::string_view text);
+// `sasl_mechanism` is the consumer's (empty if none): a failed SCRAM login on a librdkafka
+// older than 2.6.1 names the Kafka 4.x nonce bug and its fixes, since the credentials may be right.
+std::optional<StopReason> classify_kafka_failure(int err, std::string_view text,
+                                                 std::string_view sasl_mechanism = {});
+
+// The SASL failure result for that mechanism with the librdkafka `version` (0xMMmmrrxx).
+std::string sasl_failure_result(std::string_view sasl_mechanism, int version);
 
 }  // namespace esm::engine
