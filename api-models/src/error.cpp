@@ -37,6 +37,10 @@ ErrorInfo error_info(ErrorCode code) {
       return {400, "InvalidParameterException", "Message", ""};
     case InvalidRequest:
       return {400, "InvalidRequestException", "Message", ""};
+    case MalformedPolicyDocument:
+      return {400, "MalformedPolicyDocumentException", "Message", ""};
+    case PublicPolicy:
+      return {400, "PublicPolicyException", "Message", ""};
     case MissingAuthenticationToken:
       return {403, "MissingAuthenticationTokenException", "message", ""};
     case IncompleteSignature:

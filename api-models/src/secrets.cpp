@@ -119,12 +119,27 @@ std::optional<SecretsOp> secrets_op(std::string_view target) {
   constexpr std::string_view kPrefix = "secretsmanager.";
   if (target.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
   const auto op = target.substr(kPrefix.size());
-  if (op == "CreateSecret") return SecretsOp::CreateSecret;
-  if (op == "GetSecretValue") return SecretsOp::GetSecretValue;
-  if (op == "PutSecretValue") return SecretsOp::PutSecretValue;
-  if (op == "DescribeSecret") return SecretsOp::DescribeSecret;
-  if (op == "ListSecrets") return SecretsOp::ListSecrets;
-  if (op == "DeleteSecret") return SecretsOp::DeleteSecret;
+  static constexpr std::pair<std::string_view, SecretsOp> kOps[] = {
+      {"CreateSecret", SecretsOp::CreateSecret},
+      {"GetSecretValue", SecretsOp::GetSecretValue},
+      {"PutSecretValue", SecretsOp::PutSecretValue},
+      {"DescribeSecret", SecretsOp::DescribeSecret},
+      {"ListSecrets", SecretsOp::ListSecrets},
+      {"DeleteSecret", SecretsOp::DeleteSecret},
+      {"GetResourcePolicy", SecretsOp::GetResourcePolicy},
+      {"PutResourcePolicy", SecretsOp::PutResourcePolicy},
+      {"DeleteResourcePolicy", SecretsOp::DeleteResourcePolicy},
+      {"ValidateResourcePolicy", SecretsOp::ValidateResourcePolicy},
+      {"TagResource", SecretsOp::TagResource},
+      {"UntagResource", SecretsOp::UntagResource},
+      {"UpdateSecret", SecretsOp::UpdateSecret},
+      {"ListSecretVersionIds", SecretsOp::ListSecretVersionIds},
+      {"UpdateSecretVersionStage", SecretsOp::UpdateSecretVersionStage},
+      {"RestoreSecret", SecretsOp::RestoreSecret},
+  };
+  for (const auto& [name, value] : kOps) {
+    if (op == name) return value;
+  }
   return std::nullopt;
 }
 
@@ -459,6 +474,7 @@ std::string secret_to_storage(const Secret& s) {
   w.key("CreatedDate").number(s.created).key("LastChangedDate").number(s.last_changed);
   if (s.last_accessed) w.key("LastAccessedDate").number(*s.last_accessed);
   if (s.deletion_date) w.key("DeletionDate").number(*s.deletion_date);
+  if (s.resource_policy) w.key("ResourcePolicy").string(*s.resource_policy);
   w.key("Versions").start_array();
   for (const auto& v : s.versions) {
     w.start_object().key("VersionId").string(v.id);
@@ -490,6 +506,7 @@ Result<Secret> secret_from_storage(std::string_view json) {
   s.last_changed = opt_num(d, "LastChangedDate").value_or(0);
   s.last_accessed = opt_num(d, "LastAccessedDate");
   s.deletion_date = opt_num(d, "DeletionDate");
+  s.resource_policy = opt_str(d, "ResourcePolicy");
   if (const auto* versions = find(d, "Versions"); versions != nullptr && versions->IsArray()) {
     for (const auto& item : versions->GetArray()) {
       SecretVersion v;

@@ -141,26 +141,25 @@ Result<std::string> read_token(const rapidjson::Value& doc) {
   return token.value() ? *token.value() : random_uuid();
 }
 
-
 Result<std::vector<std::pair<std::string, std::string>>> read_tags(const rapidjson::Value& tags) {
   std::vector<std::pair<std::string, std::string>> out;
-    if (!tags.IsArray()) {
-      return ApiError{ErrorCode::InvalidRequestContent, "Tags must be a list of Key/Value pairs."};
+  if (!tags.IsArray()) {
+    return ApiError{ErrorCode::InvalidRequestContent, "Tags must be a list of Key/Value pairs."};
+  }
+  if (tags.Size() > kMaxTags) {
+    return invalid_parameter("You can attach at most 50 tags to a secret.");
+  }
+  for (const auto& t : tags.GetArray()) {
+    if (!t.IsObject()) {
+      return ApiError{ErrorCode::InvalidRequestContent, "Each tag must be a Key/Value object."};
     }
-    if (tags.Size() > kMaxTags) {
-      return invalid_parameter("You can attach at most 50 tags to a secret.");
-    }
-    for (const auto& t : tags.GetArray()) {
-      if (!t.IsObject()) {
-        return ApiError{ErrorCode::InvalidRequestContent, "Each tag must be a Key/Value object."};
-      }
-      auto key = required_string(t, "Key", 1, 128);
-      if (!key.ok()) return key.error();
-      auto value = opt_string(t, "Value", 0, 256);
-      if (!value.ok()) return value.error();
-      out.emplace_back(std::move(key.value()), value.value().value_or(""));
-    }
-    return out;
+    auto key = required_string(t, "Key", 1, 128);
+    if (!key.ok()) return key.error();
+    auto value = opt_string(t, "Value", 0, 256);
+    if (!value.ok()) return value.error();
+    out.emplace_back(std::move(key.value()), value.value().value_or(""));
+  }
+  return out;
 }
 
 }  // namespace esm::api_models::secrets_parse

@@ -24,7 +24,6 @@ inline constexpr std::size_t kMaxToken = 64;
 inline constexpr std::size_t kMaxTags = 50;
 inline constexpr std::string_view kTokenPrefix = "esmsm1.";
 
-
 // ValidationException naming the member; values are never echoed (they may be secret).
 ApiError validation(std::string_view member, std::string_view rule);
 ApiError invalid_parameter(std::string message);

@@ -130,13 +130,23 @@ Response Handlers::remove(Request& req) {
   return mapping_response(202, stored.value(), req);
 }
 
+namespace {
+// Tag calls name the mapping by ARN; an unknown one is answered as AWS does (reference §7).
+api_models::ApiError tag_target_error(api_models::ApiError error, const std::string& arn) {
+  if (error.code == api_models::ErrorCode::ResourceNotFound) {
+    error.message = "Event source mapping not found: " + arn;
+  }
+  return error;
+}
+}  // namespace
+
 Response Handlers::tag(Request& req) {
   auto uuid = api_models::mapping_uuid_from_arn(req.path_params.at(0));
   if (!uuid.ok()) return error_response(uuid.error(), req);
   auto tags = api_models::parse_tag_request(req.body);
   if (!tags.ok()) return error_response(tags.error(), req);
   if (auto r = store_.add_tags(uuid.value(), tags.value()); !r.ok())
-    return error_response(r.error(), req);
+    return error_response(tag_target_error(r.error(), req.path_params.at(0)), req);
   return no_content_response(req);
 }
 
@@ -146,7 +156,7 @@ Response Handlers::untag(Request& req) {
   auto keys = api_models::parse_untag_query(req.query);
   if (!keys.ok()) return error_response(keys.error(), req);
   if (auto r = store_.remove_tags(uuid.value(), keys.value()); !r.ok())
-    return error_response(r.error(), req);
+    return error_response(tag_target_error(r.error(), req.path_params.at(0)), req);
   return no_content_response(req);
 }
 
@@ -154,7 +164,7 @@ Response Handlers::list_tags(Request& req) {
   auto uuid = api_models::mapping_uuid_from_arn(req.path_params.at(0));
   if (!uuid.ok()) return error_response(uuid.error(), req);
   auto tags = store_.tags(uuid.value());
-  if (!tags.ok()) return error_response(tags.error(), req);
+  if (!tags.ok()) return error_response(tag_target_error(tags.error(), req.path_params.at(0)), req);
   return json_response(200, api_models::tags_response_json(tags.value()), req);
 }
 

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api_models/requests.hpp"
+#include "api_models/secrets.hpp"
 #include "engine/engine.hpp"
 #include "engine/function_registry.hpp"
 #include "router.hpp"
@@ -41,6 +42,7 @@ class Handlers {
   Response health(Request& req);
   // POST / with X-Amz-Target: secretsmanager.<Op> (secrets_handlers.cpp).
   Response secrets(Request& req);
+  Response secrets_admin(api_models::SecretsOp op, Request& req);
 
  private:
   // Region from the SigV4 credential scope (header or presigned query), else --region.

@@ -1,6 +1,7 @@
 // The Secrets Manager subset: one POST / endpoint dispatched on X-Amz-Target (JSON 1.1).
 #include <algorithm>
 
+#include "api_models/secret_admin.hpp"
 #include "api_models/secrets.hpp"
 #include "handlers.hpp"
 
@@ -135,8 +136,27 @@ Response Handlers::secrets(Request& req) {
       if (!stored.ok()) return sm_error(stored.error(), req);
       return sm_response(api_models::delete_secret_json(stored.value()), req);
     }
+    default:
+      return secrets_admin(*op, req);
   }
   return sm_error({ErrorCode::Service, "An internal error occurred."}, req);
+}
+
+// The operations of secret_admin.hpp: read, or change and persist, one secret.
+Response Handlers::secrets_admin(SecretsOp op, Request& req) {
+  auto input = api_models::parse_secret_admin(op, req.body);
+  if (!input.ok()) return sm_error(input.error(), req);
+  const auto& in = input.value();
+  if (op == SecretsOp::ValidateResourcePolicy && in.secret_id.empty()) {
+    return sm_response(api_models::secret_admin_json(in, nullptr), req);
+  }
+  auto stored = api_models::secret_admin_reads_only(op)
+                    ? store_.find_secret(in.secret_id)
+                    : store_.update_secret(in.secret_id, [&](Secret& s) {
+                        return api_models::apply_secret_admin(in, s);
+                      });
+  if (!stored.ok()) return sm_error(stored.error(), req);
+  return sm_response(api_models::secret_admin_json(in, &stored.value()), req);
 }
 
 }  // namespace esm::server

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "api_models/requests.hpp"
+#include "api_models/secret_admin.hpp"
 #include "api_models/secrets.hpp"
 #include "router.hpp"
 #include "sigv4.hpp"
@@ -52,7 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const api_models::RequestContext ctx{"us-east-1", "000000000000"};
-  switch (data[0] % 15) {
+  switch (data[0] % 16) {
     case 0:
       (void)api_models::parse_create_request(in, ctx);
       break;
@@ -128,6 +129,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1440844560));
       (void)server::sigv4::verify(req, "lambda", keys, now);
       (void)server::sigv4::verify(req, "secretsmanager", keys, now);
+      break;
+    }
+    case 15: {
+      // The second byte picks the admin operation; each is parsed, applied and answered.
+      if (in.empty()) break;
+      const auto op = static_cast<api_models::SecretsOp>(
+          static_cast<int>(api_models::SecretsOp::GetResourcePolicy) + in[0] % 10);
+      auto r = api_models::parse_secret_admin(op, in.substr(1));
+      auto s = base_secret(ctx);
+      if (!r.ok() || !s.ok()) break;
+      if (!api_models::secret_admin_reads_only(op))
+        (void)api_models::apply_secret_admin(r.value(), s.value());
+      (void)api_models::secret_admin_json(r.value(), &s.value());
       break;
     }
   }

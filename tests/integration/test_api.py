@@ -193,7 +193,9 @@ def test_tags_on_the_mapping_arn(emulator, clients, name):
     c.call("UntagResource", Resource=arn, TagKeys=["team"])
     assert c.call("ListTags", Resource=arn)["Tags"] == {"env": "dev"}
     other = arn.replace(created["UUID"], "12345678-1234-4234-8234-123456789012")
-    expect_error(lambda: c.call("ListTags", Resource=other), "ResourceNotFoundException")
+    for op, extra in (("ListTags", {}), ("TagResource", {"Tags": {"a": "b"}}), ("UntagResource", {"TagKeys": ["a"]})):
+        expect_error(lambda: c.call(op, Resource=other, **extra), "ResourceNotFoundException",
+                     f"Event source mapping not found: {other}")  # AWS's text (reference §7)
 
 
 def test_msk_mapping_and_event_source_arn_filter(emulator, clients):

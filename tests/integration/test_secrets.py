@@ -189,3 +189,118 @@ def test_secrets_survive_a_restart(tmp_path):
     emu.start()
     assert Boto3Sm(emu.endpoint).call("GetSecretValue", SecretId="kept")["SecretString"] == "durable"
     emu.stop()
+
+
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:role/app"},
+    "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]})
+PUBLIC = json.dumps({"Version": "2012-10-17", "Statement": {
+    "Effect": "Allow", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}})
+
+
+def test_the_calls_infrastructure_tools_make_through_each_client(sm):
+    """Issue 11 §4: what Terraform's aws_secretsmanager_secret and friends call besides the data
+    calls: resource policies, tags, UpdateSecret, versions and staging labels, RestoreSecret."""
+    created = sm.call("CreateSecret", Name="tf/db", SecretString="v1")
+    arn, v1 = created["ARN"], created["VersionId"]
+    # No policy yet: GetResourcePolicy answers without one (Terraform reads it on every refresh).
+    assert sm.call("GetResourcePolicy", SecretId="tf/db") == {"ARN": arn, "Name": "tf/db"}
+    assert sm.call("PutResourcePolicy", SecretId=arn, ResourcePolicy=POLICY) == {"ARN": arn, "Name": "tf/db"}
+    assert json.loads(sm.call("GetResourcePolicy", SecretId="tf/db")["ResourcePolicy"]) == json.loads(POLICY)
+    assert sm.call("ValidateResourcePolicy", SecretId="tf/db", ResourcePolicy=POLICY) == {
+        "PolicyValidationPassed": True, "ValidationErrors": []}
+    checked = sm.call("ValidateResourcePolicy", ResourcePolicy=PUBLIC)
+    assert checked["PolicyValidationPassed"] is False and checked["ValidationErrors"][0]["CheckName"] == "PUBLIC_ACCESS"
+    e = errors(lambda **p: sm.call("PutResourcePolicy", **p), SecretId="tf/db", ResourcePolicy=PUBLIC, BlockPublicPolicy=True)
+    assert e.code == "PublicPolicyException"
+    assert json.loads(sm.call("GetResourcePolicy", SecretId="tf/db")["ResourcePolicy"]) == json.loads(POLICY)  # unchanged
+    assert sm.call("DeleteResourcePolicy", SecretId="tf/db") == {"ARN": arn, "Name": "tf/db"}
+    assert "ResourcePolicy" not in sm.call("GetResourcePolicy", SecretId="tf/db")
+
+    sm.call("TagResource", SecretId="tf/db", Tags=[{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "a"}])
+    sm.call("TagResource", SecretId=arn, Tags=[{"Key": "team", "Value": "b"}])
+    assert sm.call("DescribeSecret", SecretId="tf/db")["Tags"] == [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "b"}]
+    sm.call("UntagResource", SecretId="tf/db", TagKeys=["env"])
+    assert sm.call("DescribeSecret", SecretId="tf/db")["Tags"] == [{"Key": "team", "Value": "b"}]
+
+    updated = sm.call("UpdateSecret", SecretId="tf/db", Description="the db", SecretString="v2")
+    v2 = updated["VersionId"]
+    assert updated["ARN"] == arn and v2 != v1
+    assert sm.call("GetSecretValue", SecretId="tf/db")["SecretString"] == "v2"
+    described = sm.call("UpdateSecret", SecretId="tf/db", Description="only the description")
+    assert "VersionId" not in described
+    assert sm.call("DescribeSecret", SecretId="tf/db")["Description"] == "only the description"
+    versions = {v["VersionId"]: v["VersionStages"] for v in sm.call("ListSecretVersionIds", SecretId="tf/db")["Versions"]}
+    assert versions == {v1: ["AWSPREVIOUS"], v2: ["AWSCURRENT"]}
+
+    # Roll back: AWSCURRENT moves to v1, v2 becomes AWSPREVIOUS.
+    e = errors(lambda **p: sm.call("UpdateSecretVersionStage", **p), SecretId="tf/db", VersionStage="AWSCURRENT", MoveToVersionId=v1)
+    assert e.code == "InvalidParameterException" and f"currently attached to version {v2}" in e.message
+    sm.call("UpdateSecretVersionStage", SecretId="tf/db", VersionStage="AWSCURRENT", MoveToVersionId=v1, RemoveFromVersionId=v2)
+    assert sm.call("GetSecretValue", SecretId="tf/db")["SecretString"] == "v1"
+    versions = {v["VersionId"]: v["VersionStages"] for v in sm.call("ListSecretVersionIds", SecretId="tf/db")["Versions"]}
+    assert versions == {v1: ["AWSCURRENT"], v2: ["AWSPREVIOUS"]}
+    sm.call("UpdateSecretVersionStage", SecretId="tf/db", VersionStage="blue", MoveToVersionId=v2)
+    assert sm.call("GetSecretValue", SecretId="tf/db", VersionStage="blue")["SecretString"] == "v2"
+    e = errors(lambda **p: sm.call("UpdateSecretVersionStage", **p), SecretId="tf/db", VersionStage="AWSCURRENT", RemoveFromVersionId=v1)
+    assert e.code == "InvalidParameterException" and "can't be completely removed" in e.message
+
+    sm.call("DeleteSecret", SecretId="tf/db", RecoveryWindowInDays=7)
+    assert "DeletedDate" in sm.call("DescribeSecret", SecretId="tf/db")
+    e = errors(lambda **p: sm.call("UpdateSecret", **p), SecretId="tf/db", SecretString="v3")
+    assert e.code == "InvalidRequestException" and "marked for deletion" in e.message
+    assert sm.call("RestoreSecret", SecretId="tf/db") == {"ARN": arn, "Name": "tf/db"}
+    assert "DeletedDate" not in sm.call("DescribeSecret", SecretId="tf/db")
+    assert sm.call("GetSecretValue", SecretId="tf/db")["SecretString"] == "v1"
+
+
+def test_errors_of_the_infrastructure_calls_through_each_client(sm):
+    call = lambda op: (lambda **p: sm.call(op, **p))  # noqa: E731
+    for op, extra in (("GetResourcePolicy", {}), ("PutResourcePolicy", {"ResourcePolicy": POLICY}),
+                      ("DeleteResourcePolicy", {}), ("TagResource", {"Tags": [{"Key": "a", "Value": "b"}]}),
+                      ("UntagResource", {"TagKeys": ["a"]}), ("UpdateSecret", {"SecretString": "x"}),
+                      ("ListSecretVersionIds", {}), ("UpdateSecretVersionStage", {"VersionStage": "s"}),
+                      ("RestoreSecret", {})):
+        e = errors(call(op), SecretId="missing", **extra)
+        assert (e.code, e.message) == ("ResourceNotFoundException", "Secrets Manager can't find the specified secret."), op
+    sm.call("CreateSecret", Name="e", SecretString="v")
+    for bad in ("not json", "[]", json.dumps({"Version": "2012-10-17"}), json.dumps({"Statement": [{"Effect": "Maybe"}]})):
+        e = errors(call("PutResourcePolicy"), SecretId="e", ResourcePolicy=bad)
+        assert (e.code, e.message) == ("MalformedPolicyDocumentException", "This resource policy contains a syntax error.")
+        e = errors(call("ValidateResourcePolicy"), ResourcePolicy=bad)
+        assert e.code == "MalformedPolicyDocumentException"
+    assert "ResourcePolicy" not in sm.call("GetResourcePolicy", SecretId="e")
+    e = errors(call("TagResource"), SecretId="e", Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)])
+    assert e.code == "InvalidParameterException"
+    assert "Tags" not in sm.call("DescribeSecret", SecretId="e")
+    e = errors(call("UpdateSecretVersionStage"), SecretId="e", VersionStage="AWSCURRENT", MoveToVersionId="f" * 32)
+    assert e.code == "ResourceNotFoundException"
+    version = sm.call("DescribeSecret", SecretId="e")["VersionIdsToStages"]
+    token = next(iter(version))
+    e = errors(call("UpdateSecret"), SecretId="e", SecretString="different", ClientRequestToken=token)
+    assert e.code == "ResourceExistsException"
+    e = errors(call("ListSecretVersionIds"), SecretId="e", NextToken="garbage")
+    assert e.code == "InvalidParameterException"
+
+
+def test_version_listing_pages_and_everything_survives_a_restart(tmp_path):
+    emu = Emulator(tmp_path, []).start()
+    c = Boto3Sm(emu.endpoint)
+    c.call("CreateSecret", Name="p", SecretString="v0")
+    for i in range(1, 4):
+        c.call("UpdateSecretVersionStage", SecretId="p", VersionStage=f"keep{i}",
+               MoveToVersionId=c.call("PutSecretValue", SecretId="p", SecretString=f"v{i}")["VersionId"])
+    c.call("PutResourcePolicy", SecretId="p", ResourcePolicy=POLICY)
+    c.call("TagResource", SecretId="p", Tags=[{"Key": "team", "Value": "core"}])
+    first = c.call("ListSecretVersionIds", SecretId="p", MaxResults=2)
+    second = c.call("ListSecretVersionIds", SecretId="p", MaxResults=2, NextToken=first["NextToken"])
+    assert len(first["Versions"]) == 2 and "NextToken" not in second
+    listed = first["Versions"] + second["Versions"]
+    assert emu.stop() == 0
+    emu.start()
+    c = Boto3Sm(emu.endpoint)
+    assert json.loads(c.call("GetResourcePolicy", SecretId="p")["ResourcePolicy"]) == json.loads(POLICY)
+    assert c.call("DescribeSecret", SecretId="p")["Tags"] == [{"Key": "team", "Value": "core"}]
+    again = c.call("ListSecretVersionIds", SecretId="p")["Versions"]
+    assert {v["VersionId"]: v["VersionStages"] for v in again} == {v["VersionId"]: v["VersionStages"] for v in listed}
+    emu.stop()

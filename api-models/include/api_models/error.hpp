@@ -25,6 +25,8 @@ enum class ErrorCode {
   ResourceExists,
   InvalidParameter,
   InvalidRequest,
+  MalformedPolicyDocument,
+  PublicPolicy,
   // Request signing (--require-sigv4), all 403.
   MissingAuthenticationToken,
   IncompleteSignature,

@@ -40,9 +40,10 @@ struct Secret {
   std::vector<std::pair<std::string, std::string>> tags;
   double created = 0;
   double last_changed = 0;
-  std::optional<double> last_accessed;  // a day, as AWS reports it
-  std::optional<double> deletion_date;  // set when DeleteSecret scheduled the deletion
-  std::vector<SecretVersion> versions;  // only versions that hold a staging label
+  std::optional<double> last_accessed;         // a day, as AWS reports it
+  std::optional<double> deletion_date;         // set when DeleteSecret scheduled the deletion
+  std::optional<std::string> resource_policy;  // PutResourcePolicy's JSON text
+  std::vector<SecretVersion> versions;         // only versions that hold a staging label
 
   const SecretVersion* current() const;
   const SecretVersion* version(std::string_view id) const;
@@ -61,7 +62,18 @@ enum class SecretsOp {
   PutSecretValue,
   DescribeSecret,
   ListSecrets,
-  DeleteSecret
+  DeleteSecret,
+  // secret_admin.hpp: what infrastructure tools call besides (Terraform reads the policy).
+  GetResourcePolicy,
+  PutResourcePolicy,
+  DeleteResourcePolicy,
+  ValidateResourcePolicy,
+  TagResource,
+  UntagResource,
+  UpdateSecret,
+  ListSecretVersionIds,
+  UpdateSecretVersionStage,
+  RestoreSecret
 };
 // "secretsmanager.CreateSecret" -> CreateSecret; nothing for another target.
 std::optional<SecretsOp> secrets_op(std::string_view amz_target);
