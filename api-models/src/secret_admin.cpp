@@ -108,13 +108,9 @@ Result<Ok> read_version_stage(const rapidjson::Value& d, SecretAdminRequest& r) 
 }
 
 Result<Ok> read_version_listing(const rapidjson::Value& d, SecretAdminRequest& r) {
-  auto max = opt_int(d, "MaxResults");
+  auto max = read_max_results(d, r.max_results);
   if (!max.ok()) return max.error();
-  if (max.value()) {
-    if (*max.value() < 1) return validation("maxResults", "have value greater than or equal to 1");
-    if (*max.value() > 100) return validation("maxResults", "have value less than or equal to 100");
-    r.max_results = static_cast<int>(*max.value());
-  }
+  r.max_results = max.value();
   auto token = opt_string(d, "NextToken", 1, 4096);
   if (!token.ok()) return token.error();
   if (token.value()) {
@@ -207,11 +203,12 @@ Result<Ok> move_stage(const SecretAdminRequest& req, Secret& s) {
   const std::string& stage = req.version_stage;
   const SecretVersion* holder = s.staged(stage);
   if (req.move_to_version_id && s.version(*req.move_to_version_id) == nullptr) {
-    return ApiError{ErrorCode::ResourceNotFound,
-                    "Secrets Manager can't find the specified secret version: " +
-                        *req.move_to_version_id};
+    return ApiError{
+        ErrorCode::ResourceNotFound,
+        "Secrets Manager can't find the specified secret version: " + *req.move_to_version_id};
   }
-  if (req.remove_from_version_id && (holder == nullptr || holder->id != *req.remove_from_version_id)) {
+  if (req.remove_from_version_id &&
+      (holder == nullptr || holder->id != *req.remove_from_version_id)) {
     return invalid_parameter("The staging label " + stage + " is not attached to version " +
                              *req.remove_from_version_id + ".");
   }

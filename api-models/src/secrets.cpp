@@ -289,13 +289,9 @@ Result<ListSecretsRequest> parse_list_secrets(std::string_view body) {
   if (!doc.ok()) return doc.error();
   const auto& d = doc.value();
   ListSecretsRequest r;
-  auto max = opt_int(d, "MaxResults");
+  auto max = read_max_results(d, r.max_results);
   if (!max.ok()) return max.error();
-  if (max.value()) {
-    if (*max.value() < 1) return validation("maxResults", "have value greater than or equal to 1");
-    if (*max.value() > 100) return validation("maxResults", "have value less than or equal to 100");
-    r.max_results = static_cast<int>(*max.value());
-  }
+  r.max_results = max.value();
   auto token = opt_string(d, "NextToken", 1, 4096);
   if (!token.ok()) return token.error();
   if (token.value()) {

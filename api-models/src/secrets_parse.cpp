@@ -91,6 +91,15 @@ Result<std::optional<std::int64_t>> opt_int(const rapidjson::Value& doc, std::st
   return std::optional<std::int64_t>(v->GetInt64());
 }
 
+Result<int> read_max_results(const rapidjson::Value& doc, int fallback) {
+  auto max = opt_int(doc, "MaxResults");
+  if (!max.ok()) return max.error();
+  if (!max.value()) return fallback;
+  if (*max.value() < 1) return validation("maxResults", "have value greater than or equal to 1");
+  if (*max.value() > 100) return validation("maxResults", "have value less than or equal to 100");
+  return static_cast<int>(*max.value());
+}
+
 // Decoded length of strict base64, or nothing.
 std::optional<std::size_t> base64_decoded_length(std::string_view s) {
   if (s.size() % 4 != 0) return std::nullopt;

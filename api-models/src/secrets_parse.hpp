@@ -38,6 +38,8 @@ Result<std::string> required_string(const rapidjson::Value& doc, std::string_vie
                                     std::size_t min, std::size_t max);
 Result<std::optional<bool>> opt_bool(const rapidjson::Value& doc, std::string_view key);
 Result<std::optional<std::int64_t>> opt_int(const rapidjson::Value& doc, std::string_view key);
+// MaxResults within 1..100 (ListSecrets, ListSecretVersionIds); `fallback` when absent.
+Result<int> read_max_results(const rapidjson::Value& doc, int fallback);
 // Decoded length of strict base64, or nothing.
 std::optional<std::size_t> base64_decoded_length(std::string_view s);
 // SecretString / SecretBinary of Create, Put and Update: at most one; both absent is allowed.

@@ -19,8 +19,8 @@ namespace esm::api_models {
 struct SecretAdminRequest {
   SecretsOp op;
   std::string secret_id;
-  std::optional<std::string> resource_policy;  // Put/ValidateResourcePolicy
-  bool block_public_policy = false;            // PutResourcePolicy
+  std::optional<std::string> resource_policy;             // Put/ValidateResourcePolicy
+  bool block_public_policy = false;                       // PutResourcePolicy
   std::vector<std::pair<std::string, std::string>> tags;  // TagResource
   std::vector<std::string> tag_keys;                      // UntagResource
   std::optional<std::string> description;                 // UpdateSecret
@@ -29,7 +29,7 @@ struct SecretAdminRequest {
   std::string version_stage;             // UpdateSecretVersionStage
   std::optional<std::string> remove_from_version_id;
   std::optional<std::string> move_to_version_id;
-  int max_results = 100;  // ListSecretVersionIds
+  int max_results = 100;   // ListSecretVersionIds
   std::size_t offset = 0;  // ListSecretVersionIds' NextToken
 };
 
