@@ -41,6 +41,27 @@ bool is_transitional(MappingState state) {
   return state != MappingState::Enabled && state != MappingState::Disabled;
 }
 
+std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
+  static constexpr std::pair<std::string_view, std::string_view> kNotPerformed[] = {
+      {"FilterCriteria", "every record reaches the function"},
+      {"DestinationConfig", "failed records go nowhere"},
+      {"MaximumRetryAttempts", "failed batches are retried until they succeed"},
+      {"MaximumRecordAgeInSeconds", "old records are delivered"},
+      {"BisectBatchOnFunctionError", "failed batches are not split"},
+      {"FunctionResponseTypes", "batchItemFailures responses are not read"},
+      {"ProvisionedPollerConfig", "concurrency is not bounded by pollers"},
+      {"MetricsConfig", "no metrics are emitted"},
+      {"LoggingConfig", "the log level is not changed"},
+  };
+  std::vector<std::string> out;
+  for (const auto& [name, effect] : kNotPerformed) {
+    if (m.passthrough.count(std::string(name)))
+      out.push_back(std::string(name) + " (" + std::string(effect) + ")");
+  }
+  if (m.schema_registry_config) out.emplace_back("SchemaRegistryConfig (records are not decoded)");
+  return out;
+}
+
 std::string EventSourceMapping::mapping_arn() const {
   return "arn:aws:lambda:" + region + ":" + account_id + ":event-source-mapping:" + uuid;
 }

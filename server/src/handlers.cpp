@@ -58,6 +58,7 @@ Response Handlers::create(Request& req) {
   }
   auto stored = store_.insert(std::move(input.value().mapping), input.value().tags);
   if (!stored.ok()) return error_response(stored.error(), req);
+  warn_stored_only(stored.value());
   engine_.notify_changed(stored.value().uuid);
   return mapping_response(202, stored.value(), req);
 }
@@ -109,8 +110,18 @@ Response Handlers::update(Request& req) {
     return api_models::apply_update(update, {m.region, m.account_id}, m);
   });
   if (!stored.ok()) return error_response(stored.error(), req);
+  warn_stored_only(stored.value());
   engine_.notify_changed(uuid);
   return mapping_response(202, stored.value(), req);
+}
+
+void Handlers::warn_stored_only(const EventSourceMapping& m) const {
+  const auto members = api_models::stored_only_members(m);
+  if (log_ == nullptr || members.empty()) return;
+  std::string text = "stored only, not performed yet (see README):";
+  for (const auto& member : members) text += " " + member + ";";
+  text.pop_back();
+  log_->warn(m.uuid, text);
 }
 
 Response Handlers::remove(Request& req) {

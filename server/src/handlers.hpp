@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "api_models/log.hpp"
 #include "api_models/requests.hpp"
 #include "api_models/secrets.hpp"
 #include "engine/engine.hpp"
@@ -21,12 +22,13 @@ class Handlers {
   // accept any request, signed or not.
   Handlers(storage::MappingStore& store, engine::Engine& engine,
            const engine::FunctionRegistry& functions, api_models::RequestContext defaults,
-           const sigv4::Credentials* credentials = nullptr)
+           const sigv4::Credentials* credentials = nullptr, api_models::Logger* log = nullptr)
       : store_(store),
         engine_(engine),
         functions_(functions),
         defaults_(std::move(defaults)),
-        credentials_(credentials) {}
+        credentials_(credentials),
+        log_(log) {}
 
   // With --require-sigv4: the 403 for a request not signed by a known key (GET /health is open).
   std::optional<Response> authenticate(const Request& req) const;
@@ -53,6 +55,9 @@ class Handlers {
   const engine::FunctionRegistry& functions_;
   const api_models::RequestContext defaults_;
   const sigv4::Credentials* credentials_;
+  api_models::Logger* log_;  // for warnings about what a mapping asks that is not performed
+  // Create and Update: one warning naming the members that are stored only.
+  void warn_stored_only(const api_models::EventSourceMapping& m) const;
 };
 
 Router make_routes(Handlers& handlers);

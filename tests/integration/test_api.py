@@ -282,3 +282,21 @@ def test_members_of_the_2026_11_model(emulator, clients, name):
     listed = c.call("ListEventSourceMappings")["EventSourceMappings"]
     assert [m["UUID"] for m in listed] == [stream["UUID"]]
     assert "DestinationConfig" not in c.call("GetEventSourceMapping", UUID=stream["UUID"])
+
+
+def test_members_stored_but_not_performed_are_named_in_a_warning(emulator, clients):
+    """A member the API accepts is performed or refused; while one is only stored, Create and
+    Update log one warning naming it (README lists them)."""
+    c = clients["boto3"]
+    plain = c.call("CreateEventSourceMapping", **self_managed(emulator, topic="plain"))
+    assert not [l for l in emulator.logs().splitlines() if plain["UUID"] in l and "stored only" in l]
+    filtered = c.call("CreateEventSourceMapping", **self_managed(
+        emulator, topic="filtered", FilterCriteria={"Filters": [{"Pattern": '{"value": {"type": ["order"]}}'}]}))
+    warnings = eventually(lambda: [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
+    assert len(warnings) == 1 and "FilterCriteria (every record reaches the function)" in warnings[0]
+    wait_state(c, filtered["UUID"], "Enabled")
+    c.call("UpdateEventSourceMapping", UUID=filtered["UUID"], ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
+           MaximumRetryAttempts=1)
+    warnings = eventually(lambda: (w := [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
+                          and len(w) == 2 and w)
+    assert "MaximumRetryAttempts" in warnings[1] and "ProvisionedPollerConfig" in warnings[1] and "FilterCriteria" in warnings[1]

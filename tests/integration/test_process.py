@@ -44,3 +44,18 @@ def test_environment_variables_configure_and_sigterm_exits_0(tmp_path):
     assert m["FunctionArn"] == "arn:aws:lambda:us-east-1:111122223333:function:f"
     assert emu.stop() == 0
     assert "received SIGTERM, shutting down" in emu.logs() and emu.logs().rstrip().endswith("stopped")
+
+
+def test_the_startup_log_names_librdkafka_and_the_embedded_clusters_limits(tmp_path, kafka_port):
+    """Issue 11: the librdkafka the binary runs with, what it lacks, and the embedded cluster's
+    limits with the pointer to a real broker, in the log at startup."""
+    version = subprocess.run(["pkg-config", "--modversion", "rdkafka"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    emu = Emulator(tmp_path, ["--ephemeral", f"--embedded-kafka=127.0.0.1:{kafka_port}"]).start()
+    assert emu.stop() == 0
+    logs = emu.logs()
+    assert f"librdkafka {version} (built with {version})" in logs
+    if tuple(int(x) for x in version.split(".")[:3]) < (2, 15, 0):
+        assert "share groups (ConsumptionMode Queue, 2.15)" in logs
+    assert "in-memory mock cluster" in logs and "about 5 MB per partition" in logs
+    assert "scripts/kafka.sh start DIR" in logs
