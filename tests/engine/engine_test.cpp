@@ -43,9 +43,11 @@ struct EngineFixture {
   engine::FunctionRegistry functions;
   std::unique_ptr<engine::Engine> engine;
   int drain_limit = 10000;
+  bool embedded = false;  // the cluster is the emulator's own: consumers assign directly
 
   engine::EngineSettings settings() const {
     engine::EngineSettings s;
+    if (embedded) s.embedded_bootstrap = kafka->bootstraps();
     s.kafka_overrides = {{"session.timeout.ms", "6000"}, {"heartbeat.interval.ms", "500"}};
     s.reconcile_interval = std::chrono::milliseconds(200);
     s.retry_backoff_initial = std::chrono::milliseconds(50);
@@ -261,6 +263,36 @@ TEST_CASE_METHOD(EngineFixture, "Engine: after a restart mappings resume from co
   start_engine();
   REQUIRE(eventually([&] { return received(fn).size() == 2; }));
   CHECK(received(fn) == std::vector<std::string>{"0:0", "0:1"});
+}
+
+TEST_CASE_METHOD(EngineFixture,
+                 "Engine: on the embedded cluster partitions are assigned directly and offsets "
+                 "still commit to the group",
+                 "[engine][kafka]") {
+  embedded = true;
+  REQUIRE(kafka->create_topic("direct", 3).ok());
+  TestHttpServer fn;
+  REQUIRE(functions.declare("direct=" + fn.url()).ok());
+  testing::Producer producer(kafka->bootstraps());
+  for (int p = 0; p < 3; ++p) producer.send("direct", p, std::nullopt, "a");
+  start_engine();
+  const auto uuid = create("direct", "direct", R"("MaximumBatchingWindowInSeconds":0)");
+  REQUIRE(eventually([&] { return received(fn).size() == 3; }));
+  CHECK(in_state(uuid, MappingState::Enabled));
+  for (int p = 0; p < 3; ++p) {
+    REQUIRE(eventually(
+        [&] { return testing::committed_offset(kafka->bootstraps(), uuid, "direct", p) == 1; }));
+  }
+  CHECK(log_text.str().find("assigned 3 partition(s)") != std::string::npos);
+  // An Update restarts the consumer: it holds the partitions again at once and resumes from the
+  // committed offsets (nothing delivered twice).
+  update(uuid, R"({"BatchSize":7})");
+  producer.send("direct", 1, std::nullopt, "b");
+  // Joining the mock cluster's group again would take session.timeout.ms - 1 s (5 s here).
+  REQUIRE(eventually([&] { return received(fn).size() == 4; }, std::chrono::seconds(4)));
+  CHECK(eventually([&] { return in_state(uuid, MappingState::Enabled); }));
+  CHECK(count_partition(received(fn), 1) == 2);
+  CHECK(of_partition(received(fn), 1) == std::vector<std::string>{"1:0", "1:1"});
 }
 
 TEST_CASE_METHOD(EngineFixture, "Engine: a function timeout over 14 minutes stops the mapping",
