@@ -161,12 +161,13 @@ Result<Ok> read_members(const rapidjson::Value& d, SecretAdminRequest& r) {
 
 Result<Ok> add_tags(const SecretAdminRequest& req, Secret& s) {
   auto tags = s.tags;
-  for (const auto& [k, v] : req.tags) {
-    auto it = std::find_if(tags.begin(), tags.end(), [&](const auto& t) { return t.first == k; });
+  for (const auto& tag : req.tags) {  // (no structured binding: clang 14 cannot capture one)
+    auto it =
+        std::find_if(tags.begin(), tags.end(), [&](const auto& t) { return t.first == tag.first; });
     if (it != tags.end()) {
-      it->second = v;
+      it->second = tag.second;
     } else {
-      tags.emplace_back(k, v);
+      tags.push_back(tag);
     }
   }
   if (tags.size() > kMaxTags) {
