@@ -111,17 +111,9 @@ Result<Ok> read_version_listing(const rapidjson::Value& d, SecretAdminRequest& r
   auto max = read_max_results(d, r.max_results);
   if (!max.ok()) return max.error();
   r.max_results = max.value();
-  auto token = opt_string(d, "NextToken", 1, 4096);
+  auto token = read_page_token(d, kVersionsToken, 6, "The NextToken value is not valid.");
   if (!token.ok()) return token.error();
-  if (token.value()) {
-    const std::string& t = *token.value();
-    const auto digits = std::string_view(t).substr(std::min(t.size(), kVersionsToken.size()));
-    if (t.rfind(kVersionsToken, 0) != 0 || digits.empty() || digits.size() > 6 ||
-        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return invalid_parameter("The NextToken value is not valid.");
-    }
-    r.offset = std::stoul(std::string(digits));
-  }
+  if (token.value()) r.offset = static_cast<std::size_t>(*token.value());
   auto deprecated = opt_bool(d, "IncludeDeprecated");
   if (!deprecated.ok()) return deprecated.error();
   return Ok{};

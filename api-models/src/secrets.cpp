@@ -292,24 +292,9 @@ Result<ListSecretsRequest> parse_list_secrets(std::string_view body) {
   auto max = read_max_results(d, r.max_results);
   if (!max.ok()) return max.error();
   r.max_results = max.value();
-  auto token = opt_string(d, "NextToken", 1, 4096);
+  auto token = read_page_token(d, kTokenPrefix, 18, "Invalid NextToken.");
   if (!token.ok()) return token.error();
-  if (token.value()) {
-    const std::string& t = *token.value();
-    std::int64_t seq = 0;
-    const bool prefixed = t.rfind(kTokenPrefix, 0) == 0 && t.size() > kTokenPrefix.size() &&
-                          t.size() <= kTokenPrefix.size() + 18;
-    bool digits = prefixed;
-    for (std::size_t i = kTokenPrefix.size(); digits && i < t.size(); ++i) {
-      if (t[i] < '0' || t[i] > '9') {
-        digits = false;
-      } else {
-        seq = seq * 10 + (t[i] - '0');
-      }
-    }
-    if (!digits) return invalid_parameter("Invalid NextToken.");
-    r.after_seq = seq;
-  }
+  r.after_seq = token.value();
   auto planned = opt_bool(d, "IncludePlannedDeletion");
   if (!planned.ok()) return planned.error();
   r.include_planned_deletion = planned.value().value_or(false);

@@ -1,5 +1,7 @@
 #include "secrets_parse.hpp"
 
+#include <algorithm>
+
 #include "api_models/uuid.hpp"
 #include "json_util.hpp"
 
@@ -98,6 +100,23 @@ Result<int> read_max_results(const rapidjson::Value& doc, int fallback) {
   if (*max.value() < 1) return validation("maxResults", "have value greater than or equal to 1");
   if (*max.value() > 100) return validation("maxResults", "have value less than or equal to 100");
   return static_cast<int>(*max.value());
+}
+
+Result<std::optional<std::int64_t>> read_page_token(const rapidjson::Value& doc,
+                                                    std::string_view prefix, std::size_t max_digits,
+                                                    std::string_view message) {
+  auto token = opt_string(doc, "NextToken", 1, 4096);
+  if (!token.ok()) return token.error();
+  if (!token.value()) return std::optional<std::int64_t>{};
+  const std::string_view t = *token.value();
+  const auto digits = t.substr(std::min(t.size(), prefix.size()));
+  if (t.substr(0, prefix.size()) != prefix || digits.empty() || digits.size() > max_digits ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return invalid_parameter(std::string(message));
+  }
+  std::int64_t n = 0;
+  for (char c : digits) n = n * 10 + (c - '0');
+  return std::optional<std::int64_t>(n);
 }
 
 // Decoded length of strict base64, or nothing.

@@ -40,6 +40,11 @@ Result<std::optional<bool>> opt_bool(const rapidjson::Value& doc, std::string_vi
 Result<std::optional<std::int64_t>> opt_int(const rapidjson::Value& doc, std::string_view key);
 // MaxResults within 1..100 (ListSecrets, ListSecretVersionIds); `fallback` when absent.
 Result<int> read_max_results(const rapidjson::Value& doc, int fallback);
+// A NextToken of `prefix` and 1..max_digits decimal digits (the tokens this emulator hands out):
+// its number, nothing when absent, InvalidParameter `message` when malformed.
+Result<std::optional<std::int64_t>> read_page_token(const rapidjson::Value& doc,
+                                                    std::string_view prefix, std::size_t max_digits,
+                                                    std::string_view message);
 // Decoded length of strict base64, or nothing.
 std::optional<std::size_t> base64_decoded_length(std::string_view s);
 // SecretString / SecretBinary of Create, Put and Update: at most one; both absent is allowed.

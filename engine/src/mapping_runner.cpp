@@ -142,8 +142,9 @@ class Delivery {
   void report(std::string_view result);
   void check_recovery();
   void check_join_stalled();
-  enum class TopicMetadata { Exists, Missing, NoAnswer };
-  TopicMetadata topic_metadata();  // asks the brokers about the mapping's topic (1 s at most)
+  // The topic's partitions as the brokers report them (empty: no such topic), or nothing when
+  // they do not answer within 1 s.
+  std::optional<std::vector<std::int32_t>> topic_partitions();
   void leave_group_now();
   void recovered();  // the brokers answer again after a connection problem
   int next_wait_ms() const;
@@ -358,23 +359,14 @@ void Delivery::assign_new_partitions() {
   if (now < next_metadata_check_) return;
   next_metadata_check_ = now + (partitions_.empty() ? std::chrono::milliseconds(500)
                                                     : std::chrono::milliseconds(5000));
+  const auto ids = topic_partitions();
+  if (!ids) return;  // not answered: connection trouble is reported through the error callback
   const auto& topic = config_.mapping.topics.front();
-  KafkaTopic handle(rd_kafka_topic_new(rk_.get(), topic.c_str(), nullptr));
-  const rd_kafka_metadata_t* md = nullptr;
-  if (!handle ||
-      rd_kafka_metadata(rk_.get(), 0, handle.get(), &md, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return;  // not answered: connection trouble is reported through the error callback
-  }
   KafkaPartitionList fresh(rd_kafka_topic_partition_list_new(1));
-  for (int t = 0; t < md->topic_cnt; ++t) {
-    if (md->topics[t].err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    for (int i = 0; i < md->topics[t].partition_cnt; ++i) {
-      const std::int32_t id = md->topics[t].partitions[i].id;
-      if (partitions_.count(id) == 0)
-        rd_kafka_topic_partition_list_add(fresh.get(), topic.c_str(), id);
-    }
+  for (const std::int32_t id : *ids) {
+    if (partitions_.count(id) == 0)
+      rd_kafka_topic_partition_list_add(fresh.get(), topic.c_str(), id);
   }
-  rd_kafka_metadata_destroy(md);
   if (fresh->cnt == 0) return;
   take_partitions(fresh.get());
   if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_.get(), fresh.get())) {
@@ -436,17 +428,14 @@ void Delivery::on_error(rd_kafka_resp_err_t err, const char* reason) {
 void Delivery::check_join_stalled() {
   started_ = Clock::now();
   if (!connection_problem_) {
-    switch (topic_metadata()) {
-      case TopicMetadata::Exists:
-        log_.info(uuid_, "brokers answer; still waiting for the group to assign partitions");
-        return;
-      case TopicMetadata::Missing:
-        log_.info(uuid_, "topic " + config_.mapping.topics.front() + " does not exist yet");
-        live_ = true;
-        callbacks_.on_live();
-        return;
-      case TopicMetadata::NoAnswer:
-        break;
+    if (const auto ids = topic_partitions(); ids && !ids->empty()) {
+      log_.info(uuid_, "brokers answer; still waiting for the group to assign partitions");
+      return;
+    } else if (ids) {
+      log_.info(uuid_, "topic " + config_.mapping.topics.front() + " does not exist yet");
+      live_ = true;
+      callbacks_.on_live();
+      return;
     }
   }
   live_ = true;
@@ -454,17 +443,21 @@ void Delivery::check_join_stalled() {
   report(kConnectionProblem);
 }
 
-Delivery::TopicMetadata Delivery::topic_metadata() {
+std::optional<std::vector<std::int32_t>> Delivery::topic_partitions() {
   KafkaTopic handle(rd_kafka_topic_new(rk_.get(), config_.mapping.topics.front().c_str(), nullptr));
   const rd_kafka_metadata_t* md = nullptr;
   if (!handle ||
       rd_kafka_metadata(rk_.get(), 0, handle.get(), &md, 1000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return TopicMetadata::NoAnswer;
+    return std::nullopt;
   }
-  const bool exists = md->topic_cnt > 0 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-                      md->topics[0].partition_cnt > 0;
+  std::vector<std::int32_t> ids;
+  for (int t = 0; t < md->topic_cnt; ++t) {
+    if (md->topics[t].err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    for (int i = 0; i < md->topics[t].partition_cnt; ++i)
+      ids.push_back(md->topics[t].partitions[i].id);
+  }
   rd_kafka_metadata_destroy(md);
-  return exists ? TopicMetadata::Exists : TopicMetadata::Missing;
+  return ids;
 }
 
 void Delivery::check_recovery() {
