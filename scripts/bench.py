@@ -31,6 +31,7 @@ VPC = [{"Type": "VPC_SUBNET", "URI": "subnet:subnet-bench"}]
 EXTRA_ARGS = os.environ.get("ESM_BENCH_ARGS", "").split()
 GOALS = {
     "throughput_ratio_batch_1000": 0.5,
+    "filter_scan_ratio": 0.8,
     "latency_p50_ms": 5.0,
     "latency_p99_ms": 20.0,
     "get_requests_per_second": 20000,
@@ -193,6 +194,53 @@ def bench_throughput(bootstrap, count, size, batch_sizes):
     return rows
 
 
+FILTER = {"value": {"type": ["order"], "region": [{"prefix": "eu-"}], "amount": [{"numeric": [">", 100]}]}}
+
+
+def produce_filter_topic(bootstrap, topic, count):
+    """~100 B JSON records; one in ten (i % 10 == 9, the last one included) matches FILTER on all
+    three fields, the others fail on at least one."""
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.size": 1000000,
+                  "queue.buffering.max.messages": 2000000, "compression.type": "none", "acks": 1})
+    for i in range(count):
+        match = i % 10 == 9
+        value = json.dumps({"type": "order" if match or i % 3 else "refund",
+                            "region": "eu-west-1" if match or i % 2 else "us-east-1",
+                            "amount": 150 if match else 50 + i % 40, "id": i, "note": "x" * 20})
+        while True:
+            try:
+                p.produce(topic, value=value.encode(), partition=i % 8)
+                break
+            except BufferError:
+                p.poll(0.05)
+        if i % 100000 == 0:
+            p.poll(0)
+    assert p.flush(120) == 0
+
+
+def bench_filter(bootstrap, count):
+    """Records scanned per second with a 3-field filter matching 10 %, next to the raw consumer."""
+    topic = create_topic(bootstrap, 8)
+    produce_filter_topic(bootstrap, topic, count)
+    raw = json.loads(subprocess.run([str(RAW), bootstrap, topic, "8", str(count)], capture_output=True,
+                                    text=True, timeout=600, check=True).stdout)
+    sink = CountingSink()
+    emu = Emulator({"sink": sink.url})
+    start = time.monotonic()
+    emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=1000,
+                                                     FilterCriteria={"Filters": [{"Pattern": json.dumps(FILTER)}]}))
+    wait_for(lambda: sink.count() >= count // 10, 600, f"{count // 10} matching records at the function")
+    seconds = sink.last_ack - start
+    peak = emu.stop()
+    sink.close()
+    if sink.count() != count // 10:
+        raise RuntimeError(f"{sink.count()} records reached the function, {count // 10} match")
+    rps = count / seconds
+    return {"records": count, "matching": count // 10, "seconds": round(seconds, 3),
+            "scanned_per_second": round(rps), "raw_records_per_second": raw["records_per_second"],
+            "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)}
+
+
 def bench_latency(bootstrap, duration, embedded=False):
     """Produce-to-invoke latency on the real broker, or (embedded) on the emulator's own
     --embedded-kafka cluster (librdkafka's mock cluster)."""
@@ -349,7 +397,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
-    ap.add_argument("--only", help="comma list: throughput,latency,api,many")
+    ap.add_argument("--only", help="comma list: throughput,filter,latency,api,many")
     ap.add_argument("--compare-librdkafka", metavar="LIB",
                     help="also run the many-mappings section with this librdkafka .so preloaded (e.g. the newer "
                          "one inside the confluent-kafka wheel in .venv) to compare idle CPU")
@@ -360,12 +408,14 @@ def main():
     if not bootstrap:
         out = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "start", run_dir], capture_output=True, text=True, check=True)
         bootstrap = out.stdout.strip().split("KAFKA_BOOTSTRAP=")[1]
-    only = set((args.only or "throughput,latency,api,many").split(","))
+    only = set((args.only or "throughput,filter,latency,api,many").split(","))
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
             results["throughput"] = (bench_throughput(bootstrap, int(os.environ.get("ESM_BENCH_RECORDS", 20000 if q else 1000000)), 100, [1000] if q else [1000, 10000]) +
                                      bench_throughput(bootstrap, 5000 if q else 200000, 1024, [1000] if q else [1000, 10000]))
+        if "filter" in only:
+            results["filter"] = bench_filter(bootstrap, 20000 if q else 1000000)
         if "latency" in only:
             results["latency"] = bench_latency(bootstrap, 3 if q else 30)
             results["latency_embedded"] = bench_latency(None, 3 if q else 30, embedded=True)
@@ -396,6 +446,11 @@ def print_table(r):
         row("  raw librdkafka consumer, same topic (rec/s)", t["raw_records_per_second"])
         row("  ratio emulator / raw", t["ratio"], ">= 0.5" if t["batch_size"] == 1000 else "")
         row("  peak RSS (MiB)", t["peak_rss_mib"])
+    if "filter" in r:
+        f = r["filter"]
+        row(f"filter, 3 fields matching 10 %: {f['records']} scanned (rec/s)", f["scanned_per_second"])
+        row("  raw librdkafka consumer, same topic (rec/s)", f["raw_records_per_second"])
+        row("  ratio emulator / raw", f["ratio"], ">= 0.8")
     if "latency" in r:
         lat = r["latency"]
         row("latency produce->invoke p50 (ms)", lat["p50_ms"], "< 5")

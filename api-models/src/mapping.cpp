@@ -43,7 +43,6 @@ bool is_transitional(MappingState state) {
 
 std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
   static constexpr std::pair<std::string_view, std::string_view> kNotPerformed[] = {
-      {"FilterCriteria", "every record reaches the function"},
       {"DestinationConfig", "failed records go nowhere"},
       {"MaximumRetryAttempts", "failed batches are retried until they succeed"},
       {"MaximumRecordAgeInSeconds", "old records are delivered"},

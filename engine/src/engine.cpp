@@ -171,6 +171,8 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.retry_backoff_max = settings_.retry_backoff_max;
   config.max_drain_per_poll = settings_.max_drain_per_poll;
   config.max_concurrent_batches = settings_.max_concurrent_batches;
+  if (auto fc = m.passthrough.find("FilterCriteria"); fc != m.passthrough.end())
+    config.filter = api_models::RecordFilter::from_criteria(fc->second);
   if (m.self_managed()) {
     config.bootstrap_servers = join(m.bootstrap_servers);
   } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn);

@@ -50,6 +50,18 @@ struct PartitionState {
   std::optional<std::int64_t> time_floor_ms;
   bool in_flight = false;   // its next records are in an invocation now (held by that InFlight)
   std::uint64_t epoch = 0;  // which assignment this is: a batch of an earlier one is stale
+  // One past the last offset taken from `queue`, whether buffered, in flight, delivered or
+  // passed over (filtered out, before the start); -1 before the first.
+  std::int64_t next_offset = -1;
+
+  // Where the commit may go: every record before it is done (delivered or passed over). Nothing
+  // while a batch is in flight (its outcome decides) or before a record was seen.
+  std::optional<std::int64_t> done_up_to() const {
+    if (in_flight) return std::nullopt;
+    if (!records.empty()) return records.front()->offset;
+    if (next_offset >= 0) return next_offset;
+    return std::nullopt;
+  }
 };
 
 struct BatchPart {
@@ -129,6 +141,15 @@ class Delivery {
   void complete(InvokeResult r, InFlight& done);
   bool maybe_dispatch();
   void commit(const std::vector<BatchPart>& parts);
+  // Records passed over are done as well: raises committed_ to every partition's done_up_to();
+  // true if any rose.
+  bool note_done_offsets();
+  // Commits what note_done_offsets() found, at most twice a second: a stretch of records that
+  // all fail the filter commits without any invocation.
+  void commit_passed_over();
+  bool passed_over_pending_ = false;
+  Clock::time_point next_pass_commit_{};
+  std::uint64_t filtered_out_ = 0;
   // The partition a batch part was taken from, if that assignment still holds.
   PartitionState* current(const BatchPart& part) {
     auto it = partitions_.find(part.partition);
@@ -304,6 +325,7 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     rd_kafka_assign(rk, parts);
     started_partitions(parts);
   } else {
+    note_done_offsets();
     commit_delivered(parts, false);
     for (int i = 0; i < parts->cnt; ++i) committed_.erase(parts->elems[i].partition);
     rd_kafka_assign(rk, nullptr);
@@ -493,10 +515,23 @@ void Delivery::accept(KafkaMessage msg) {
   auto it = partitions_.find(msg->partition);
   if (it == partitions_.end()) return;  // revoked meanwhile
   auto& p = it->second;
+  p.next_offset = msg->offset + 1;
   if (p.time_floor_ms) {
-    if (rd_kafka_message_timestamp(msg.get(), nullptr) < *p.time_floor_ms)
+    if (rd_kafka_message_timestamp(msg.get(), nullptr) < *p.time_floor_ms) {
+      passed_over_pending_ = true;
       return;  // before the start
+    }
     p.time_floor_ms.reset();
+  }
+  if (config_.filter) {
+    const auto value = msg->payload ? std::optional<std::string_view>(std::string_view(
+                                          static_cast<const char*>(msg->payload), msg->len))
+                                    : std::nullopt;
+    if (!config_.filter->matches_kafka_value(value)) {
+      ++filtered_out_;
+      passed_over_pending_ = true;
+      return;
+    }
   }
   if (p.records.empty()) p.first_buffered = Clock::now();
   p.bytes += msg->len + msg->key_len;
@@ -530,10 +565,13 @@ bool Delivery::refill() {
 void Delivery::commit(const std::vector<BatchPart>& parts) {
   KafkaPartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
   for (const auto& part : parts) {
-    if (current(part) == nullptr) continue;  // let go since: not ours to commit
+    const PartitionState* p = current(part);
+    if (p == nullptr) continue;  // let go since: not ours to commit
+    // Past the batch, and past records passed over behind it.
+    const std::int64_t next = std::max(part.last_offset + 1, p->done_up_to().value_or(0));
     rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(),
                                       part.partition)
-        ->offset = part.last_offset + 1;
+        ->offset = next;
   }
   if (offsets->cnt == 0) return;
   for (int i = 0; i < offsets->cnt; ++i)
@@ -543,6 +581,34 @@ void Delivery::commit(const std::vector<BatchPart>& parts) {
   if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 1); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     log_.warn(uuid_, std::string("offset commit failed: ") + rd_kafka_err2str(err));
   }
+}
+
+bool Delivery::note_done_offsets() {
+  bool rose = false;
+  for (const auto& [id, p] : partitions_) {
+    const auto done = p.done_up_to();
+    if (!done) continue;
+    auto [it, fresh] = committed_.try_emplace(id, *done);
+    if (fresh || it->second < *done) {
+      it->second = *done;
+      rose = true;
+    }
+  }
+  return rose;
+}
+
+void Delivery::commit_passed_over() {
+  if (!passed_over_pending_) return;
+  const auto now = Clock::now();
+  if (now < next_pass_commit_) return;
+  next_pass_commit_ = now + std::chrono::milliseconds(500);
+  passed_over_pending_ = false;
+  if (filtered_out_ > 0) {
+    runner_.count_filtered_out(filtered_out_);
+    log_.debug(uuid_, std::to_string(filtered_out_) + " record(s) filtered out");
+    filtered_out_ = 0;
+  }
+  if (note_done_offsets()) commit_delivered(nullptr, true);
 }
 
 void Delivery::commit_delivered(const rd_kafka_topic_partition_list_t* only, bool async) {
@@ -791,6 +857,7 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
       if (drained >= config_.max_drain_per_poll) break;
       msg.reset(rd_kafka_consume_queue(queue_.get(), 0));
     }
+    commit_passed_over();
     check_recovery();
     if (!reopen_ && rd_kafka_fatal_error(rk_.get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       on_error(RD_KAFKA_RESP_ERR__FATAL, "fatal error");  // however librdkafka reported it
@@ -829,6 +896,7 @@ int Delivery::next_wait_ms() const {
     due = std::min(due, std::max(ready, p.retry_at));
   }
   if (connection_problem_) due = std::min(due, next_recovery_check_);
+  if (passed_over_pending_) due = std::min(due, next_pass_commit_);
   if (!live_) due = std::min(due, started_ + config_.connect_grace);
   if (config_.manual_assignment) due = std::min(due, next_metadata_check_);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
@@ -839,7 +907,12 @@ void Delivery::close(bool leave_group) {
   if (!rk_) return;
   cancel_.store(true);
   inflight_.clear();  // each future waits for its (cancelled) invocation
+  note_done_offsets();
   commit_delivered(nullptr, false);
+  runner_.count_filtered_out(filtered_out_);
+  filtered_out_ = 0;
+  if (config_.filter)
+    log_.info(uuid_, std::to_string(runner_.filtered_out()) + " record(s) filtered out so far");
   if (leave_group) leave_group_now();
   partitions_.clear();  // release messages and partition queues before the handle goes
   runner_.set_wake_queue(nullptr);

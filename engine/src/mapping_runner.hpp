@@ -7,9 +7,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "api_models/filter_pattern.hpp"
 #include "api_models/log.hpp"
 #include "api_models/mapping.hpp"
 #include "engine/function_registry.hpp"
@@ -36,6 +38,9 @@ struct RunnerConfig {
   // committed to the group): for the embedded mock cluster, whose group joins take 3 s and whose
   // rejoins after a member left wait out the session timeout.
   bool manual_assignment = false;
+  // The mapping's FilterCriteria, compiled: records that match none of its patterns are passed
+  // over (never sent, committed past once everything before them is done). None: all pass.
+  std::optional<api_models::RecordFilter> filter;
 };
 
 // How a runner reports back; called on the runner's own thread, never under its locks.
@@ -63,6 +68,11 @@ class MappingRunner {
   // stays, and the consumer that follows takes its place without a rebalance.
   void request_stop(bool graceful, bool leave_group = true);
   bool finished() const { return finished_.load(); }
+  // Records its filter passed over since the runner started (for the metrics to come).
+  std::uint64_t filtered_out() const { return filtered_out_.load(std::memory_order_relaxed); }
+  void count_filtered_out(std::uint64_t n) {
+    filtered_out_.fetch_add(n, std::memory_order_relaxed);
+  }
   double generation() const { return config_.mapping.last_modified; }
 
   // The consumer thread blocks on its queue; these let other threads wake it (a finished
@@ -81,6 +91,7 @@ class MappingRunner {
   std::atomic<bool> leave_group_{true};
   std::atomic<bool> cancel_{false};  // abandons the in-flight invocation
   std::atomic<bool> finished_{false};
+  std::atomic<std::uint64_t> filtered_out_{0};
   std::mutex wake_mutex_;
   rd_kafka_queue_t* wake_queue_ = nullptr;  // guarded by wake_mutex_; owned by the consumer thread
   std::jthread thread_;  // last: starts after, and joins before, the members above

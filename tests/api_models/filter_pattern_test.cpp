@@ -174,13 +174,19 @@ TEST_CASE("filter: Kafka values are matched as JSON, as text, or not at all",
   CHECK(numbers->matches_kafka_value("42"));
   CHECK_FALSE(numbers->matches_kafka_value("9"));
 
+  // A format mismatch is matched like any event: only "exists": false can hold.
+  auto absent = RecordFilter::compile({R"({"value":{"type":[{"exists":false}]}})"});
+  REQUIRE(absent);
+  CHECK(absent->matches_kafka_value("hello"));
+  CHECK_FALSE(text->matches_kafka_value(R"({"a":"all good"})"));
+
   auto tombstones = RecordFilter::compile({R"({"value":[{"exists":false}]})"});
   REQUIRE(tombstones);
   CHECK(tombstones->matches_kafka_value(std::nullopt));
   CHECK_FALSE(tombstones->matches_kafka_value("x"));
 }
 
-TEST_CASE("filter: up to five patterns, ORed; FilterCriteria read as stored",
+TEST_CASE("filter: up to five patterns, ORed, read from the stored FilterCriteria",
           "[api_models][filter]") {
   auto f = RecordFilter::from_criteria(
       R"({"Filters":[{"Pattern":"{\"value\":{\"t\":[\"a\"]}}"},{"Pattern":"{\"value\":{\"t\":[\"b\"]}}"}]})");

@@ -1,6 +1,7 @@
 // libFuzzer target for every request parser the HTTP port feeds with client bytes: each Lambda
 // operation's body, the List and Untag query strings (through the server's query splitter),
-// tag ARNs and path UUIDs, percent-decoding, each Secrets Manager body, and the SigV4 verifier
+// tag ARNs and path UUIDs, percent-decoding, each Secrets Manager body, filter patterns with the
+// record values they match, and the SigV4 verifier
 // (Authorization header, presigned query, dates, canonical forms). The first byte
 // picks the parser; the rest is the input. An exception escaping a parser is a finding (the
 // server would answer 500), as is any sanitizer report.
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "api_models/filter_pattern.hpp"
 #include "api_models/requests.hpp"
 #include "api_models/secret_admin.hpp"
 #include "api_models/secrets.hpp"
@@ -53,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const api_models::RequestContext ctx{"us-east-1", "000000000000"};
-  switch (data[0] % 16) {
+  switch (data[0] % 17) {
     case 0:
       (void)api_models::parse_create_request(in, ctx);
       break;
@@ -142,6 +144,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (!api_models::secret_admin_reads_only(op))
         (void)api_models::apply_secret_admin(r.value(), s.value());
       (void)api_models::secret_admin_json(r.value(), &s.value());
+      break;
+    }
+    case 16: {
+      // A filter pattern, a newline, then a Kafka record value: compiled, then matched (as a
+      // record's value and as an event), as a mapping's runner and its validation do.
+      const auto nl = in.find('\n');
+      const auto filter = api_models::RecordFilter::compile({std::string(in.substr(0, nl))});
+      if (!filter || nl == std::string_view::npos) break;
+      (void)filter->matches_kafka_value(in.substr(nl + 1));
+      (void)filter->matches_event(in.substr(nl + 1));
       break;
     }
   }

@@ -291,12 +291,14 @@ def test_members_stored_but_not_performed_are_named_in_a_warning(emulator, clien
     plain = c.call("CreateEventSourceMapping", **self_managed(emulator, topic="plain"))
     assert not [l for l in emulator.logs().splitlines() if plain["UUID"] in l and "stored only" in l]
     filtered = c.call("CreateEventSourceMapping", **self_managed(
-        emulator, topic="filtered", FilterCriteria={"Filters": [{"Pattern": '{"value": {"type": ["order"]}}'}]}))
+        emulator, topic="filtered", FilterCriteria={"Filters": [{"Pattern": '{"value": {"type": ["order"]}}'}]},
+        MetricsConfig={"Metrics": ["EventCount"]}))
     warnings = eventually(lambda: [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
-    assert len(warnings) == 1 and "FilterCriteria (every record reaches the function)" in warnings[0]
+    assert len(warnings) == 1 and "MetricsConfig (no metrics are emitted)" in warnings[0]
+    assert "FilterCriteria" not in warnings[0]  # performed (test_filtering.py)
     wait_state(c, filtered["UUID"], "Enabled")
     c.call("UpdateEventSourceMapping", UUID=filtered["UUID"], ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
            MaximumRetryAttempts=1)
     warnings = eventually(lambda: (w := [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
                           and len(w) == 2 and w)
-    assert "MaximumRetryAttempts" in warnings[1] and "ProvisionedPollerConfig" in warnings[1] and "FilterCriteria" in warnings[1]
+    assert "MaximumRetryAttempts" in warnings[1] and "ProvisionedPollerConfig" in warnings[1] and "MetricsConfig" in warnings[1]
