@@ -463,22 +463,6 @@ std::optional<RecordFilter> RecordFilter::compile(const std::vector<std::string>
   return filter;
 }
 
-std::optional<RecordFilter> RecordFilter::from_criteria(std::string_view filter_criteria_json) {
-  rapidjson::Document doc;
-  doc.Parse(filter_criteria_json.data(), filter_criteria_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
-  auto filters = doc.FindMember("Filters");
-  if (filters == doc.MemberEnd() || !filters->value.IsArray()) return std::nullopt;
-  std::vector<std::string> patterns;
-  for (const auto& f : filters->value.GetArray()) {
-    auto p = f.IsObject() ? f.FindMember("Pattern") : f.MemberEnd();
-    if (f.IsObject() && p != f.MemberEnd() && p->value.IsString())
-      patterns.emplace_back(text_of(p->value));
-  }
-  if (patterns.empty()) return std::nullopt;
-  return compile(patterns);
-}
-
 bool RecordFilter::matches_event(std::string_view event_json) const {
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(

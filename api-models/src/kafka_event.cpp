@@ -170,4 +170,8 @@ std::size_t kafka_event_overhead(const KafkaEventSource& source) {
          (source.event_source_arn ? 6 * source.event_source_arn->size() + 20 : 0);
 }
 
+std::size_t kafka_partition_group_overhead(std::string_view topic) {
+  return 16 + 6 * topic.size();  // the key escaped, "-N", quotes, ":[", "],"
+}
+
 }  // namespace esm::api_models

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api_models/filter_pattern.hpp"
+#include "api_models/mapping_state.hpp"
 #include "json_util.hpp"
 #include "shape_model.hpp"
 
@@ -349,7 +350,8 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
   if (const auto* tags = present(doc, "Tags")) {
     for (const auto& t : tags->GetObject()) req.tags[str(t.name)] = str(t.value);
   }
-  m.state = MappingState::Creating;
+  m.state = *next_state(m.state, MappingEvent::Create, m.enabled);
+  m.revision = 1;
   m.last_modified = now_epoch_seconds();
   m.created_at = m.last_modified;
   return req;
@@ -432,15 +434,14 @@ Result<Ok> apply_update(const UpdateRequest& u, const RequestContext& ctx,
   if (u.schema_registry_config) m.schema_registry_config = *u.schema_registry_config;
   if (auto r = check_combined(m); !r.ok()) return r.error();
 
-  const bool was_enabled = mapping.state == MappingState::Enabled;
   if (u.enabled) m.enabled = *u.enabled;
-  if (m.enabled && !was_enabled) {
-    m.state = MappingState::Enabling;
-  } else if (!m.enabled && was_enabled) {
-    m.state = MappingState::Disabling;
-  } else {
-    m.state = MappingState::Updating;
+  const auto state = next_state(mapping.state, MappingEvent::Update, m.enabled);
+  if (!state) {
+    return ApiError{ErrorCode::ResourceInUse,
+                    "Cannot update the event source mapping because it is in use."};
   }
+  m.state = *state;
+  ++m.revision;
   m.state_transition_reason = std::string(kUserInitiated);
   m.last_modified = now_epoch_seconds();
   mapping = std::move(m);

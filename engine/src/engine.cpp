@@ -1,5 +1,7 @@
 #include "engine/engine.hpp"
 
+#include "api_models/delivery_options.hpp"
+#include "api_models/mapping_state.hpp"
 #include "engine/kafka_auth.hpp"
 #include "mapping_runner.hpp"
 
@@ -7,25 +9,14 @@ namespace esm::engine {
 
 using api_models::ErrorCode;
 using api_models::EventSourceMapping;
+using api_models::MappingEvent;
 using api_models::MappingState;
 using api_models::Ok;
 
 namespace {
 
 bool wants_consumer(const EventSourceMapping& m) {
-  switch (m.state) {
-    case MappingState::Creating:
-    case MappingState::Enabling:
-    case MappingState::Updating:
-      return m.enabled;
-    case MappingState::Enabled:
-      return true;
-    case MappingState::Disabling:
-    case MappingState::Disabled:
-    case MappingState::Deleting:
-      return false;
-  }
-  return false;
+  return api_models::wants_consumer(m.state, m.enabled);
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -36,9 +27,13 @@ std::string join(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Engine::Engine(storage::MappingStore& store, const FunctionRegistry& functions,
+Engine::Engine(storage::MappingStore& store, const FunctionRegistry& functions, Invoker& invoker,
                EngineSettings settings, api_models::Logger& log)
-    : store_(store), functions_(functions), settings_(std::move(settings)), log_(log) {}
+    : store_(store),
+      functions_(functions),
+      invoker_(invoker),
+      settings_(std::move(settings)),
+      log_(log) {}
 
 Engine::~Engine() { stop(); }
 
@@ -126,7 +121,7 @@ void Engine::reconcile(const std::string& uuid) {
       } else if (slot.stopping) {
         return;  // on_stopped will bring us back
       } else if (got.ok() && wants_consumer(got.value()) &&
-                 slot.runner->generation() == got.value().last_modified) {
+                 slot.runner->revision() == got.value().revision) {
         return;  // running the current configuration
       } else {
         slot.stopping = true;
@@ -153,10 +148,8 @@ void Engine::settle(const EventSourceMapping& m) {
   }
   if (!api_models::is_transitional(m.state)) return;
   auto r = store_.update(m.uuid, [&](EventSourceMapping& cur) -> api_models::Result<Ok> {
-    if (cur.last_modified == m.last_modified && api_models::is_transitional(cur.state) &&
-        cur.state != MappingState::Deleting) {
-      cur.state = MappingState::Disabled;
-    }
+    const auto next = api_models::next_state(cur.state, MappingEvent::ConsumerGone, cur.enabled);
+    if (cur.revision == m.revision && next) cur.state = *next;
     return Ok{};
   });
   if (r.ok() && r.value().state == MappingState::Disabled) log_.info(m.uuid, "mapping disabled");
@@ -171,15 +164,15 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.retry_backoff_max = settings_.retry_backoff_max;
   config.max_drain_per_poll = settings_.max_drain_per_poll;
   config.max_concurrent_batches = settings_.max_concurrent_batches;
-  if (auto fc = m.passthrough.find("FilterCriteria"); fc != m.passthrough.end())
-    config.filter = api_models::RecordFilter::from_criteria(fc->second);
+  if (auto patterns = api_models::delivery_options(m).filter_patterns; !patterns.empty())
+    config.filter = api_models::RecordFilter::compile(patterns);
   if (m.self_managed()) {
     config.bootstrap_servers = join(m.bootstrap_servers);
   } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn);
              it != settings_.msk_clusters.end()) {
     config.bootstrap_servers = it->second;
   } else {
-    stop_with_reason(m.uuid, m.last_modified, "ESM_CONFIG_NOT_VALID",
+    stop_with_reason(m.uuid, m.revision, "ESM_CONFIG_NOT_VALID",
                      "PROBLEM: The MSK cluster " + *m.event_source_arn +
                          " is unknown to the emulator. Declare its brokers with --msk-cluster.");
     return;
@@ -204,13 +197,13 @@ void Engine::start_runner(const EventSourceMapping& m) {
   }
   auto target = functions_.resolve_arn(m.function_arn);
   if (!target) {
-    stop_with_reason(m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID",
+    stop_with_reason(m.uuid, m.revision, "FUNCTION_CONFIG_NOT_VALID",
                      "PROBLEM: Function does not exist.");
     return;
   }
   if (target->timeout > FunctionRegistry::kKafkaMaxTimeout) {
     stop_with_reason(
-        m.uuid, m.last_modified, "FUNCTION_CONFIG_NOT_VALID",
+        m.uuid, m.revision, "FUNCTION_CONFIG_NOT_VALID",
         "PROBLEM: The function timeout (" + std::to_string(target->timeout.count()) +
             " seconds) exceeds 840 seconds, the maximum for Kafka event source mappings.");
     return;
@@ -220,7 +213,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   auto security =
       kafka_security(m, [this](const std::string& id) { return store_.find_secret(id); });
   if (auto* stop = std::get_if<StopReason>(&security)) {
-    stop_with_reason(m.uuid, m.last_modified, stop->reason, stop->result);
+    stop_with_reason(m.uuid, m.revision, stop->reason, stop->result);
     return;
   }
   auto& sec = std::get<KafkaSecurity>(security);
@@ -229,27 +222,25 @@ void Engine::start_runner(const EventSourceMapping& m) {
   log_.info(m.uuid, "authentication: " + sec.summary);
   config.function = *target;
   const std::string uuid = m.uuid;
-  const double generation = m.last_modified;
+  const std::uint64_t revision = m.revision;
   RunnerCallbacks callbacks;
-  callbacks.on_live = [this, uuid, generation] { mark_live(uuid, generation); };
+  callbacks.on_live = [this, uuid, revision] { mark_live(uuid, revision); };
   callbacks.on_result = [this, uuid](const std::string& result) { set_result(uuid, result); };
-  callbacks.on_fatal = [this, uuid, generation](const std::string& reason,
-                                                const std::string& result) {
-    stop_with_reason(uuid, generation, reason, result);
+  callbacks.on_fatal = [this, uuid, revision](const std::string& reason,
+                                              const std::string& result) {
+    stop_with_reason(uuid, revision, reason, result);
   };
   callbacks.on_stopped = [this, uuid] { notify_changed(uuid); };
-  auto runner = std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), log_);
+  auto runner =
+      std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), invoker_, log_);
   std::lock_guard lock(mutex_);
   slots_[uuid] = Slot{std::move(runner), false};
 }
 
-void Engine::mark_live(const std::string& uuid, double generation) {
+void Engine::mark_live(const std::string& uuid, std::uint64_t revision) {
   auto r = store_.update(uuid, [&](EventSourceMapping& m) -> api_models::Result<Ok> {
-    if (m.last_modified == generation && m.enabled &&
-        (m.state == MappingState::Creating || m.state == MappingState::Enabling ||
-         m.state == MappingState::Updating)) {
-      m.state = MappingState::Enabled;
-    }
+    const auto next = api_models::next_state(m.state, MappingEvent::ConsumerLive, m.enabled);
+    if (m.revision == revision && next) m.state = *next;
     return Ok{};
   });
   if (r.ok() && r.value().state == MappingState::Enabled) log_.info(uuid, "mapping enabled");
@@ -262,12 +253,13 @@ void Engine::set_result(const std::string& uuid, const std::string& result) {
   });
 }
 
-void Engine::stop_with_reason(const std::string& uuid, double generation, const std::string& reason,
-                              const std::string& result) {
+void Engine::stop_with_reason(const std::string& uuid, std::uint64_t revision,
+                              const std::string& reason, const std::string& result) {
   log_.warn(uuid, "stopping mapping: " + reason + ": " + result);
   (void)store_.update(uuid, [&](EventSourceMapping& m) -> api_models::Result<Ok> {
-    if (m.last_modified != generation || m.state == MappingState::Deleting) return Ok{};
-    m.state = MappingState::Disabled;
+    const auto next = api_models::next_state(m.state, MappingEvent::StoppedByError, m.enabled);
+    if (m.revision != revision || !next) return Ok{};
+    m.state = *next;
     m.state_transition_reason = reason;
     m.last_processing_result = result;
     return Ok{};

@@ -1,4 +1,4 @@
-#include "invoker.hpp"
+#include "engine/invoker.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -25,6 +25,54 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+// Idle keep-alive connections to HTTP functions, by host:port, shared by every runner of the
+// FunctionInvoker that owns it: a batch goes out on a connection the previous one left open
+// instead of a new one each time.
+class ConnectionPool {
+ public:
+  ConnectionPool() = default;
+  ~ConnectionPool() {
+    for (auto& [key, list] : idle_) {
+      for (const Idle& c : list) ::close(c.fd);
+    }
+  }
+  ConnectionPool(const ConnectionPool&) = delete;
+  ConnectionPool& operator=(const ConnectionPool&) = delete;
+  struct Idle {
+    int fd;
+    tcp protocol;
+  };
+  // An idle connection the peer has not closed, or nothing.
+  std::optional<Idle> take(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto it = idle_.find(key);
+    while (it != idle_.end() && !it->second.empty()) {
+      Idle c = it->second.back();
+      it->second.pop_back();
+      pollfd pfd{c.fd, POLLIN | POLLRDHUP, 0};
+      // Readable while idle means closed (or sending what nobody asked for): not reusable.
+      if (poll(&pfd, 1, 0) == 0) return c;
+      ::close(c.fd);
+    }
+    return std::nullopt;
+  }
+  void give(const std::string& key, Idle c) {
+    fcntl(c.fd, F_SETFD, FD_CLOEXEC);  // not inherited by exec: functions' commands
+    std::lock_guard lock(mutex_);
+    auto& list = idle_[key];
+    if (list.size() >= kMaxIdlePerEndpoint) {
+      ::close(c.fd);
+      return;
+    }
+    list.push_back(c);
+  }
+
+ private:
+  static constexpr std::size_t kMaxIdlePerEndpoint = 32;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<Idle>> idle_;
+};
 
 namespace {
 
@@ -76,58 +124,14 @@ std::string url_encode_path(const std::string& s) {
   return out;
 }
 
-// Idle keep-alive connections to HTTP functions, by host:port, shared by every runner: a batch
-// goes out on a connection the previous one left open instead of a new one each time.
-class ConnectionPool {
- public:
-  struct Idle {
-    int fd;
-    tcp protocol;
-  };
-  // An idle connection the peer has not closed, or nothing.
-  std::optional<Idle> take(const std::string& key) {
-    std::lock_guard lock(mutex_);
-    auto it = idle_.find(key);
-    while (it != idle_.end() && !it->second.empty()) {
-      Idle c = it->second.back();
-      it->second.pop_back();
-      pollfd pfd{c.fd, POLLIN | POLLRDHUP, 0};
-      // Readable while idle means closed (or sending what nobody asked for): not reusable.
-      if (poll(&pfd, 1, 0) == 0) return c;
-      ::close(c.fd);
-    }
-    return std::nullopt;
-  }
-  void give(const std::string& key, Idle c) {
-    fcntl(c.fd, F_SETFD, FD_CLOEXEC);  // not inherited by exec: functions' commands
-    std::lock_guard lock(mutex_);
-    auto& list = idle_[key];
-    if (list.size() >= kMaxIdlePerEndpoint) {
-      ::close(c.fd);
-      return;
-    }
-    list.push_back(c);
-  }
-
- private:
-  static constexpr std::size_t kMaxIdlePerEndpoint = 32;
-  std::mutex mutex_;
-  std::map<std::string, std::vector<Idle>> idle_;
-};
-
-ConnectionPool& pool() {
-  static auto* const instance = new ConnectionPool;  // never destroyed: used until exit
-  return *instance;
-}
-
 struct Attempt {
   InvokeResult result;
   bool stale = false;  // a reused connection failed before any answer: worth a fresh one
 };
 
-Attempt http_post_once(const Url& url, const http::request<http::string_body>& req,
-                       std::chrono::seconds timeout, const std::atomic<bool>& cancel,
-                       std::optional<ConnectionPool::Idle> reuse) {
+Attempt http_post_once(ConnectionPool& pool, const Url& url,
+                       const http::request<http::string_body>& req, std::chrono::seconds timeout,
+                       const std::atomic<bool>& cancel, std::optional<ConnectionPool::Idle> reuse) {
   Attempt attempt;
   InvokeResult& result = attempt.result;
   net::io_context ioc;
@@ -215,7 +219,7 @@ Attempt http_post_once(const Url& url, const http::request<http::string_body>& r
   if (parser.keep_alive()) {
     beast::error_code ec;
     const tcp protocol = stream.socket().local_endpoint(ec).protocol();
-    if (!ec) pool().give(url.authority(), {stream.socket().release(ec), protocol});
+    if (!ec) pool.give(url.authority(), {stream.socket().release(ec), protocol});
   }
   result.body = std::move(res.body());
   const unsigned status = res.result_int();
@@ -232,8 +236,9 @@ Attempt http_post_once(const Url& url, const http::request<http::string_body>& r
   return attempt;
 }
 
-InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::seconds timeout,
-                       const std::atomic<bool>& cancel, bool lambda_api) {
+InvokeResult http_post(ConnectionPool& pool, const Url& url, const std::string& payload,
+                       std::chrono::seconds timeout, const std::atomic<bool>& cancel,
+                       bool lambda_api) {
   http::request<http::string_body> req{http::verb::post, url.target, 11};
   req.set(http::field::host, url.authority());
   req.set(http::field::content_type, "application/json");
@@ -244,12 +249,12 @@ InvokeResult http_post(const Url& url, const std::string& payload, std::chrono::
   // A kept-alive connection the function's server closed meanwhile fails before any answer: the
   // request goes again on a new connection (bounded: the pool holds few, then a new one).
   for (int reused = 0; reused < 4; ++reused) {
-    auto idle = pool().take(url.authority());
+    auto idle = pool.take(url.authority());
     if (!idle) break;
-    Attempt a = http_post_once(url, req, timeout, cancel, idle);
+    Attempt a = http_post_once(pool, url, req, timeout, cancel, idle);
     if (!a.stale) return std::move(a.result);
   }
-  return http_post_once(url, req, timeout, cancel, std::nullopt).result;
+  return http_post_once(pool, url, req, timeout, cancel, std::nullopt).result;
 }
 
 // Runs COMMAND under /bin/sh -c with the payload on stdin; stdout is the response.
@@ -371,8 +376,11 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
 
 }  // namespace
 
-InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
-                    const std::atomic<bool>& cancel) {
+FunctionInvoker::FunctionInvoker() : pool_(std::make_unique<ConnectionPool>()) {}
+FunctionInvoker::~FunctionInvoker() = default;
+
+InvokeResult FunctionInvoker::invoke(const FunctionTarget& target, const std::string& payload,
+                                     const std::atomic<bool>& cancel) {
   switch (target.kind) {
     case FunctionTarget::Kind::Exec:
       return run_command(target.location, payload, target.timeout, cancel);
@@ -380,7 +388,7 @@ InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
       auto url = parse_url(target.location);
       if (!url)
         return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
-      return http_post(*url, payload, target.timeout, cancel, false);
+      return http_post(*pool_, *url, payload, target.timeout, cancel, false);
     }
     case FunctionTarget::Kind::LambdaApi: {
       std::string base = target.location;
@@ -390,7 +398,7 @@ InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
           (target.qualifier ? "?Qualifier=" + url_encode_path(*target.qualifier) : ""));
       if (!url)
         return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
-      return http_post(*url, payload, target.timeout, cancel, true);
+      return http_post(*pool_, *url, payload, target.timeout, cancel, true);
     }
   }
   return {};

@@ -9,14 +9,16 @@
 #include <vector>
 
 #include "api_models/kafka_event.hpp"
+#include "batch_planner.hpp"
+#include "commit_tracker.hpp"
+#include "engine/invoker.hpp"
 #include "engine/kafka_auth.hpp"
-#include "invoker.hpp"
 #include "kafka_handles.hpp"
+#include "partition_buffer.hpp"
 
 namespace esm::engine {
 
 using api_models::KafkaRecordView;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -35,35 +37,6 @@ bool is_connection_error(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR__RESOLVE || err == RD_KAFKA_RESP_ERR__TIMED_OUT;
 }
 
-struct PartitionState {
-  // The partition's own fetch queue, not forwarded to the consumer queue: records are taken from
-  // it only as delivery needs them, so a partition that does not advance (its function fails)
-  // stops being fetched when the queue is full, while the others flow on. No pause/resume.
-  KafkaQueue queue;
-  std::deque<KafkaMessage> records;  // taken from `queue`, not in flight; front = next to deliver
-  std::size_t bytes = 0;             // held by `records`
-  int attempts = 0;                  // failed deliveries of the front batch
-  Clock::time_point retry_at{};      // no delivery before this
-  Clock::time_point first_buffered{};
-  // Records older than this (epoch ms) are passed over until the first one at or after it: the
-  // start by time where the broker could not look the offset up (see place_start_offsets).
-  std::optional<std::int64_t> time_floor_ms;
-  bool in_flight = false;   // its next records are in an invocation now (held by that InFlight)
-  std::uint64_t epoch = 0;  // which assignment this is: a batch of an earlier one is stale
-  // One past the last offset taken from `queue`, whether buffered, in flight, delivered or
-  // passed over (filtered out, before the start); -1 before the first.
-  std::int64_t next_offset = -1;
-
-  // Where the commit may go: every record before it is done (delivered or passed over). Nothing
-  // while a batch is in flight (its outcome decides) or before a record was seen.
-  std::optional<std::int64_t> done_up_to() const {
-    if (in_flight) return std::nullopt;
-    if (!records.empty()) return records.front()->offset;
-    if (next_offset >= 0) return next_offset;
-    return std::nullopt;
-  }
-};
-
 struct BatchPart {
   std::int32_t partition;
   std::size_t count;
@@ -79,24 +52,72 @@ struct Batch {
   std::vector<KafkaRecordView> views;
 };
 
+// One invocation being made, on the runner's executor. Letting go of it waits for its result
+// (the invocation reads the batch until then).
 struct InFlight {
   std::vector<BatchPart> parts;
   std::unique_ptr<Batch> batch;
   std::future<InvokeResult> result;  // ready before the worker wakes the consumer loop
-  std::jthread worker;               // last: joined first, before the batch it reads goes
+
+  InFlight() = default;
+  InFlight(InFlight&&) = default;
+  InFlight& operator=(InFlight&& other) noexcept {
+    wait();
+    parts = std::move(other.parts);
+    batch = std::move(other.batch);
+    result = std::move(other.result);
+    return *this;
+  }
+  ~InFlight() { wait(); }
+  void wait() {
+    if (result.valid()) result.wait();
+  }
 };
+
+// A record as the event carries it: views into the message's memory.
+KafkaRecordView record_view(const rd_kafka_message_t* msg, std::string_view topic) {
+  KafkaRecordView v;
+  v.topic = topic;
+  v.partition = msg->partition;
+  v.offset = msg->offset;
+  rd_kafka_timestamp_type_t tstype;
+  v.timestamp_ms = rd_kafka_message_timestamp(msg, &tstype);
+  v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
+  if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
+  rd_kafka_headers_t* hdrs = nullptr;
+  // librdkafka parses headers on first access and keeps them with the message.
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(msg), &hdrs) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR &&
+      hdrs) {
+    const char* name = nullptr;
+    const void* val = nullptr;
+    size_t len = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      v.headers.emplace_back(name, val ? std::optional<std::string_view>(
+                                             std::string_view(static_cast<const char*>(val), len))
+                                       : std::nullopt);
+    }
+  }
+  return v;
+}
 
 // The consumer side of one runner: owned and used by the runner thread only.
 class Delivery {
  public:
   Delivery(const RunnerConfig& config, const RunnerCallbacks& callbacks, api_models::Logger& log,
-           std::atomic<bool>& cancel, MappingRunner& runner)
+           std::atomic<bool>& cancel, MappingRunner& runner, Invoker& invoker,
+           BoundedExecutor& executor)
       : runner_(runner),
+        invoker_(invoker),
+        executor_(executor),
         config_(config),
         callbacks_(callbacks),
         log_(log),
         cancel_(cancel),
-        uuid_(config.mapping.uuid) {}
+        uuid_(config.mapping.uuid),
+        source_{config.mapping.event_source_arn, config.bootstrap_servers} {}
 
   // Creates and subscribes the consumer; false after reporting a fatal configuration error.
   bool open();
@@ -139,9 +160,16 @@ class Delivery {
   }
   void finish_inflight();
   void complete(InvokeResult r, InFlight& done);
+  void schedule_retry(PartitionBuffer& p);
+  // Delivery: plan (batch_planner), take the records, invoke.
   bool maybe_dispatch();
+  BatchLimits batch_limits() const;
+  bool pass_over_if_too_large(std::int32_t partition);
+  InFlight take_batch(const BatchPlan& plan);
+  void start_invocation(InFlight batch);
+  std::vector<PartitionSnapshot> snapshots_;  // maybe_dispatch()'s, kept: it runs every turn
   void commit(const std::vector<BatchPart>& parts);
-  // Records passed over are done as well: raises committed_ to every partition's done_up_to();
+  // Records passed over are done as well: raises commits_ to every partition's done_up_to();
   // true if any rose.
   bool note_done_offsets();
   // Commits what note_done_offsets() found, at most twice a second: a stretch of records that
@@ -151,7 +179,7 @@ class Delivery {
   Clock::time_point next_pass_commit_{};
   std::uint64_t filtered_out_ = 0;
   // The partition a batch part was taken from, if that assignment still holds.
-  PartitionState* current(const BatchPart& part) {
+  PartitionBuffer* current(const BatchPart& part) {
     auto it = partitions_.find(part.partition);
     return it != partitions_.end() && it->second.epoch == part.epoch ? &it->second : nullptr;
   }
@@ -159,7 +187,7 @@ class Delivery {
   // Commits the offsets of every successful batch (of `only`'s partitions), and waits for the
   // broker unless `async`.
   void commit_delivered(const rd_kafka_topic_partition_list_t* only, bool async);
-  std::map<std::int32_t, std::int64_t> committed_;  // next offset per partition, as committed
+  CommitTracker commits_;
   void report(std::string_view result);
   void check_recovery();
   void check_join_stalled();
@@ -180,14 +208,17 @@ class Delivery {
   }
 
   MappingRunner& runner_;
+  Invoker& invoker_;
+  BoundedExecutor& executor_;  // the runner's: outlives every Delivery and its invocations
   const RunnerConfig& config_;
   const RunnerCallbacks& callbacks_;
   api_models::Logger& log_;
   std::atomic<bool>& cancel_;
   const std::string uuid_;
+  const api_models::KafkaEventSource source_;  // what every event says of its source
   KafkaHandle rk_;
   KafkaQueue queue_;  // the consumer queue: polled here, woken from other threads
-  std::map<std::int32_t, PartitionState> partitions_;  // assigned partitions
+  std::map<std::int32_t, PartitionBuffer> partitions_;  // assigned partitions
   std::vector<InFlight> inflight_;  // batches of distinct partitions, invoked concurrently
   Clock::time_point last_completion_{};
   std::string last_result_;
@@ -215,7 +246,7 @@ bool Delivery::open() {
       // Records up to the 6 MB payload limit come whole in one fetch, even from brokers (such as
       // the mock cluster) that do not return an oversized first record the way KIP-74 asks.
       {"max.partition.fetch.bytes", "8388608"},
-      // Fetched ahead per partition (each partition has a queue of its own, see PartitionState).
+      // Fetched ahead per partition (each partition has a queue of its own, see PartitionBuffer).
       {"queued.min.messages", std::to_string(std::max(100000, m.batch_size * 2))},
       {"queued.max.messages.kbytes", "16384"},
       {"log.connection.close", "false"},
@@ -327,7 +358,7 @@ void Delivery::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   } else {
     note_done_offsets();
     commit_delivered(parts, false);
-    for (int i = 0; i < parts->cnt; ++i) committed_.erase(parts->elems[i].partition);
+    for (int i = 0; i < parts->cnt; ++i) commits_.forget(parts->elems[i].partition);
     rd_kafka_assign(rk, nullptr);
     for (int i = 0; i < parts->cnt; ++i) partitions_.erase(parts->elems[i].partition);
     log_.info(uuid_, "revoked " + std::to_string(parts->cnt) + " partition(s)");
@@ -515,7 +546,7 @@ void Delivery::accept(KafkaMessage msg) {
   auto it = partitions_.find(msg->partition);
   if (it == partitions_.end()) return;  // revoked meanwhile
   auto& p = it->second;
-  p.next_offset = msg->offset + 1;
+  p.taken(msg->offset);
   if (p.time_floor_ms) {
     if (rd_kafka_message_timestamp(msg.get(), nullptr) < *p.time_floor_ms) {
       passed_over_pending_ = true;
@@ -533,9 +564,7 @@ void Delivery::accept(KafkaMessage msg) {
       return;
     }
   }
-  if (p.records.empty()) p.first_buffered = Clock::now();
-  p.bytes += msg->len + msg->key_len;
-  p.records.push_back(std::move(msg));
+  p.push_back(std::move(msg));
   if (connection_problem_) recovered();
 }
 
@@ -548,16 +577,16 @@ bool Delivery::refill() {
   for (auto& [id, p] : partitions_) {
     // Bounded: each turn takes at most max_drain_per_poll, and stops at an empty queue.
     std::size_t budget = static_cast<std::size_t>(std::max(config_.max_drain_per_poll, 1));
-    while (p.queue && !fatal_ && budget > 0 && p.records.size() < want &&
-           p.bytes < kMaxBufferedBytesPerPartition) {
-      const std::size_t n = std::min({want - p.records.size(), budget, taken.size()});
+    while (p.queue && !fatal_ && budget > 0 && p.size() < want &&
+           p.bytes() < kMaxBufferedBytesPerPartition) {
+      const std::size_t n = std::min({want - p.size(), budget, taken.size()});
       const ssize_t got = rd_kafka_consume_batch_queue(p.queue.get(), 0, taken.data(), n);
       if (got <= 0) break;
       // Every message taken is accepted: one taken and then dropped would be skipped for good.
       for (ssize_t i = 0; i < got; ++i) accept(KafkaMessage(taken[static_cast<std::size_t>(i)]));
       budget -= static_cast<std::size_t>(got);
     }
-    more = more || (budget == 0 && p.records.size() < want);
+    more = more || (budget == 0 && p.size() < want);
   }
   return more;
 }
@@ -565,7 +594,7 @@ bool Delivery::refill() {
 void Delivery::commit(const std::vector<BatchPart>& parts) {
   KafkaPartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
   for (const auto& part : parts) {
-    const PartitionState* p = current(part);
+    const PartitionBuffer* p = current(part);
     if (p == nullptr) continue;  // let go since: not ours to commit
     // Past the batch, and past records passed over behind it.
     const std::int64_t next = std::max(part.last_offset + 1, p->done_up_to().value_or(0));
@@ -575,7 +604,7 @@ void Delivery::commit(const std::vector<BatchPart>& parts) {
   }
   if (offsets->cnt == 0) return;
   for (int i = 0; i < offsets->cnt; ++i)
-    committed_[offsets->elems[i].partition] = offsets->elems[i].offset;
+    commits_.raise(offsets->elems[i].partition, offsets->elems[i].offset);
   // Asynchronous: the next batch need not wait for the broker. A commit that fails is retried by
   // the next one (offsets only grow) or by the synchronous one when partitions are let go.
   if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 1); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -588,11 +617,7 @@ bool Delivery::note_done_offsets() {
   for (const auto& [id, p] : partitions_) {
     const auto done = p.done_up_to();
     if (!done) continue;
-    auto [it, fresh] = committed_.try_emplace(id, *done);
-    if (fresh || it->second < *done) {
-      it->second = *done;
-      rose = true;
-    }
+    rose = commits_.raise(id, *done) || rose;
   }
   return rose;
 }
@@ -613,8 +638,8 @@ void Delivery::commit_passed_over() {
 
 void Delivery::commit_delivered(const rd_kafka_topic_partition_list_t* only, bool async) {
   KafkaPartitionList offsets(
-      rd_kafka_topic_partition_list_new(static_cast<int>(committed_.size())));
-  for (const auto& [partition, offset] : committed_) {
+      rd_kafka_topic_partition_list_new(static_cast<int>(commits_.offsets().size())));
+  for (const auto& [partition, offset] : commits_.offsets()) {
     if (only != nullptr &&
         rd_kafka_topic_partition_list_find(only, config_.mapping.topics.front().c_str(),
                                            partition) == nullptr) {
@@ -643,196 +668,165 @@ void Delivery::finish_inflight() {
   }
 }
 
+// The outcome stage: what the invocation did to each part of its batch. Nothing: the part was
+// delivered; an offset: the part failed from there on (the records before it are done). Until
+// the function's answer is read per record (ReportBatchItemFailures), it is about the whole batch.
+std::vector<std::optional<std::int64_t>> part_outcomes(const InvokeResult& r, const InFlight& f) {
+  std::vector<std::optional<std::int64_t>> out;
+  auto first = f.batch->messages.begin();
+  for (const auto& part : f.parts) {
+    if (r.outcome == InvokeResult::Outcome::Success) {
+      out.emplace_back();
+    } else {
+      out.emplace_back((*first)->offset);
+    }
+    first += static_cast<std::ptrdiff_t>(part.count);
+  }
+  return out;
+}
+
+// Turns an invocation's outcome into commits, retries and the state report, part by part.
 void Delivery::complete(InvokeResult r, InFlight& done) {
-  const auto& parts = done.parts;
-  for (const auto& part : parts) {
+  for (const auto& part : done.parts) {
     // Of the current assignment, or of an earlier one the new one waited for.
     if (auto it = partitions_.find(part.partition); it != partitions_.end())
       it->second.in_flight = false;
   }
   last_completion_ = Clock::now();
-  using Outcome = InvokeResult::Outcome;
-  if (r.outcome != Outcome::Success) {
-    // Back in front of their partitions, for the retry (or, cancelled, for nobody).
-    auto next = done.batch->messages.begin();
-    for (const auto& part : parts) {
-      const auto first = next;
-      next += static_cast<std::ptrdiff_t>(part.count);
-      PartitionState* p = current(part);
-      if (p == nullptr) continue;  // a later assignment fetches from the committed offset again
-      for (auto m = first; m != next; ++m) p->bytes += (*m)->len + (*m)->key_len;
-      p->records.insert(p->records.begin(), std::make_move_iterator(first),
-                        std::make_move_iterator(next));
-    }
-  }
-  if (r.outcome == Outcome::Cancelled) return;
-  if (r.outcome == Outcome::Success) {
-    commit(parts);
-    for (const auto& part : parts) {
-      if (PartitionState* p = current(part)) {
+  const bool cancelled = r.outcome == InvokeResult::Outcome::Cancelled;
+  const auto outcomes = part_outcomes(r, done);
+  std::vector<BatchPart> delivered;
+  bool failed = false;
+  auto next = done.batch->messages.begin();
+  for (std::size_t i = 0; i < done.parts.size(); ++i) {
+    const auto& part = done.parts[i];
+    const auto first = next;
+    next += static_cast<std::ptrdiff_t>(part.count);
+    PartitionBuffer* p = current(part);  // null: a later assignment fetches from the commit again
+    if (!outcomes[i]) {
+      delivered.push_back(part);
+      if (p != nullptr) {
         p->attempts = 0;
         p->first_buffered = Clock::now();
       }
+      continue;
     }
-    if (!r.detail.empty()) log_.info(uuid_, "function stderr: " + r.detail);
-    // Records fetched before the brokers went away still reach the function, but the mapping
-    // reports the connection problem until the brokers answer again.
-    if (!connection_problem_) report("OK");
+    failed = true;
+    const auto split =
+        std::find_if(first, next, [&](const KafkaMessage& m) { return m->offset >= *outcomes[i]; });
+    if (split != first && !cancelled) {
+      delivered.push_back({part.partition, static_cast<std::size_t>(split - first),
+                           (*(split - 1))->offset, part.epoch});
+    }
+    if (p == nullptr) continue;
+    p->put_back(split, next);  // in front again, for the retry (or, cancelled, for nobody)
+    if (!cancelled) schedule_retry(*p);
+  }
+  if (cancelled) return;
+  if (!delivered.empty()) commit(delivered);
+  if (failed) {
+    const bool unreachable = r.outcome == InvokeResult::Outcome::ConnectionError;
+    log_.warn(uuid_,
+              std::string(unreachable ? "function unreachable: " : "function error: ") + r.detail);
+    report(unreachable ? kFunctionUnreachable : kFunctionProblem);
     return;
   }
-  const bool unreachable = r.outcome == Outcome::ConnectionError;
-  log_.warn(uuid_,
-            std::string(unreachable ? "function unreachable: " : "function error: ") + r.detail);
-  for (const auto& part : parts) {
-    PartitionState* state = current(part);
-    if (state == nullptr) continue;
-    auto& p = *state;
-    ++p.attempts;
-    auto backoff = config_.retry_backoff_initial * (1LL << std::min(p.attempts - 1, 16));
-    p.retry_at = Clock::now() + std::min<std::chrono::milliseconds>(
-                                    std::chrono::duration_cast<std::chrono::milliseconds>(backoff),
-                                    config_.retry_backoff_max);
-  }
-  report(unreachable ? kFunctionUnreachable : kFunctionProblem);
+  if (!r.detail.empty()) log_.info(uuid_, "function stderr: " + r.detail);
+  // Records fetched before the brokers went away still reach the function, but the mapping
+  // reports the connection problem until the brokers answer again.
+  if (!connection_problem_) report("OK");
 }
 
+void Delivery::schedule_retry(PartitionBuffer& p) {
+  ++p.attempts;
+  auto backoff = config_.retry_backoff_initial * (1LL << std::min(p.attempts - 1, 16));
+  p.retry_at = Clock::now() + std::min<std::chrono::milliseconds>(
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(backoff),
+                                  config_.retry_backoff_max);
+}
+
+BatchLimits Delivery::batch_limits() const {
+  const auto& topic = config_.mapping.topics.front();
+  return {static_cast<std::size_t>(config_.mapping.batch_size), window(),
+          api_models::kMaxPayloadBytes, api_models::kafka_event_overhead(source_),
+          api_models::kafka_partition_group_overhead(topic)};
+}
+
+// The batching stage decides (batch_planner.hpp); this takes the records out of their buffers
+// and starts the invocation.
 bool Delivery::maybe_dispatch() {
   if (inflight_.size() >= static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)))
     return false;
-  const auto now = Clock::now();
-  std::size_t available = 0;
-  std::size_t available_bytes = 0;  // keys and values, before base64
-  bool retrying = false;
-  Clock::time_point oldest = Clock::time_point::max();
-  for (auto& [id, p] : partitions_) {
-    if (p.records.empty() || p.retry_at > now || p.in_flight) continue;
-    available += p.records.size();
-    available_bytes += p.bytes;
-    retrying = retrying || p.attempts > 0;
-    oldest = std::min(oldest, p.first_buffered);
+  snapshots_.clear();
+  for (const auto& [id, p] : partitions_) {
+    snapshots_.push_back(
+        {id, p.size(), p.bytes(), p.attempts, p.in_flight, p.retry_at, p.first_buffered});
   }
-  if (available == 0) return false;
-  const auto batch_size = static_cast<std::size_t>(config_.mapping.batch_size);
-  const auto window_start = std::max(oldest, last_completion_);
-  // A batch closes at BatchSize, at the window, or when it fills the payload (base64 alone makes
-  // 3 bytes 4): then it goes at once.
-  const bool payload_full = available_bytes / 3 * 4 >= api_models::kMaxPayloadBytes;
-  if (available < batch_size && !payload_full && !retrying && now - window_start < window())
-    return false;
-
-  const auto& m = config_.mapping;
-  api_models::KafkaEventSource source{m.event_source_arn, config_.bootstrap_servers};
-  std::size_t size = api_models::kafka_event_overhead(source);
-  std::vector<KafkaRecordView> views;
-  std::vector<BatchPart> parts;
-  bool full = false;
-  // A partition being retried travels alone, and first: its failures never hold back the other
-  // partitions, and a healed function gets the failed batch before anything newer.
-  std::vector<std::int32_t> order;
-  for (auto& [id, p] : partitions_) {
-    if (p.attempts > 0 && !p.records.empty() && p.retry_at <= now && !p.in_flight) {
-      order.push_back(id);
-      break;
-    }
-  }
-  if (order.empty()) {
-    for (auto& [id, p] : partitions_) {
-      if (p.attempts == 0 && !p.in_flight) order.push_back(id);
-    }
-  }
-  for (std::int32_t id : order) {
-    auto& p = partitions_[id];
-    if (full || p.records.empty() || p.retry_at > now) continue;
-    BatchPart part{id, 0, -1, p.epoch};
-    size += 16 + m.topics.front().size() * 6;
-    for (const auto& msg : p.records) {
-      if (views.size() >= batch_size) {
-        full = true;
-        break;
-      }
-      KafkaRecordView v;
-      v.topic = m.topics.front();
-      v.partition = msg->partition;
-      v.offset = msg->offset;
-      rd_kafka_timestamp_type_t tstype;
-      v.timestamp_ms = rd_kafka_message_timestamp(msg.get(), &tstype);
-      v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
-      if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
-      if (msg->payload)
-        v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
-      rd_kafka_headers_t* hdrs = nullptr;
-      if (rd_kafka_message_headers(msg.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
-        const char* name = nullptr;
-        const void* val = nullptr;
-        size_t len = 0;
-        for (size_t i = 0;
-             rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR;
-             ++i) {
-          v.headers.emplace_back(name, val ? std::optional<std::string_view>(std::string_view(
-                                                 static_cast<const char*>(val), len))
-                                           : std::nullopt);
-        }
-      }
-      const std::size_t bound = api_models::kafka_record_size_bound(v);
-      if (size + bound > api_models::kMaxPayloadBytes) {
-        if (views.empty() && part.count == 0) {
-          // One record alone over the limit can never be delivered: report it and move past it.
-          const std::string event = api_models::kafka_event_json(source, {v});
-          if (event.size() > api_models::kMaxPayloadBytes) {
-            log_.error(uuid_,
-                       "record " + m.topics.front() + "-" + std::to_string(id) + " offset " +
-                           std::to_string(v.offset) + " is " + std::to_string(event.size()) +
-                           " bytes as an event, over the 6291456-byte payload limit; skipped");
-            commit({{id, 1, v.offset, p.epoch}});
-            p.bytes -= p.records.front()->len + p.records.front()->key_len;
-            p.records.pop_front();
-            report("PROBLEM: Record too large. A record at offset " + std::to_string(v.offset) +
-                   " exceeds the 6291456-byte invocation payload limit and was skipped.");
-            return true;
-          }
-        } else {
-          full = true;
-          break;
-        }
-      }
-      size += bound;
-      views.push_back(std::move(v));
-      ++part.count;
-      part.last_offset = msg->offset;
-    }
-    if (part.count > 0) parts.push_back(part);
-  }
-  if (views.empty()) return false;
-  auto batch = std::make_unique<Batch>();
-  batch->views = std::move(views);
-  batch->messages.reserve(batch->views.size());
-  for (const auto& part : parts) {
-    auto& p = partitions_[part.partition];
-    p.in_flight = true;
-    for (std::size_t i = 0; i < part.count; ++i) {
-      p.bytes -= p.records.front()->len + p.records.front()->key_len;
-      batch->messages.push_back(std::move(p.records.front()));
-      p.records.pop_front();
-    }
-  }
-  log_.debug(uuid_, "invoking with " + std::to_string(batch->views.size()) + " record(s)");
-  const FunctionTarget target = config_.function;
-  std::atomic<bool>& cancel = cancel_;
-  MappingRunner& runner = runner_;
-  const Batch* records = batch.get();
-  std::promise<InvokeResult> promise;
-  auto result = promise.get_future();
-  // The result is set before the wake-up: a loop woken early would find it not ready and sleep on.
-  std::jthread worker(
-      [target, source, records, &cancel, &runner](std::promise<InvokeResult> done) {
-        done.set_value(
-            invoke(target, api_models::kafka_event_json(source, records->views), cancel));
-        runner.wake();  // the consumer loop picks the result up at once
-      },
-      std::move(promise));
-  inflight_.push_back(
-      InFlight{std::move(parts), std::move(batch), std::move(result), std::move(worker)});
+  const std::string_view topic = config_.mapping.topics.front();
+  const auto bound = [&](std::int32_t id, std::size_t i) {
+    return api_models::kafka_record_size_bound(record_view(partitions_.at(id).at(i), topic));
+  };
+  auto plan = plan_batch(snapshots_, batch_limits(), bound, last_completion_, Clock::now());
+  if (!plan) return false;
+  if (plan->single_over_bound && pass_over_if_too_large(plan->parts.front().partition)) return true;
+  start_invocation(take_batch(*plan));
   return true;
+}
+
+// One record alone over the payload limit can never be delivered: it is reported and passed
+// over. True if so.
+bool Delivery::pass_over_if_too_large(std::int32_t id) {
+  auto& p = partitions_.at(id);
+  const auto& topic = config_.mapping.topics.front();
+  const KafkaRecordView v = record_view(p.at(0), topic);
+  const std::size_t size = api_models::kafka_event_json(source_, {v}).size();
+  if (size <= api_models::kMaxPayloadBytes) return false;
+  log_.error(uuid_, "record " + topic + "-" + std::to_string(id) + " offset " +
+                        std::to_string(v.offset) + " is " + std::to_string(size) +
+                        " bytes as an event, over the 6291456-byte payload limit; skipped");
+  const std::int64_t offset = v.offset;
+  p.pop_front();
+  commit({{id, 1, offset, p.epoch}});
+  report("PROBLEM: Record too large. A record at offset " + std::to_string(offset) +
+         " exceeds the 6291456-byte invocation payload limit and was skipped.");
+  return true;
+}
+
+// The planned records, out of their buffers (which are in flight until the outcome).
+InFlight Delivery::take_batch(const BatchPlan& plan) {
+  InFlight f;
+  f.batch = std::make_unique<Batch>();
+  const std::string_view topic = config_.mapping.topics.front();
+  for (const auto& planned : plan.parts) {
+    auto& p = partitions_.at(planned.partition);
+    p.in_flight = true;
+    BatchPart part{planned.partition, planned.count, -1, p.epoch};
+    for (std::size_t i = 0; i < planned.count; ++i) {
+      f.batch->messages.push_back(p.pop_front());
+      f.batch->views.push_back(record_view(f.batch->messages.back().get(), topic));
+      part.last_offset = f.batch->messages.back()->offset;
+    }
+    f.parts.push_back(part);
+  }
+  return f;
+}
+
+// The event is encoded and the function called on a worker of the runner's executor, so the
+// consumer loop goes on polling and dispatching meanwhile.
+void Delivery::start_invocation(InFlight f) {
+  log_.debug(uuid_, "invoking with " + std::to_string(f.batch->views.size()) + " record(s)");
+  auto promise = std::make_shared<std::promise<InvokeResult>>();
+  f.result = promise->get_future();
+  const Batch* records = f.batch.get();
+  // The result is set before the wake-up: a loop woken early would find it not ready and sleep on.
+  // The runner outlives its executor's tasks (see MappingRunner's members).
+  executor_.submit([promise, records, &runner = runner_, &invoker = invoker_, &cancel = cancel_,
+                    target = config_.function, source = source_] {
+    promise->set_value(
+        invoker.invoke(target, api_models::kafka_event_json(source, records->views), cancel));
+    runner.wake();  // the consumer loop picks the result up at once
+  });
+  inflight_.push_back(std::move(f));
 }
 
 void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& graceful) {
@@ -890,7 +884,7 @@ int Delivery::next_wait_ms() const {
   const auto now = Clock::now();
   auto due = now + std::chrono::milliseconds(kIdleMs);
   for (const auto& [id, p] : partitions_) {
-    if (p.records.empty() || p.in_flight) continue;
+    if (p.empty() || p.in_flight) continue;
     const auto ready =
         p.attempts > 0 ? p.retry_at : std::max(p.first_buffered, last_completion_) + window();
     due = std::min(due, std::max(ready, p.retry_at));
@@ -924,11 +918,14 @@ void Delivery::close(bool leave_group) {
 
 }  // namespace
 
-MappingRunner::MappingRunner(RunnerConfig config, RunnerCallbacks callbacks,
+MappingRunner::MappingRunner(RunnerConfig config, RunnerCallbacks callbacks, Invoker& invoker,
                              api_models::Logger& log)
     : config_(std::move(config)),
       callbacks_(std::move(callbacks)),
       log_(log),
+      invoker_(invoker),
+      executor_(static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)),
+                std::chrono::seconds(10)),
       thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
 MappingRunner::~MappingRunner() {
@@ -967,7 +964,7 @@ bool MappingRunner::pause_before_reopen(const std::stop_token& stop) {
 void MappingRunner::run(const std::stop_token& stop) {
   {
     for (;;) {
-      Delivery delivery(config_, callbacks_, log_, cancel_, *this);
+      Delivery delivery(config_, callbacks_, log_, cancel_, *this, invoker_, executor_);
       if (delivery.open()) delivery.loop(stop, graceful_);
       const bool again = delivery.needs_new_consumer() && !stop.stop_requested();
       delivery.close(!again && leave_group_.load());

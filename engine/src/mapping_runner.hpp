@@ -14,7 +14,9 @@
 #include "api_models/filter_pattern.hpp"
 #include "api_models/log.hpp"
 #include "api_models/mapping.hpp"
+#include "bounded_executor.hpp"
 #include "engine/function_registry.hpp"
+#include "engine/invoker.hpp"
 
 namespace esm::engine {
 
@@ -52,12 +54,13 @@ struct RunnerCallbacks {
 };
 
 // One mapping's live Kafka consumer and its delivery loop, on a thread of its own: polls,
-// batches per partition, invokes the function (on a helper thread, so polling goes on), commits
+// batches per partition, invokes the function (on its executor, so polling goes on), commits
 // after success, retries failed partitions with backoff while the others keep flowing.
 // Owned by the engine; request_stop() may be called from any thread.
 class MappingRunner {
  public:
-  MappingRunner(RunnerConfig config, RunnerCallbacks callbacks, api_models::Logger& log);
+  MappingRunner(RunnerConfig config, RunnerCallbacks callbacks, Invoker& invoker,
+                api_models::Logger& log);
   ~MappingRunner();
   MappingRunner(const MappingRunner&) = delete;
   MappingRunner& operator=(const MappingRunner&) = delete;
@@ -73,7 +76,7 @@ class MappingRunner {
   void count_filtered_out(std::uint64_t n) {
     filtered_out_.fetch_add(n, std::memory_order_relaxed);
   }
-  double generation() const { return config_.mapping.last_modified; }
+  std::uint64_t revision() const { return config_.mapping.revision; }
 
   // The consumer thread blocks on its queue; these let other threads wake it (a finished
   // invocation, a stop request). wake() is a no-op while no queue is registered.
@@ -94,6 +97,10 @@ class MappingRunner {
   std::atomic<std::uint64_t> filtered_out_{0};
   std::mutex wake_mutex_;
   rd_kafka_queue_t* wake_queue_ = nullptr;  // guarded by wake_mutex_; owned by the consumer thread
+  Invoker& invoker_;                        // the engine's
+  // Where invocations run (at most max_concurrent_batches at once). Destroyed before the members
+  // above, after the consumer thread: its tasks' last step wakes the runner.
+  BoundedExecutor executor_;
   std::jthread thread_;  // last: starts after, and joins before, the members above
 };
 

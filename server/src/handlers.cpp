@@ -1,6 +1,7 @@
 #include "handlers.hpp"
 
 #include "api_models/mapping_json.hpp"
+#include "api_models/mapping_state.hpp"
 
 namespace esm::server {
 
@@ -103,11 +104,7 @@ Response Handlers::update(Request& req) {
     return error_response({ErrorCode::InvalidParameterValue, std::string(kFunctionMissing)}, req);
   }
   auto stored = store_.update(uuid, [&](EventSourceMapping& m) -> Result<Ok> {
-    if (api_models::is_transitional(m.state)) {
-      return ApiError{ErrorCode::ResourceInUse,
-                      "Cannot update the event source mapping because it is in use."};
-    }
-    return api_models::apply_update(update, {m.region, m.account_id}, m);
+    return api_models::apply_update(update, {m.region, m.account_id}, m);  // refused in transition
   });
   if (!stored.ok()) return error_response(stored.error(), req);
   warn_stored_only(stored.value());
@@ -128,11 +125,12 @@ Response Handlers::remove(Request& req) {
   const std::string& uuid = req.path_params.at(0);
   if (auto v = api_models::validate_uuid(uuid); !v.ok()) return error_response(v.error(), req);
   auto stored = store_.update(uuid, [&](EventSourceMapping& m) -> Result<Ok> {
-    if (api_models::is_transitional(m.state)) {
+    const auto state = api_models::next_state(m.state, api_models::MappingEvent::Delete, m.enabled);
+    if (!state) {
       return ApiError{ErrorCode::ResourceInUse,
                       "Cannot delete the event source mapping because it is in use."};
     }
-    m.state = api_models::MappingState::Deleting;
+    m.state = *state;
     m.state_transition_reason = std::string(api_models::kUserInitiated);
     return Ok{};
   });

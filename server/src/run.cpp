@@ -143,7 +143,8 @@ int run(const Config& config) {
   engine_settings.reconcile_interval = config.reconcile_interval;
   engine_settings.connect_grace = config.connect_grace;
   engine_settings.retry_backoff_max = config.retry_backoff_max;
-  engine::Engine engine(*store.value(), functions, engine_settings, log);
+  engine::FunctionInvoker invoker;  // HTTP, exec: and Invoke API targets; owns the connections
+  engine::Engine engine(*store.value(), functions, invoker, engine_settings, log);
 
   api_models::RequestContext request_defaults{config.region, config.account_id,
                                               engine::queue_mode_refusal()};

@@ -175,6 +175,16 @@ TEST_CASE("update: partial, with the transitional state and bumped LastModified"
   REQUIRE(apply_update(u.value(), kCtx, m).ok());
   CHECK(m.state == MappingState::Enabling);
   CHECK(m.function_arn == "arn:aws:lambda:us-east-1:123456789012:function:other:3");
+  // Each accepted Update is a new revision (what the engine compares to find stale consumers);
+  // one during a transition is refused and changes nothing.
+  CHECK(created.value().mapping.revision == 1);
+  CHECK(m.revision == 4);
+  u = parse_update_request(R"({"BatchSize":7})");
+  auto refused = apply_update(u.value(), kCtx, m);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == ErrorCode::ResourceInUse);
+  CHECK(m.revision == 4);
+  CHECK(m.batch_size == 500);
 }
 
 TEST_CASE("update: removals and refusals", "[api_models]") {

@@ -41,6 +41,7 @@ struct EngineFixture {
   std::ostringstream log_text;
   api_models::Logger log{log_text, api_models::LogLevel::Info, false};
   engine::FunctionRegistry functions;
+  engine::FunctionInvoker invoker;
   std::unique_ptr<engine::Engine> engine;
   int drain_limit = 10000;
   bool embedded = false;  // the cluster is the emulator's own: consumers assign directly
@@ -57,7 +58,7 @@ struct EngineFixture {
     return s;
   }
   void start_engine() {
-    engine = std::make_unique<engine::Engine>(*store, functions, settings(), log);
+    engine = std::make_unique<engine::Engine>(*store, functions, invoker, settings(), log);
     engine->start();
   }
 

@@ -1,11 +1,10 @@
-#include "invoker.hpp"
+#include "engine/invoker.hpp"
 
 #include <catch2/catch.hpp>
 
 #include "test_http_server.hpp"
 
 using esm::engine::FunctionTarget;
-using esm::engine::invoke;
 using Outcome = esm::engine::InvokeResult::Outcome;
 using esm::testing::TestHttpServer;
 
@@ -24,6 +23,12 @@ FunctionTarget exec_target(const std::string& command, int timeout_s = 5) {
   return target_of(FunctionTarget::Kind::Exec, command, timeout_s);
 }
 const std::atomic<bool> kNoCancel{false};
+// One invoker for the file, as the engine has one for all its runners.
+esm::engine::InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
+                                 const std::atomic<bool>& cancel) {
+  static esm::engine::FunctionInvoker invoker;
+  return invoker.invoke(target, payload, cancel);
+}
 }  // namespace
 
 TEST_CASE("invoke: HTTP target gets the event POSTed and 2xx is success", "[engine]") {

@@ -24,9 +24,6 @@ class RecordFilter {
   struct Node;
   // nullopt when one of the patterns is not valid.
   static std::optional<RecordFilter> compile(const std::vector<std::string>& patterns);
-  // From a stored FilterCriteria member ({"Filters":[{"Pattern":"..."}]}); nullopt when it holds
-  // no pattern (or an invalid one, which validation never lets through).
-  static std::optional<RecordFilter> from_criteria(std::string_view filter_criteria_json);
 
   // Whether any pattern matches the event, given as JSON text (an object).
   bool matches_event(std::string_view event_json) const;

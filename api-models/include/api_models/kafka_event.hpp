@@ -34,8 +34,12 @@ std::string kafka_event_json(const KafkaEventSource& source,
 
 // An upper bound on what one record adds to the payload, to cut batches below 6,291,456 bytes.
 std::size_t kafka_record_size_bound(const KafkaRecordView& record);
-// What the envelope (everything but records) takes, with one "topic-partition" key per group.
+// What the envelope (everything but records) takes.
 std::size_t kafka_event_overhead(const KafkaEventSource& source);
+// What one "topic-partition" group adds besides its records (its key, brackets, separators).
+std::size_t kafka_partition_group_overhead(std::string_view topic);
+// The least an event carrying `raw_bytes` of keys and values takes (base64 makes 3 bytes 4).
+inline std::size_t kafka_payload_lower_bound(std::size_t raw_bytes) { return raw_bytes / 3 * 4; }
 
 inline constexpr std::size_t kMaxPayloadBytes = 6291456;
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -54,7 +55,10 @@ struct EventSourceMapping {
   std::string state_transition_reason{kUserInitiated};
   std::string last_processing_result{kNoRecordsProcessed};
   double last_modified = 0;  // epoch seconds, millisecond precision
-  double created_at = 0;     // epoch seconds; LATEST is pinned to it (never returned by the API)
+  // 1 at Create, one more at each accepted Update: which configuration a consumer runs (two
+  // Updates may share a LastModified millisecond). Stored, never returned by the API.
+  std::uint64_t revision = 0;
+  double created_at = 0;  // epoch seconds; LATEST is pinned to it (never returned by the API)
 
   bool self_managed() const { return !event_source_arn.has_value(); }
   std::string mapping_arn() const;

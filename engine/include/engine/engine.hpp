@@ -12,6 +12,7 @@
 
 #include "api_models/log.hpp"
 #include "engine/function_registry.hpp"
+#include "engine/invoker.hpp"
 #include "storage/mapping_store.hpp"
 
 namespace esm::engine {
@@ -43,8 +44,9 @@ struct EngineSettings {
 // called from any thread, start()/stop() from the owner.
 class Engine {
  public:
-  Engine(storage::MappingStore& store, const FunctionRegistry& functions, EngineSettings settings,
-         api_models::Logger& log);
+  // `invoker` calls the functions (shared by every runner; outlives the engine).
+  Engine(storage::MappingStore& store, const FunctionRegistry& functions, Invoker& invoker,
+         EngineSettings settings, api_models::Logger& log);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -65,13 +67,14 @@ class Engine {
   void start_runner(const api_models::EventSourceMapping& mapping);
   void stop_runner(const std::string& uuid, bool graceful);
   void settle(const api_models::EventSourceMapping& mapping);
-  void mark_live(const std::string& uuid, double generation);
+  void mark_live(const std::string& uuid, std::uint64_t revision);
   void set_result(const std::string& uuid, const std::string& result);
-  void stop_with_reason(const std::string& uuid, double generation, const std::string& reason,
+  void stop_with_reason(const std::string& uuid, std::uint64_t revision, const std::string& reason,
                         const std::string& result);
 
   storage::MappingStore& store_;
   const FunctionRegistry& functions_;
+  Invoker& invoker_;
   const EngineSettings settings_;
   api_models::Logger& log_;
 

@@ -1,0 +1,79 @@
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <iterator>
+#include <optional>
+
+#include "kafka_handles.hpp"
+
+namespace esm::engine {
+
+// One assigned partition's delivery state: its librdkafka fetch queue, the records taken from it
+// that wait for delivery (front = next to deliver), its retry state, and where its commit may go.
+// Owned and used by the runner's consumer thread only.
+class PartitionBuffer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // The partition's own fetch queue, not forwarded to the consumer queue: records are taken from
+  // it only as delivery needs them, so a partition that does not advance (its function fails)
+  // stops being fetched when the queue is full, while the others flow on. No pause/resume.
+  KafkaQueue queue;
+  std::uint64_t epoch = 0;       // which assignment this is: a batch of an earlier one is stale
+  bool in_flight = false;        // its next records are in an invocation now
+  int attempts = 0;              // failed deliveries of the front batch
+  Clock::time_point retry_at{};  // no delivery before this
+  Clock::time_point first_buffered{};
+  // Records older than this (epoch ms) are passed over until the first one at or after it: the
+  // start by time where the broker could not look the offset up.
+  std::optional<std::int64_t> time_floor_ms;
+
+  bool empty() const { return records_.empty(); }
+  std::size_t size() const { return records_.size(); }
+  std::size_t bytes() const { return bytes_; }  // keys and values held
+  const rd_kafka_message_t* at(std::size_t i) const { return records_[i].get(); }
+
+  // Every record taken from the queue passes here first, delivered or not.
+  void taken(std::int64_t offset) { next_offset_ = offset + 1; }
+  void push_back(KafkaMessage msg) {
+    if (records_.empty()) first_buffered = Clock::now();
+    bytes_ += size_of(*msg);
+    records_.push_back(std::move(msg));
+  }
+  KafkaMessage pop_front() {
+    KafkaMessage msg = std::move(records_.front());
+    records_.pop_front();
+    bytes_ -= size_of(*msg);
+    return msg;
+  }
+  // A failed batch's records, back in front in their order.
+  template <typename It>
+  void put_back(It first, It last) {
+    for (auto m = first; m != last; ++m) bytes_ += size_of(**m);
+    records_.insert(records_.begin(), std::make_move_iterator(first),
+                    std::make_move_iterator(last));
+  }
+
+  // Where the commit may go: every record before it is done (delivered, or passed over: filtered
+  // out, before the start, too large). Nothing while a batch is in flight (its outcome decides)
+  // or before a record was taken.
+  std::optional<std::int64_t> done_up_to() const {
+    if (in_flight) return std::nullopt;
+    if (!records_.empty()) return records_.front()->offset;
+    if (next_offset_ >= 0) return next_offset_;
+    return std::nullopt;
+  }
+
+ private:
+  static std::size_t size_of(const rd_kafka_message_t& m) { return m.len + m.key_len; }
+
+  std::deque<KafkaMessage> records_;
+  std::size_t bytes_ = 0;
+  std::int64_t next_offset_ = -1;  // one past the last offset taken from `queue`
+};
+
+}  // namespace esm::engine
