@@ -156,6 +156,17 @@ int run(const Config& config) {
     std::cerr << "esm-emulator: " << server.error().message << '\n';
     return 2;
   }
+  // Before "listening on": a client that sees the line may send SIGTERM at once (a signal before
+  // this would end the process uncleanly, exit status -15).
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log.info("", std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
+                     ", shutting down");
+    server.value()->stop();
+    if (kafka_proxy) kafka_proxy->stop();
+    ioc.stop();
+  });
   engine.start();
   const std::string host = config.listen_host.find(':') != std::string::npos
                                ? "[" + config.listen_host + "]"
@@ -166,15 +177,6 @@ int run(const Config& config) {
                    std::to_string(functions.size()) + " declared function(s), data in " +
                    (config.ephemeral ? std::string("memory") : store_settings.path));
 
-  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    log.info("", std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
-                     ", shutting down");
-    server.value()->stop();
-    if (kafka_proxy) kafka_proxy->stop();
-    ioc.stop();
-  });
   std::vector<std::thread> threads;
   for (int i = 1; i < config.http_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
