@@ -102,10 +102,10 @@ class CountingSink:
 
 
 class Emulator:
-    def __init__(self, functions, extra=(), log_level="warn", env=None):
+    def __init__(self, functions, extra=(), log_level="warn", env=None, binary=None):
         extra = [*extra, *EXTRA_ARGS]
         self.data = tempfile.mkdtemp(prefix="esm-bench-")
-        args = [str(BINARY), "--listen", "127.0.0.1:0", "--data-dir", self.data, "--log-level", log_level,
+        args = [str(binary or BINARY), "--listen", "127.0.0.1:0", "--data-dir", self.data, "--log-level", log_level,
                 "--http-threads", "2", *extra]
         for name, url in functions.items():
             args += ["--function", f"{name}={url}"]
@@ -172,25 +172,38 @@ def mapping(bootstrap, topic, function="sink", **extra):
     return params
 
 
-def bench_throughput(bootstrap, count, size, batch_sizes):
+def deliver_all(bootstrap, topic, count, batch, binary=None):
+    """Seconds from Create until the function has every record, and the emulator's peak RSS."""
+    sink = CountingSink()
+    emu = Emulator({"sink": sink.url}, binary=binary)
+    start = time.monotonic()
+    emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=batch))
+    wait_for(lambda: sink.count() >= count, 600, f"{count} records at the function")
+    seconds = sink.last_ack - start
+    peak = emu.stop()
+    sink.close()
+    return seconds, peak
+
+
+def bench_throughput(bootstrap, count, size, batch_sizes, baseline=None):
+    """Delivery next to the raw consumer; with `baseline` (another esm-emulator binary), that one
+    too, right before, on the same topic."""
     topic = create_topic(bootstrap, 8)
     produce_bulk(bootstrap, topic, count, size)
     raw = json.loads(subprocess.run([str(RAW), bootstrap, topic, "8", str(count)], capture_output=True,
                                     text=True, timeout=600, check=True).stdout)
     rows = []
     for batch in batch_sizes:
-        sink = CountingSink()
-        emu = Emulator({"sink": sink.url})
-        start = time.monotonic()
-        emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=batch))
-        wait_for(lambda: sink.count() >= count, 600, f"{count} records at the function")
-        seconds = sink.last_ack - start
-        peak = emu.stop()
-        sink.close()
+        before = deliver_all(bootstrap, topic, count, batch, binary=baseline)[0] if baseline else None
+        seconds, peak = deliver_all(bootstrap, topic, count, batch)
         rps = count / seconds
-        rows.append({"records": count, "record_bytes": size, "batch_size": batch, "seconds": round(seconds, 3),
-                     "records_per_second": round(rps), "raw_records_per_second": raw["records_per_second"],
-                     "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)})
+        row = {"records": count, "record_bytes": size, "batch_size": batch, "seconds": round(seconds, 3),
+               "records_per_second": round(rps), "raw_records_per_second": raw["records_per_second"],
+               "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)}
+        if before:
+            row["baseline_records_per_second"] = round(count / before)
+            row["ratio_to_baseline"] = round(before / seconds, 3)
+        rows.append(row)
     return rows
 
 
@@ -398,6 +411,9 @@ def main():
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
     ap.add_argument("--only", help="comma list: throughput,filter,latency,api,many")
+    ap.add_argument("--baseline", metavar="BINARY",
+                    help="also measure this esm-emulator binary (e.g. a build of an earlier commit) in each "
+                         "throughput row, right before the current one")
     ap.add_argument("--compare-librdkafka", metavar="LIB",
                     help="also run the many-mappings section with this librdkafka .so preloaded (e.g. the newer "
                          "one inside the confluent-kafka wheel in .venv) to compare idle CPU")
@@ -412,8 +428,10 @@ def main():
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
-            results["throughput"] = (bench_throughput(bootstrap, int(os.environ.get("ESM_BENCH_RECORDS", 20000 if q else 1000000)), 100, [1000] if q else [1000, 10000]) +
-                                     bench_throughput(bootstrap, 5000 if q else 200000, 1024, [1000] if q else [1000, 10000]))
+            records = int(os.environ.get("ESM_BENCH_RECORDS", 20000 if q else 1000000))
+            batches = [1000] if q else [1000, 10000]
+            results["throughput"] = (bench_throughput(bootstrap, records, 100, batches, args.baseline) +
+                                     bench_throughput(bootstrap, 5000 if q else 200000, 1024, batches, args.baseline))
         if "filter" in only:
             results["filter"] = bench_filter(bootstrap, 20000 if q else 1000000)
         if "latency" in only:
@@ -445,6 +463,9 @@ def print_table(r):
         row(f"throughput {t['records']}x{t['record_bytes']}B BatchSize {t['batch_size']} (rec/s)", t["records_per_second"])
         row("  raw librdkafka consumer, same topic (rec/s)", t["raw_records_per_second"])
         row("  ratio emulator / raw", t["ratio"], ">= 0.5" if t["batch_size"] == 1000 else "")
+        if "baseline_records_per_second" in t:
+            row("  baseline binary, same topic (rec/s)", t["baseline_records_per_second"])
+            row("  ratio emulator / baseline", t["ratio_to_baseline"], ">= 0.95")
         row("  peak RSS (MiB)", t["peak_rss_mib"])
     if "filter" in r:
         f = r["filter"]

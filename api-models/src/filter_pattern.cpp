@@ -3,8 +3,10 @@
 #include <locale.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <cwctype>
 #include <iterator>
 #include <string>
@@ -51,6 +53,48 @@ bool is_utf8(std::string_view s) {
     if (!next_code_point(s, i, cp)) return false;
   }
   return true;
+}
+
+bool is_ascii(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word & 0x8080808080808080ULL) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) & 0x80) return false;
+  }
+  return true;
+}
+
+// A record's value as JSON, as cheaply as is safe: ASCII needs no encoding check; a short value
+// is copied into `scratch` (kScratchBytes, which must outlive the document) and parsed in place,
+// recursively (it cannot nest deeper than the stack allows) and with RapidJSON's SIMD string
+// scanning (which reads whole aligned 16-byte blocks: the padding keeps that inside the buffer);
+// a longer one, or one holding a NUL byte, is parsed iteratively, so no value can exhaust the
+// stack.
+constexpr std::size_t kShortValue = 2048;
+constexpr std::size_t kScratchBytes = kShortValue + 32;
+
+template <typename Document>
+void parse_value(Document& doc, std::string_view v, char* scratch) {
+  constexpr unsigned kIterative = rapidjson::kParseIterativeFlag;
+  constexpr unsigned kValidate = rapidjson::kParseValidateEncodingFlag;
+  const bool ascii = is_ascii(v);
+  if (v.size() <= kShortValue && std::memchr(v.data(), 0, v.size()) == nullptr) {
+    std::memcpy(scratch, v.data(), v.size());
+    std::memset(scratch + v.size(), 0, 32);  // the NUL, and the rest of its 16-byte block
+    if (ascii) {
+      doc.template ParseInsitu<rapidjson::kParseDefaultFlags>(scratch);
+    } else {
+      doc.template ParseInsitu<kValidate>(scratch);
+    }
+  } else if (ascii) {
+    doc.template Parse<kIterative>(v.data(), v.size());
+  } else {
+    doc.template Parse<kIterative | kValidate>(v.data(), v.size());
+  }
 }
 
 locale_t utf8_locale() {
@@ -451,6 +495,28 @@ bool matches_node(const Node& node, const Json* data) {
 
 }  // namespace
 
+namespace {
+void collect_fields_besides_value(const Json& obj, std::vector<std::string>& out, int depth) {
+  if (!obj.IsObject() || depth > kMaxPatternDepth) return;
+  for (const auto& m : obj.GetObject()) {
+    const std::string key(text_of(m.name));
+    if (key == "$or" && m.value.IsArray()) {
+      for (const auto& alt : m.value.GetArray()) collect_fields_besides_value(alt, out, depth + 1);
+    } else if (key != "value" && std::find(out.begin(), out.end(), key) == out.end()) {
+      out.push_back(key);
+    }
+  }
+}
+}  // namespace
+
+std::vector<std::string> fields_besides_value(std::string_view pattern) {
+  rapidjson::Document doc;
+  doc.Parse(pattern.data(), pattern.size());
+  std::vector<std::string> out;
+  if (!doc.HasParseError()) collect_fields_besides_value(doc, out, 0);
+  return out;
+}
+
 bool is_valid_filter_pattern(std::string_view pattern) { return !compile_pattern(pattern).empty(); }
 
 std::optional<RecordFilter> RecordFilter::compile(const std::vector<std::string>& patterns) {
@@ -475,12 +541,18 @@ bool RecordFilter::matches_event(std::string_view event_json) const {
 }
 
 bool RecordFilter::matches_kafka_value(std::optional<std::string_view> value) const {
-  rapidjson::Document event(rapidjson::kObjectType);
-  auto& alloc = event.GetAllocator();
+  // Parsed into memory on this stack frame (a record of a few KiB needs no heap at all): the
+  // matcher runs for every record the consumer takes.
+  using Pool = rapidjson::MemoryPoolAllocator<>;
+  alignas(8) char tree_memory[8192];
+  alignas(8) char parse_memory[2048];
+  alignas(16) char scratch[kScratchBytes];
+  Pool pool(tree_memory, sizeof tree_memory, 16384);
+  Pool parse_pool(parse_memory, sizeof parse_memory, 16384);
+  Json event(rapidjson::kObjectType);
   if (value) {
-    rapidjson::Document parsed(&alloc);
-    parsed.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
-        value->data(), value->size());
+    rapidjson::GenericDocument<rapidjson::UTF8<>, Pool, Pool> parsed(&pool, 256, &parse_pool);
+    parse_value(parsed, *value, scratch);
     Json v;
     if (!parsed.HasParseError()) {
       v.Swap(parsed);
@@ -489,7 +561,7 @@ bool RecordFilter::matches_kafka_value(std::optional<std::string_view> value) co
     } else {
       return false;  // not UTF-8: the value part of a pattern is never evaluated (§8.10)
     }
-    event.AddMember("value", v, alloc);
+    event.AddMember("value", v, pool);
   }
   for (const auto& p : patterns_) {
     if (matches_node(*p, &event)) return true;

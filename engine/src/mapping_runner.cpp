@@ -74,35 +74,6 @@ struct InFlight {
   }
 };
 
-// A record as the event carries it: views into the message's memory.
-KafkaRecordView record_view(const rd_kafka_message_t* msg, std::string_view topic) {
-  KafkaRecordView v;
-  v.topic = topic;
-  v.partition = msg->partition;
-  v.offset = msg->offset;
-  rd_kafka_timestamp_type_t tstype;
-  v.timestamp_ms = rd_kafka_message_timestamp(msg, &tstype);
-  v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
-  if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
-  if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
-  rd_kafka_headers_t* hdrs = nullptr;
-  // librdkafka parses headers on first access and keeps them with the message.
-  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(msg), &hdrs) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR &&
-      hdrs) {
-    const char* name = nullptr;
-    const void* val = nullptr;
-    size_t len = 0;
-    for (size_t i = 0;
-         rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-      v.headers.emplace_back(name, val ? std::optional<std::string_view>(
-                                             std::string_view(static_cast<const char*>(val), len))
-                                       : std::nullopt);
-    }
-  }
-  return v;
-}
-
 // The consumer side of one runner: owned and used by the runner thread only.
 class Delivery {
  public:
@@ -763,8 +734,14 @@ bool Delivery::maybe_dispatch() {
         {id, p.size(), p.bytes(), p.attempts, p.in_flight, p.retry_at, p.first_buffered});
   }
   const std::string_view topic = config_.mapping.topics.front();
+  PartitionBuffer* asked = nullptr;  // the planner asks record after record of one partition
+  std::int32_t asked_id = -1;
   const auto bound = [&](std::int32_t id, std::size_t i) {
-    return api_models::kafka_record_size_bound(record_view(partitions_.at(id).at(i), topic));
+    if (asked == nullptr || asked_id != id) {
+      asked = &partitions_.at(id);
+      asked_id = id;
+    }
+    return asked->size_bound(i, topic);
   };
   auto plan = plan_batch(snapshots_, batch_limits(), bound, last_completion_, Clock::now());
   if (!plan) return false;

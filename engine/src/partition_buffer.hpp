@@ -7,10 +7,43 @@
 #include <deque>
 #include <iterator>
 #include <optional>
+#include <string_view>
+#include <utility>
 
+#include "api_models/kafka_event.hpp"
 #include "kafka_handles.hpp"
 
 namespace esm::engine {
+
+// A record as the event carries it: views into the message's memory.
+inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
+                                               std::string_view topic) {
+  api_models::KafkaRecordView v;
+  v.topic = topic;
+  v.partition = msg->partition;
+  v.offset = msg->offset;
+  rd_kafka_timestamp_type_t tstype;
+  v.timestamp_ms = rd_kafka_message_timestamp(msg, &tstype);
+  v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
+  if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
+  if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
+  rd_kafka_headers_t* hdrs = nullptr;
+  // librdkafka parses headers on first access and keeps them with the message.
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(msg), &hdrs) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR &&
+      hdrs) {
+    const char* name = nullptr;
+    const void* val = nullptr;
+    size_t len = 0;
+    for (size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &val, &len) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+      v.headers.emplace_back(name, val ? std::optional<std::string_view>(
+                                             std::string_view(static_cast<const char*>(val), len))
+                                       : std::nullopt);
+    }
+  }
+  return v;
+}
 
 // One assigned partition's delivery state: its librdkafka fetch queue, the records taken from it
 // that wait for delivery (front = next to deliver), its retry state, and where its commit may go.
@@ -35,17 +68,27 @@ class PartitionBuffer {
   bool empty() const { return records_.empty(); }
   std::size_t size() const { return records_.size(); }
   std::size_t bytes() const { return bytes_; }  // keys and values held
-  const rd_kafka_message_t* at(std::size_t i) const { return records_[i].get(); }
+  const rd_kafka_message_t* at(std::size_t i) const { return records_[i].msg.get(); }
+  // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
+  // stage first asks.
+  std::size_t size_bound(std::size_t i, std::string_view topic) {
+    Entry& e = records_[i];
+    if (e.bound == 0) {
+      e.bound = static_cast<std::uint32_t>(
+          api_models::kafka_record_size_bound(record_view(e.msg.get(), topic)));
+    }
+    return e.bound;
+  }
 
   // Every record taken from the queue passes here first, delivered or not.
   void taken(std::int64_t offset) { next_offset_ = offset + 1; }
   void push_back(KafkaMessage msg) {
     if (records_.empty()) first_buffered = Clock::now();
     bytes_ += size_of(*msg);
-    records_.push_back(std::move(msg));
+    records_.push_back(Entry{std::move(msg), 0});
   }
   KafkaMessage pop_front() {
-    KafkaMessage msg = std::move(records_.front());
+    KafkaMessage msg = std::move(records_.front().msg);
     records_.pop_front();
     bytes_ -= size_of(*msg);
     return msg;
@@ -53,9 +96,13 @@ class PartitionBuffer {
   // A failed batch's records, back in front in their order.
   template <typename It>
   void put_back(It first, It last) {
-    for (auto m = first; m != last; ++m) bytes_ += size_of(**m);
-    records_.insert(records_.begin(), std::make_move_iterator(first),
-                    std::make_move_iterator(last));
+    std::deque<Entry> back;
+    for (auto m = first; m != last; ++m) {
+      bytes_ += size_of(**m);
+      back.push_back(Entry{std::move(*m), 0});
+    }
+    records_.insert(records_.begin(), std::make_move_iterator(back.begin()),
+                    std::make_move_iterator(back.end()));
   }
 
   // Where the commit may go: every record before it is done (delivered, or passed over: filtered
@@ -63,7 +110,7 @@ class PartitionBuffer {
   // or before a record was taken.
   std::optional<std::int64_t> done_up_to() const {
     if (in_flight) return std::nullopt;
-    if (!records_.empty()) return records_.front()->offset;
+    if (!records_.empty()) return records_.front().msg->offset;
     if (next_offset_ >= 0) return next_offset_;
     return std::nullopt;
   }
@@ -71,7 +118,11 @@ class PartitionBuffer {
  private:
   static std::size_t size_of(const rd_kafka_message_t& m) { return m.len + m.key_len; }
 
-  std::deque<KafkaMessage> records_;
+  struct Entry {
+    KafkaMessage msg;
+    std::uint32_t bound = 0;  // 0: not computed yet (an event is at most 6 MB)
+  };
+  std::deque<Entry> records_;
   std::size_t bytes_ = 0;
   std::int64_t next_offset_ = -1;  // one past the last offset taken from `queue`
 };

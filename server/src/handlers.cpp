@@ -1,5 +1,7 @@
 #include "handlers.hpp"
 
+#include "api_models/delivery_options.hpp"
+#include "api_models/filter_pattern.hpp"
 #include "api_models/mapping_json.hpp"
 #include "api_models/mapping_state.hpp"
 
@@ -113,8 +115,20 @@ Response Handlers::update(Request& req) {
 }
 
 void Handlers::warn_stored_only(const EventSourceMapping& m) const {
+  if (log_ == nullptr) return;
+  std::vector<std::string> elsewhere;
+  for (const auto& pattern : api_models::delivery_options(m).filter_patterns) {
+    for (auto& field : api_models::fields_besides_value(pattern)) elsewhere.push_back(field);
+  }
+  if (!elsewhere.empty()) {
+    std::string text = "FilterCriteria names";
+    for (const auto& f : elsewhere) text += " \"" + f + "\"";
+    log_->warn(m.uuid, text +
+                           ": Kafka records are filtered on \"value\" only (reference §8.10), so "
+                           "such a condition holds only as {\"exists\": false}");
+  }
   const auto members = api_models::stored_only_members(m);
-  if (log_ == nullptr || members.empty()) return;
+  if (members.empty()) return;
   std::string text = "stored only, not performed yet (see README):";
   for (const auto& member : members) text += " " + member + ";";
   text.pop_back();

@@ -57,6 +57,8 @@ class Handlers {
   const sigv4::Credentials* credentials_;
   api_models::Logger* log_;  // for warnings about what a mapping asks that is not performed
   // Create and Update: one warning naming the members that are stored only.
+  // Create and Update log what the mapping carries that will not do what it may seem to: members
+  // stored only, filter conditions on fields Kafka records do not have.
   void warn_stored_only(const api_models::EventSourceMapping& m) const;
 };
 

@@ -149,6 +149,10 @@ TEST_CASE("filter: a deeply nested pattern is refused, a deeply nested value is 
   const std::string deep_array =
       R"({"a":)" + std::string(100000, '[') + "1" + std::string(100000, ']') + "}";
   CHECK_FALSE(f->matches_kafka_value(deep_array));  // leaves deeper than 64 arrays are not seen
+  // The deepest a short value (parsed recursively) can nest.
+  CHECK_FALSE(f->matches_kafka_value(std::string(1024, '[') + std::string(1024, ']')));
+  CHECK(f->matches_kafka_value(R"({"a":)" + std::string(1000, '[') + "1" + std::string(1000, ']') +
+                               "}") == false);
 }
 
 TEST_CASE("filter: Kafka values are matched as JSON, as text, or not at all",
@@ -193,4 +197,12 @@ TEST_CASE("filter: several patterns, ORed", "[api_models][filter]") {
   CHECK(f->matches_kafka_value(R"({"t":"b"})"));
   CHECK_FALSE(f->matches_kafka_value(R"({"t":"c"})"));
   CHECK_FALSE(RecordFilter::compile({R"({"value":{"t":["a"]}})", "{}"}));  // one bad: none
+}
+
+TEST_CASE("filter: fields besides value are named", "[api_models][filter]") {
+  CHECK(fields_besides_value(R"({"value":{"a":[1]}})").empty());
+  CHECK(fields_besides_value(R"({"key":["k"],"value":{"a":[1]}})") ==
+        std::vector<std::string>{"key"});
+  CHECK(fields_besides_value(R"({"$or":[{"partition":[0]},{"value":[1]}],"offset":[1]})") ==
+        std::vector<std::string>{"partition", "offset"});
 }

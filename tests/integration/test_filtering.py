@@ -152,3 +152,14 @@ def test_a_kms_key_hides_the_filter_from_list_but_not_from_get(emulator, clients
     assert c.call("GetEventSourceMapping", UUID=m["UUID"])["FilterCriteria"] == ORDERS
     listed = next(x for x in c.call("ListEventSourceMappings")["EventSourceMappings"] if x["UUID"] == m["UUID"])
     assert listed.get("FilterCriteria") is None
+
+
+def test_a_condition_on_another_field_than_value_is_named_in_a_warning(emulator, clients):
+    c = clients["boto3"]
+    m = create(c, emulator, "orders", FilterCriteria={"Filters": [
+        {"Pattern": json.dumps({"key": ["k1"], "value": {"type": ["order"]}})}]})
+    warning = eventually(lambda: [l for l in emulator.logs().splitlines()
+                                  if m["UUID"] in l and 'FilterCriteria names "key"' in l])
+    assert 'filtered on "value" only' in warning[0]
+    ok = create(c, emulator, "other-topic", FilterCriteria=ORDERS)
+    assert not [l for l in emulator.logs().splitlines() if ok["UUID"] in l and "FilterCriteria names" in l]

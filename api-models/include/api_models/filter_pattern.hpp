@@ -13,6 +13,11 @@ namespace esm::api_models {
 // equals-ignore-case, anything-but, numeric, exists, prefix, suffix), with "$or" lists.
 bool is_valid_filter_pattern(std::string_view pattern);
 
+// The top-level fields a (valid) pattern names besides "value" (also inside a top-level "$or"):
+// Kafka records are filtered on their value only, so a condition on another field only holds
+// as "exists": false (Create and Update log a warning naming them).
+std::vector<std::string> fields_besides_value(std::string_view pattern);
+
 // A mapping's FilterCriteria compiled once (at Create/Update, when the runner starts): up to five
 // patterns, ORed. Matching follows AWS's EventBridge pattern engine (software.amazon.event.ruler),
 // which tests/integration/test_filter_oracle.py checks it against: fields side by side are ANDed,
