@@ -95,6 +95,13 @@ class Delivery {
   void loop(const std::stop_token& stop, const std::atomic<bool>& graceful);
   void close(bool leave_group);
   bool needs_new_consumer() const { return reopen_; }
+  bool connection_problem() const { return connection_problem_; }
+  // A consumer replacing one that failed while the brokers were away: it reports the recovery
+  // (log and LastProcessingResult) once they answer, as the one before would have.
+  void inherit_connection_problem() {
+    connection_problem_ = true;
+    next_recovery_check_ = Clock::now();
+  }
 
  private:
   static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -940,9 +947,12 @@ bool MappingRunner::pause_before_reopen(const std::stop_token& stop) {
 
 void MappingRunner::run(const std::stop_token& stop) {
   {
+    bool connection_problem = false;  // of the consumer before, when one is replaced
     for (;;) {
       Delivery delivery(config_, callbacks_, log_, cancel_, *this, invoker_, executor_);
+      if (connection_problem) delivery.inherit_connection_problem();
       if (delivery.open()) delivery.loop(stop, graceful_);
+      connection_problem = delivery.connection_problem();
       const bool again = delivery.needs_new_consumer() && !stop.stop_requested();
       delivery.close(!again && leave_group_.load());
       if (!again || !pause_before_reopen(stop)) break;
