@@ -7,9 +7,3 @@
 #define RAPIDJSON_ASSERT_THROWS 1
 #define RAPIDJSON_ASSERT(x) \
   if (!(x)) throw std::logic_error("rapidjson: " #x)
-// SIMD string and whitespace scanning where the target has it (x86-64 always has SSE2).
-#if defined(__SSE2__)
-#define RAPIDJSON_SSE2 1
-#elif defined(__ARM_NEON)
-#define RAPIDJSON_NEON 1
-#endif
