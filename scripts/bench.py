@@ -149,11 +149,12 @@ def create_topic(bootstrap, partitions):
     return name
 
 
-def produce_bulk(bootstrap, topic, count, size):
+def produce_values(bootstrap, topic, count, value_of):
+    """`count` records, value_of(i) for record i, over 8 partitions, as fast as the producer takes them."""
     p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.size": 1000000,
                   "queue.buffering.max.messages": 2000000, "compression.type": "none", "acks": 1})
-    value = os.urandom(size)
     for i in range(count):
+        value = value_of(i)
         while True:
             try:
                 p.produce(topic, value=value, partition=i % 8)
@@ -163,6 +164,11 @@ def produce_bulk(bootstrap, topic, count, size):
         if i % 100000 == 0:
             p.poll(0)
     assert p.flush(120) == 0
+
+
+def produce_bulk(bootstrap, topic, count, size):
+    value = os.urandom(size)
+    produce_values(bootstrap, topic, count, lambda i: value)
 
 
 def mapping(bootstrap, topic, function="sink", **extra):
@@ -213,22 +219,12 @@ FILTER = {"value": {"type": ["order"], "region": [{"prefix": "eu-"}], "amount": 
 def produce_filter_topic(bootstrap, topic, count):
     """~100 B JSON records; one in ten (i % 10 == 9, the last one included) matches FILTER on all
     three fields, the others fail on at least one."""
-    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.size": 1000000,
-                  "queue.buffering.max.messages": 2000000, "compression.type": "none", "acks": 1})
-    for i in range(count):
+    def value_of(i):
         match = i % 10 == 9
-        value = json.dumps({"type": "order" if match or i % 3 else "refund",
-                            "region": "eu-west-1" if match or i % 2 else "us-east-1",
-                            "amount": 150 if match else 50 + i % 40, "id": i, "note": "x" * 20})
-        while True:
-            try:
-                p.produce(topic, value=value.encode(), partition=i % 8)
-                break
-            except BufferError:
-                p.poll(0.05)
-        if i % 100000 == 0:
-            p.poll(0)
-    assert p.flush(120) == 0
+        return json.dumps({"type": "order" if match or i % 3 else "refund",
+                           "region": "eu-west-1" if match or i % 2 else "us-east-1",
+                           "amount": 150 if match else 50 + i % 40, "id": i, "note": "x" * 20}).encode()
+    produce_values(bootstrap, topic, count, value_of)
 
 
 def bench_filter(bootstrap, count):
