@@ -43,16 +43,17 @@ bool is_transitional(MappingState state) {
 
 std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
   static constexpr std::pair<std::string_view, std::string_view> kNotPerformed[] = {
-      {"DestinationConfig", "failed records go nowhere"},
-      {"MaximumRetryAttempts", "failed batches are retried until they succeed"},
-      {"MaximumRecordAgeInSeconds", "old records are delivered"},
-      {"BisectBatchOnFunctionError", "failed batches are not split"},
-      {"FunctionResponseTypes", "batchItemFailures responses are not read"},
-      {"ProvisionedPollerConfig", "concurrency is not bounded by pollers"},
       {"MetricsConfig", "no metrics are emitted"},
       {"LoggingConfig", "the log level is not changed"},
   };
   std::vector<std::string> out;
+  if (auto it = m.passthrough.find("DestinationConfig");
+      it != m.passthrough.end() && it->second.find("\"kafka://") == std::string::npos &&
+      it->second.find("arn:aws:") != std::string::npos) {
+    out.emplace_back(
+        "DestinationConfig (SQS, SNS and S3 destinations are not written: records given up stay "
+        "in the partition, which reports a PROBLEM)");
+  }
   for (const auto& [name, effect] : kNotPerformed) {
     if (m.passthrough.count(std::string(name)))
       out.push_back(std::string(name) + " (" + std::string(effect) + ")");

@@ -61,7 +61,8 @@ std::optional<BatchPlan> plan_batch(const std::vector<PartitionSnapshot>& partit
     size += limits.per_partition;
     PlannedPart part{id, 0};
     bool full = false;
-    for (std::size_t i = 0; i < p.records; ++i) {
+    const std::size_t records = p.cap > 0 ? std::min(p.records, p.cap) : p.records;
+    for (std::size_t i = 0; i < records; ++i) {
       if (taken >= limits.batch_size) {
         full = true;
         break;

@@ -16,7 +16,8 @@ struct PartitionSnapshot {
   std::int32_t partition = 0;
   std::size_t records = 0;  // buffered and not in flight
   std::size_t bytes = 0;    // their keys and values
-  int attempts = 0;         // failed deliveries of its front batch
+  int attempts = 0;         // failed attempts in a row; > 0: retrying
+  std::size_t cap = 0;      // its next batch takes at most this many records (0: no limit)
   bool in_flight = false;   // a batch of it is being invoked
   Clock::time_point retry_at{};
   Clock::time_point first_buffered{};
@@ -50,7 +51,8 @@ struct BatchPlan {
 // full, reference §8.2): the next invocation to make now, or nothing. Pure: a function of the
 // partitions, the limits, the clock and when the last invocation finished.
 // - A partition being retried goes alone and first (its failures never hold back the others;
-//   a healed function gets the failed batch before anything newer).
+//   a healed function gets the failed batch before anything newer), with at most `cap` records
+//   (the failed records, or half of them when bisecting).
 // - Otherwise every ready partition contributes, in the order given, up to BatchSize records
 //   and the payload limit; a partition with a batch in flight or a retry not yet due waits.
 // - A batch goes once BatchSize records are available, the payload would be full, a retry is

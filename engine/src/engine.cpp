@@ -164,8 +164,9 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.retry_backoff_max = settings_.retry_backoff_max;
   config.max_drain_per_poll = settings_.max_drain_per_poll;
   config.max_concurrent_batches = settings_.max_concurrent_batches;
-  if (auto patterns = api_models::delivery_options(m).filter_patterns; !patterns.empty())
-    config.filter = api_models::RecordFilter::compile(patterns);
+  const auto options = api_models::delivery_options(m);
+  if (!options.filter_patterns.empty())
+    config.filter = api_models::RecordFilter::compile(options.filter_patterns);
   if (m.self_managed()) {
     config.bootstrap_servers = join(m.bootstrap_servers);
   } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn);
@@ -220,6 +221,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.security_properties = std::move(sec.properties);
   config.tls_material = sec.tls;
   log_.info(m.uuid, "authentication: " + sec.summary);
+  apply_error_handling(options, config);
   config.function = *target;
   const std::string uuid = m.uuid;
   const std::uint64_t revision = m.revision;
@@ -235,6 +237,39 @@ void Engine::start_runner(const EventSourceMapping& m) {
       std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), invoker_, log_);
   std::lock_guard lock(mutex_);
   slots_[uuid] = Slot{std::move(runner), false};
+}
+
+// Retry limits, record age, bisect, partial batch responses, the on-failure destination and the
+// concurrency the pollers allow (reference §8.7, §8.11).
+void Engine::apply_error_handling(const api_models::DeliveryOptions& o, RunnerConfig& config) {
+  auto& e = config.errors;
+  e.maximum_retry_attempts = o.maximum_retry_attempts;
+  e.maximum_record_age_s = o.maximum_record_age_s;
+  e.bisect = o.bisect_batch_on_function_error;
+  e.report_batch_item_failures = o.report_batch_item_failures;
+  e.has_destination = o.on_failure_destination.has_value();
+  // About 5 concurrent invocations per poller (§8.11); on-demand: one per assigned partition.
+  if (o.maximum_pollers)
+    config.concurrency_limit = static_cast<std::size_t>(*o.maximum_pollers) * 5;
+  if (!o.on_failure_destination) return;
+  const std::string& target = *o.on_failure_destination;
+  if (target.rfind("kafka://", 0) == 0) {
+    // The mapping's own cluster, with its authentication (AWS: the same cluster, §8.8).
+    std::map<std::string, std::string> props = config.cluster_defaults;
+    props.erase("group.instance.id");
+    props.erase("fetch.wait.max.ms");
+    props["bootstrap.servers"] = config.bootstrap_servers;
+    for (const auto& [k, v] : config.security_properties) props[k] = v;
+    for (const auto& [k, v] : config.kafka_overrides) {
+      if (k.rfind("security.", 0) == 0 || k.rfind("ssl.", 0) == 0 || k.rfind("sasl.", 0) == 0)
+        props[k] = v;
+    }
+    config.destination =
+        std::make_shared<KafkaTopicDestination>(target.substr(8), std::move(props));
+    return;
+  }
+  config.destination = std::make_shared<UnreachableDestination>(
+      target, "writing to SQS, SNS and S3 destinations is not built yet");
 }
 
 void Engine::mark_live(const std::string& uuid, std::uint64_t revision) {

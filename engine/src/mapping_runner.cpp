@@ -8,7 +8,9 @@
 #include <set>
 #include <vector>
 
+#include "api_models/batch_response.hpp"
 #include "api_models/kafka_event.hpp"
+#include "api_models/uuid.hpp"
 #include "batch_planner.hpp"
 #include "commit_tracker.hpp"
 #include "engine/invoker.hpp"
@@ -52,12 +54,13 @@ struct Batch {
   std::vector<KafkaRecordView> views;
 };
 
-// One invocation being made, on the runner's executor. Letting go of it waits for its result
-// (the invocation reads the batch until then).
+// One invocation being made, or one destination write, on the runner's executor. Letting go of
+// it waits for its result (the worker reads the records until then).
 struct InFlight {
   std::vector<BatchPart> parts;
-  std::unique_ptr<Batch> batch;
-  std::future<InvokeResult> result;  // ready before the worker wakes the consumer loop
+  std::unique_ptr<Batch> batch;             // an invocation's records
+  std::unique_ptr<FailedRecords> given_up;  // a destination write's (one part)
+  std::future<InvokeResult> result;         // ready before the worker wakes the consumer loop
 
   InFlight() = default;
   InFlight(InFlight&&) = default;
@@ -65,6 +68,7 @@ struct InFlight {
     wait();
     parts = std::move(other.parts);
     batch = std::move(other.batch);
+    given_up = std::move(other.given_up);
     result = std::move(other.result);
     return *this;
   }
@@ -73,6 +77,8 @@ struct InFlight {
     if (result.valid()) result.wait();
   }
 };
+
+struct PartOutcomes;
 
 // The consumer side of one runner: owned and used by the runner thread only.
 class Delivery {
@@ -137,8 +143,28 @@ class Delivery {
     static_cast<MappingRunner*>(runner)->wake();
   }
   void finish_inflight();
+  // The outcome stage (complete, failed) and the error handling after it (give_up, the
+  // destination writes, record age).
   void complete(InvokeResult r, InFlight& done);
+  void report_outcome(const InvokeResult& r, const PartOutcomes& outcomes);
+  void delivered(PartitionBuffer& p, std::size_t n);
+  std::optional<BatchPart> failed(PartitionBuffer& p, const BatchPart& part,
+                                  std::vector<KafkaMessage>::iterator first,
+                                  std::vector<KafkaMessage>::iterator last, const InvokeResult& r,
+                                  bool whole_batch);
+  std::optional<BatchPart> give_up(PartitionBuffer& p, std::int32_t id,
+                                   std::vector<KafkaMessage> records,
+                                   api_models::FailureReport report);
+  void expire_old_records();
+  void start_destination_writes();
+  void complete_destination_write(const InvokeResult& r, InFlight& done);
   void schedule_retry(PartitionBuffer& p);
+  bool destination_problem_ = false;  // the last destination write failed
+  std::uint64_t given_up_without_destination_ = 0;
+  std::size_t concurrency_limit() const {
+    if (config_.concurrency_limit > 0) return config_.concurrency_limit;
+    return std::max<std::size_t>(partitions_.size(), 1);
+  }
   // Delivery: plan (batch_planner), take the records, invoke.
   bool maybe_dispatch();
   BatchLimits batch_limits() const;
@@ -646,25 +672,71 @@ void Delivery::finish_inflight() {
   }
 }
 
-// The outcome stage: what the invocation did to each part of its batch. Nothing: the part was
-// delivered; an offset: the part failed from there on (the records before it are done). Until
-// the function's answer is read per record (ReportBatchItemFailures), it is about the whole batch.
-std::vector<std::optional<std::int64_t>> part_outcomes(const InvokeResult& r, const InFlight& f) {
-  std::vector<std::optional<std::int64_t>> out;
+// The outcome stage: what the invocation did to each part of its batch.
+struct PartOutcomes {
+  // Per part: nothing, delivered; an offset, failed from there on (the records before it done).
+  std::vector<std::optional<std::int64_t>> failed_from;
+  bool whole_batch = false;  // the function failed, or its answer could not be read
+  std::string detail;        // for the log
+};
+
+PartOutcomes fail_whole_batch(const InFlight& f, std::string detail) {
+  PartOutcomes out;
+  out.whole_batch = true;
+  out.detail = std::move(detail);
   auto first = f.batch->messages.begin();
   for (const auto& part : f.parts) {
-    if (r.outcome == InvokeResult::Outcome::Success) {
-      out.emplace_back();
-    } else {
-      out.emplace_back((*first)->offset);
-    }
+    out.failed_from.emplace_back((*first)->offset);
     first += static_cast<std::ptrdiff_t>(part.count);
   }
   return out;
 }
 
+// The function's answer read as a partial batch response (§8.7): each identifier must name a
+// record of the batch; per partition, the lowest one reported fails with everything after it.
+PartOutcomes item_failure_outcomes(const InvokeResult& r, const InFlight& f,
+                                   std::string_view topic) {
+  const auto answer = api_models::parse_batch_item_failures(r.body);
+  if (answer.whole_batch_failed)
+    return fail_whole_batch(f, "the response is not a batchItemFailures answer");
+  PartOutcomes out;
+  out.failed_from.assign(f.parts.size(), std::nullopt);
+  for (const auto& item : answer.items) {
+    bool found = false;
+    auto first = f.batch->messages.begin();
+    for (std::size_t i = 0; i < f.parts.size() && !found; ++i) {
+      const auto last = first + static_cast<std::ptrdiff_t>(f.parts[i].count);
+      if (item.partition == std::string(topic) + "-" + std::to_string(f.parts[i].partition)) {
+        found = std::any_of(first, last,
+                            [&](const KafkaMessage& m) { return m->offset == item.offset; });
+        if (found)
+          out.failed_from[i] = std::min(out.failed_from[i].value_or(item.offset), item.offset);
+      }
+      first = last;
+    }
+    if (!found) {
+      return fail_whole_batch(f, "it reported " + item.partition + " offset " +
+                                     std::to_string(item.offset) + ", not in the batch");
+    }
+  }
+  if (!answer.items.empty())
+    out.detail = "it reported " + std::to_string(answer.items.size()) + " failed record(s)";
+  return out;
+}
+
+PartOutcomes part_outcomes(const InvokeResult& r, const InFlight& f, bool item_failures,
+                           std::string_view topic) {
+  if (r.outcome != InvokeResult::Outcome::Success) return fail_whole_batch(f, r.detail);
+  if (item_failures) return item_failure_outcomes(r, f, topic);
+  return PartOutcomes{std::vector<std::optional<std::int64_t>>(f.parts.size()), false, {}};
+}
+
 // Turns an invocation's outcome into commits, retries and the state report, part by part.
 void Delivery::complete(InvokeResult r, InFlight& done) {
+  if (done.given_up) {
+    complete_destination_write(r, done);
+    return;
+  }
   for (const auto& part : done.parts) {
     // Of the current assignment, or of an earlier one the new one waited for.
     if (auto it = partitions_.find(part.partition); it != partitions_.end())
@@ -672,47 +744,209 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
   }
   last_completion_ = Clock::now();
   const bool cancelled = r.outcome == InvokeResult::Outcome::Cancelled;
-  const auto outcomes = part_outcomes(r, done);
-  std::vector<BatchPart> delivered;
-  bool failed = false;
+  const auto outcomes = part_outcomes(r, done, config_.errors.report_batch_item_failures,
+                                      config_.mapping.topics.front());
+  std::vector<BatchPart> done_parts;  // delivered, or given up and passed over
   auto next = done.batch->messages.begin();
   for (std::size_t i = 0; i < done.parts.size(); ++i) {
     const auto& part = done.parts[i];
     const auto first = next;
     next += static_cast<std::ptrdiff_t>(part.count);
     PartitionBuffer* p = current(part);  // null: a later assignment fetches from the commit again
-    if (!outcomes[i]) {
-      delivered.push_back(part);
-      if (p != nullptr) {
-        p->attempts = 0;
-        p->first_buffered = Clock::now();
-      }
+    if (cancelled) {
+      if (p != nullptr) p->put_back(first, next);  // in front again, for nobody
       continue;
     }
-    failed = true;
-    const auto split =
-        std::find_if(first, next, [&](const KafkaMessage& m) { return m->offset >= *outcomes[i]; });
-    if (split != first && !cancelled) {
-      delivered.push_back({part.partition, static_cast<std::size_t>(split - first),
-                           (*(split - 1))->offset, part.epoch});
+    if (!outcomes.failed_from[i]) {
+      done_parts.push_back(part);
+      if (p != nullptr) delivered(*p, part.count);
+      continue;
+    }
+    const auto split = std::find_if(
+        first, next, [&](const KafkaMessage& m) { return m->offset >= *outcomes.failed_from[i]; });
+    if (split != first) {
+      done_parts.push_back({part.partition, static_cast<std::size_t>(split - first),
+                            (*(split - 1))->offset, part.epoch});
     }
     if (p == nullptr) continue;
-    p->put_back(split, next);  // in front again, for the retry (or, cancelled, for nobody)
-    if (!cancelled) schedule_retry(*p);
+    if (auto passed = failed(*p, part, split, next, r, outcomes.whole_batch))
+      done_parts.push_back(*passed);
   }
   if (cancelled) return;
-  if (!delivered.empty()) commit(delivered);
-  if (failed) {
+  if (!done_parts.empty()) commit(done_parts);
+  report_outcome(r, outcomes);
+}
+
+void Delivery::report_outcome(const InvokeResult& r, const PartOutcomes& outcomes) {
+  if (outcomes.whole_batch) {
     const bool unreachable = r.outcome == InvokeResult::Outcome::ConnectionError;
-    log_.warn(uuid_,
-              std::string(unreachable ? "function unreachable: " : "function error: ") + r.detail);
+    log_.warn(uuid_, std::string(unreachable ? "function unreachable: " : "function error: ") +
+                         outcomes.detail);
     report(unreachable ? kFunctionUnreachable : kFunctionProblem);
     return;
   }
+  if (!outcomes.detail.empty()) log_.warn(uuid_, "partial batch failure: " + outcomes.detail);
   if (!r.detail.empty()) log_.info(uuid_, "function stderr: " + r.detail);
   // Records fetched before the brokers went away still reach the function, but the mapping
   // reports the connection problem until the brokers answer again.
-  if (!connection_problem_) report("OK");
+  if (!connection_problem_ && !destination_problem_) report("OK");
+}
+
+// `n` records of the partition were delivered: the next retry batch (a bisected half) goes at
+// once, or the partition is no longer retrying.
+void Delivery::delivered(PartitionBuffer& p, std::size_t n) {
+  p.consume_retry_batch(n);
+  p.first_buffered = Clock::now();
+  p.attempts = p.retry_batches.empty() ? 0 : 1;
+  p.retry_at = Clock::now();
+}
+
+// The function failed for [first, last) of a part (the part's records before them are done):
+// retried, bisected or given up, as the mapping's error handling says. Returns the records
+// passed over when they are given up with no destination to go to.
+std::optional<BatchPart> Delivery::failed(PartitionBuffer& p, const BatchPart& part,
+                                          std::vector<KafkaMessage>::iterator first,
+                                          std::vector<KafkaMessage>::iterator last,
+                                          const InvokeResult& r, bool whole_batch) {
+  const auto n = static_cast<std::size_t>(last - first);
+  const RetryBatch was = p.consume_retry_batch(part.count);
+  const bool reached = r.outcome != InvokeResult::Outcome::ConnectionError;
+  RetryBatch again{n, was.retries, was.invocations + (reached ? 1 : 0)};
+  switch (on_failure(config_.errors, was.retries, n, reached, whole_batch)) {
+    case FailureAction::Retry:
+      if (reached) ++again.retries;
+      p.put_back(first, last);
+      p.retry_batches.push_front(again);
+      schedule_retry(p);
+      return std::nullopt;
+    case FailureAction::Bisect:
+      log_.info(uuid_, "bisecting " + std::to_string(n) + " failed record(s) of partition " +
+                           std::to_string(part.partition));
+      p.put_back(first, last);
+      p.retry_batches.push_front({n / 2, again.retries, again.invocations});
+      p.retry_batches.push_front({n - n / 2, again.retries, again.invocations});
+      p.attempts = 0;
+      schedule_retry(p);
+      return std::nullopt;
+    case FailureAction::GiveUp:
+      break;
+  }
+  api_models::FailureReport report;
+  report.condition = api_models::FailureCondition::RetriesExhausted;
+  report.approximate_invoke_count = again.invocations;
+  report.function_responded = true;
+  report.function_error = r.outcome != InvokeResult::Outcome::Success;
+  return give_up(p, part.partition, {std::make_move_iterator(first), std::make_move_iterator(last)},
+                 std::move(report));
+}
+
+// Records that will not be sent to the function: to the destination (they stay the partition's
+// first records until it accepts them), or passed over when the mapping has none.
+std::optional<BatchPart> Delivery::give_up(PartitionBuffer& p, std::int32_t id,
+                                           std::vector<KafkaMessage> records,
+                                           api_models::FailureReport report) {
+  report.request_id = api_models::random_uuid();
+  report.function_arn = config_.mapping.function_arn;
+  report.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+  const auto& topic = config_.mapping.topics.front();
+  const std::string what =
+      std::to_string(records.size()) + " record(s) of " + topic + "-" + std::to_string(id) +
+      " from offset " + std::to_string(records.front()->offset) + " (" +
+      api_models::condition_name(report.condition, api_models::DestinationKind::Sqs) + ")";
+  p.attempts = p.retry_batches.empty() ? 0 : 1;
+  p.retry_at = Clock::now();
+  if (!config_.destination) {
+    log_.warn(uuid_, what + " given up: no OnFailure destination, passed over");
+    ++given_up_without_destination_;
+    return BatchPart{id, records.size(), records.back()->offset, p.epoch};
+  }
+  log_.info(uuid_, what + " given up: to " + config_.destination->name());
+  p.given_up =
+      std::make_unique<FailedRecords>(FailedRecords{std::move(records), std::move(report)});
+  return std::nullopt;
+}
+
+// Records older than MaximumRecordAgeInSeconds at the front of a partition are given up before
+// the next batch is planned (the batch itself stops at a later one that is too old).
+void Delivery::expire_old_records() {
+  if (config_.errors.maximum_record_age_s < 0) return;
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  std::vector<BatchPart> passed;
+  for (auto& [id, p] : partitions_) {
+    if (p.in_flight || p.given_up) continue;
+    std::vector<KafkaMessage> old;
+    while (!p.empty() &&
+           config_.errors.expired(rd_kafka_message_timestamp(p.at(0), nullptr), now_ms)) {
+      old.push_back(p.pop_front());
+    }
+    if (old.empty()) continue;
+    p.consume_retry_batch(old.size());
+    api_models::FailureReport report;
+    report.condition = api_models::FailureCondition::RecordAgeExceeded;
+    if (auto part = give_up(p, id, std::move(old), std::move(report))) passed.push_back(*part);
+  }
+  if (!passed.empty()) commit(passed);
+}
+
+// Each partition whose given-up records are due to be written gets a destination write.
+void Delivery::start_destination_writes() {
+  for (auto& [id, p] : partitions_) {
+    if (!p.given_up || p.in_flight || p.retry_at > Clock::now()) continue;
+    if (inflight_.size() >= concurrency_limit()) return;
+    InFlight f;
+    f.parts.push_back(
+        {id, p.given_up->messages.size(), p.given_up->messages.back()->offset, p.epoch});
+    f.given_up = std::move(p.given_up);
+    p.in_flight = true;
+    auto promise = std::make_shared<std::promise<InvokeResult>>();
+    f.result = promise->get_future();
+    executor_.submit([promise, records = f.given_up.get(), &runner = runner_,
+                      destination = config_.destination, source = source_,
+                      topic = config_.mapping.topics.front()] {
+      std::vector<KafkaRecordView> views;
+      for (const auto& m : records->messages) views.push_back(record_view(m.get(), topic));
+      InvokeResult r;
+      const auto why = destination->write(source, records->report, views);
+      r.outcome = why ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::Success;
+      r.detail = why.value_or("");
+      promise->set_value(std::move(r));
+      runner.wake();
+    });
+    inflight_.push_back(std::move(f));
+  }
+}
+
+// A destination write's outcome: the records are done (committed past), or stay for another
+// write, with the destination named in the mapping's LastProcessingResult.
+void Delivery::complete_destination_write(const InvokeResult& r, InFlight& done) {
+  const BatchPart& part = done.parts.front();
+  if (auto it = partitions_.find(part.partition); it != partitions_.end())
+    it->second.in_flight = false;
+  PartitionBuffer* p = current(part);
+  if (p == nullptr) return;  // let go meanwhile: read again from the commit
+  const std::string& name = config_.destination->name();
+  if (r.outcome == InvokeResult::Outcome::Success) {
+    log_.info(uuid_, std::to_string(part.count) + " record(s) of partition " +
+                         std::to_string(part.partition) + " written to " + name);
+    p->attempts = p->retry_batches.empty() ? 0 : 1;
+    p->retry_at = Clock::now();
+    commit({part});
+    if (destination_problem_) {
+      destination_problem_ = false;
+      if (!connection_problem_) report("OK");
+    }
+    return;
+  }
+  p->given_up = std::move(done.given_up);
+  schedule_retry(*p);
+  log_.warn(uuid_, "on-failure destination " + name + " did not take " +
+                       std::to_string(part.count) + " record(s): " + r.detail + "; will retry");
+  destination_problem_ = true;
+  report("PROBLEM: The on-failure destination " + name + " could not be written: " + r.detail);
 }
 
 void Delivery::schedule_retry(PartitionBuffer& p) {
@@ -733,12 +967,14 @@ BatchLimits Delivery::batch_limits() const {
 // The batching stage decides (batch_planner.hpp); this takes the records out of their buffers
 // and starts the invocation.
 bool Delivery::maybe_dispatch() {
-  if (inflight_.size() >= static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)))
-    return false;
+  start_destination_writes();
+  if (inflight_.size() >= concurrency_limit()) return false;
+  expire_old_records();
   snapshots_.clear();
   for (const auto& [id, p] : partitions_) {
-    snapshots_.push_back(
-        {id, p.size(), p.bytes(), p.attempts, p.in_flight, p.retry_at, p.first_buffered});
+    // A partition with records on their way to the destination sends nothing else meanwhile.
+    snapshots_.push_back({id, p.size(), p.bytes(), p.attempts, p.batch_cap(),
+                          p.in_flight || p.given_up != nullptr, p.retry_at, p.first_buffered});
   }
   const std::string_view topic = config_.mapping.topics.front();
   PartitionBuffer* asked = nullptr;  // the planner asks record after record of one partition
@@ -753,7 +989,9 @@ bool Delivery::maybe_dispatch() {
   auto plan = plan_batch(snapshots_, batch_limits(), bound, last_completion_, Clock::now());
   if (!plan) return false;
   if (plan->single_over_bound && pass_over_if_too_large(plan->parts.front().partition)) return true;
-  start_invocation(take_batch(*plan));
+  InFlight batch = take_batch(*plan);
+  if (batch.parts.empty()) return true;  // its records grew too old meanwhile: given up next turn
+  start_invocation(std::move(batch));
   return true;
 }
 
@@ -769,7 +1007,15 @@ bool Delivery::pass_over_if_too_large(std::int32_t id) {
                         std::to_string(v.offset) + " is " + std::to_string(size) +
                         " bytes as an event, over the 6291456-byte payload limit; skipped");
   const std::int64_t offset = v.offset;
-  p.pop_front();
+  std::vector<KafkaMessage> record;
+  record.push_back(p.pop_front());
+  p.consume_retry_batch(1);
+  if (config_.destination) {
+    api_models::FailureReport failure;
+    failure.condition = api_models::FailureCondition::MaximumPayloadSizeExceeded;
+    give_up(p, id, std::move(record), std::move(failure));
+    return true;
+  }
   commit({{id, 1, offset, p.epoch}});
   report("PROBLEM: Record too large. A record at offset " + std::to_string(offset) +
          " exceeds the 6291456-byte invocation payload limit and was skipped.");
@@ -781,11 +1027,20 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
   InFlight f;
   f.batch = std::make_unique<Batch>();
   const std::string_view topic = config_.mapping.topics.front();
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   for (const auto& planned : plan.parts) {
     auto& p = partitions_.at(planned.partition);
+    std::size_t count = 0;  // up to the first record too old to be sent
+    while (count < planned.count &&
+           !config_.errors.expired(rd_kafka_message_timestamp(p.at(count), nullptr), now_ms)) {
+      ++count;
+    }
+    if (count == 0) continue;
     p.in_flight = true;
-    BatchPart part{planned.partition, planned.count, -1, p.epoch};
-    for (std::size_t i = 0; i < planned.count; ++i) {
+    BatchPart part{planned.partition, count, -1, p.epoch};
+    for (std::size_t i = 0; i < count; ++i) {
       f.batch->messages.push_back(p.pop_front());
       f.batch->views.push_back(record_view(f.batch->messages.back().get(), topic));
       part.last_offset = f.batch->messages.back()->offset;
@@ -863,12 +1118,12 @@ void Delivery::leave_group_now() {
 // request wake it early). Long when idle: 500 mappings waking twice a second cost 3% of a core.
 int Delivery::next_wait_ms() const {
   constexpr int kIdleMs = 5000;
-  if (inflight_.size() >= static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)))
-    return kIdleMs;
+  if (inflight_.size() >= concurrency_limit()) return kIdleMs;
   const auto now = Clock::now();
   auto due = now + std::chrono::milliseconds(kIdleMs);
   for (const auto& [id, p] : partitions_) {
-    if (p.empty() || p.in_flight) continue;
+    if (p.given_up && !p.in_flight) due = std::min(due, p.retry_at);
+    if (p.empty() || p.in_flight || p.given_up) continue;
     const auto ready =
         p.attempts > 0 ? p.retry_at : std::max(p.first_buffered, last_completion_) + window();
     due = std::min(due, std::max(ready, p.retry_at));

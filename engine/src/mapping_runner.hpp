@@ -17,6 +17,8 @@
 #include "bounded_executor.hpp"
 #include "engine/function_registry.hpp"
 #include "engine/invoker.hpp"
+#include "failure_destination.hpp"
+#include "failure_policy.hpp"
 
 namespace esm::engine {
 
@@ -35,7 +37,13 @@ struct RunnerConfig {
   std::chrono::milliseconds retry_backoff_initial{200};
   std::chrono::milliseconds retry_backoff_max{10000};
   int max_drain_per_poll = 10000;  // messages taken from each partition queue per loop turn
-  int max_concurrent_batches = 4;  // invocations in flight at once, each of other partitions
+  // Invocation threads at most (the executor's ceiling, whatever the mapping asks).
+  int max_concurrent_batches = 64;
+  // Invocations in flight at once, each of other partitions: ProvisionedPollerConfig's
+  // MaximumPollers x 5; 0: one per assigned partition (on-demand).
+  std::size_t concurrency_limit = 0;
+  ErrorHandling errors;
+  std::shared_ptr<FailureDestination> destination;  // OnFailure; null: none
   // Assign every partition of the topic directly instead of joining the group (offsets are still
   // committed to the group): for the embedded mock cluster, whose group joins take 3 s and whose
   // rejoins after a member left wait out the session timeout.

@@ -2,14 +2,18 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "api_models/failure_record.hpp"
 #include "api_models/kafka_event.hpp"
 #include "kafka_handles.hpp"
 
@@ -45,6 +49,21 @@ inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
   return v;
 }
 
+// Records the function failed for, owed another attempt: the next batch of the partition holds
+// exactly these `records` (front first). Bisecting replaces one by its two halves.
+struct RetryBatch {
+  std::size_t records = 0;
+  int retries = 0;      // retries these records have had (counted towards MaximumRetryAttempts)
+  int invocations = 0;  // invocations that carried them (approximateInvokeCount)
+};
+
+// Records given up (retries used up, too old, too large), on their way to the on-failure
+// destination; in offset order.
+struct FailedRecords {
+  std::vector<KafkaMessage> messages;
+  api_models::FailureReport report;
+};
+
 // One assigned partition's delivery state: its librdkafka fetch queue, the records taken from it
 // that wait for delivery (front = next to deliver), its retry state, and where its commit may go.
 // Owned and used by the runner's consumer thread only.
@@ -57,13 +76,35 @@ class PartitionBuffer {
   // stops being fetched when the queue is full, while the others flow on. No pause/resume.
   KafkaQueue queue;
   std::uint64_t epoch = 0;       // which assignment this is: a batch of an earlier one is stale
-  bool in_flight = false;        // its next records are in an invocation now
-  int attempts = 0;              // failed deliveries of the front batch
+  bool in_flight = false;        // its next records are in an invocation or destination write now
+  int attempts = 0;              // failed attempts in a row (the backoff); > 0: retrying
   Clock::time_point retry_at{};  // no delivery before this
   Clock::time_point first_buffered{};
   // Records older than this (epoch ms) are passed over until the first one at or after it: the
   // start by time where the broker could not look the offset up.
   std::optional<std::int64_t> time_floor_ms;
+  std::deque<RetryBatch> retry_batches;  // empty: not retrying
+  // Given up and not yet accepted by the destination: they come before every buffered record,
+  // and nothing else of the partition is sent until they are accepted.
+  std::unique_ptr<FailedRecords> given_up;
+
+  // The next batch may hold at most this many records (0: no such limit).
+  std::size_t batch_cap() const {
+    return retry_batches.empty() ? 0 : retry_batches.front().records;
+  }
+  // `n` records from the front left the buffer (sent, or given up): the retry batches they
+  // belonged to shrink. Returns what the front one had been (fresh: not retrying).
+  RetryBatch consume_retry_batch(std::size_t n) {
+    if (retry_batches.empty()) return RetryBatch{n, 0, 0};
+    const RetryBatch was = retry_batches.front();
+    while (n > 0 && !retry_batches.empty()) {
+      const std::size_t take = std::min(n, retry_batches.front().records);
+      retry_batches.front().records -= take;
+      n -= take;
+      if (retry_batches.front().records == 0) retry_batches.pop_front();
+    }
+    return was;
+  }
 
   bool empty() const { return records_.empty(); }
   std::size_t size() const { return records_.size(); }
@@ -110,6 +151,7 @@ class PartitionBuffer {
   // or before a record was taken.
   std::optional<std::int64_t> done_up_to() const {
     if (in_flight) return std::nullopt;
+    if (given_up && !given_up->messages.empty()) return given_up->messages.front()->offset;
     if (!records_.empty()) return records_.front().msg->offset;
     if (next_offset_ >= 0) return next_offset_;
     return std::nullopt;

@@ -46,6 +46,9 @@ TEST_CASE("planner: when a batch goes, and what it takes", "[engine][planner]") 
   retrying.attempts = 3;
   auto not_yet = retrying;
   not_yet.retry_at = kT0 + 10s;
+  auto half = part(2, 8);  // bisecting: its next batch is the first half of the failed four
+  half.attempts = 1;
+  half.cap = 2;
   auto busy = part(0, 50);
   busy.in_flight = true;
   const std::vector<Row> rows = {
@@ -77,6 +80,11 @@ TEST_CASE("planner: when a batch goes, and what it takes", "[engine][planner]") 
        limits(10),
        kT0,
        std::vector<PlannedPart>{{2, 5}}},
+      {"a retry takes no more than its cap (the failed records, or half of them)",
+       {part(0, 50), half},
+       limits(10),
+       kT0,
+       std::vector<PlannedPart>{{2, 2}}},
       {"a retry not due yet: the others go",
        {part(0, 50), not_yet},
        limits(10),

@@ -1,7 +1,7 @@
 // libFuzzer target for every request parser the HTTP port feeds with client bytes: each Lambda
 // operation's body, the List and Untag query strings (through the server's query splitter),
 // tag ARNs and path UUIDs, percent-decoding, each Secrets Manager body, filter patterns with the
-// record values they match, and the SigV4 verifier
+// record values they match, functions' partial batch responses, and the SigV4 verifier
 // (Authorization header, presigned query, dates, canonical forms). The first byte
 // picks the parser; the rest is the input. An exception escaping a parser is a finding (the
 // server would answer 500), as is any sanitizer report.
@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "api_models/batch_response.hpp"
 #include "api_models/filter_pattern.hpp"
 #include "api_models/requests.hpp"
 #include "api_models/secret_admin.hpp"
@@ -55,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const api_models::RequestContext ctx{"us-east-1", "000000000000"};
-  switch (data[0] % 17) {
+  switch (data[0] % 18) {
     case 0:
       (void)api_models::parse_create_request(in, ctx);
       break;
@@ -156,6 +157,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)filter->matches_event(in.substr(nl + 1));
       break;
     }
+    case 17:
+      // A function's answer, read as a partial batch response (untrusted as client bytes are).
+      (void)api_models::parse_batch_item_failures(in);
+      break;
   }
   return 0;
 }

@@ -9,7 +9,7 @@ import time
 class HttpSink:
     """POST target on 127.0.0.1 that records event bodies; `fail` decides 500s per event, `hang`
     which events it sits on for `hang_seconds` (past the function's timeout: recorded as failed),
-    `delay` how long every invocation takes. `refuse()` closes the port, `serve()` reopens it.
+    `delay` how long every invocation takes, `respond` what it answers (bytes; None: {}). `refuse()` closes the port, `serve()` reopens it.
     keep_alive: HTTP/1.1, connections stay open between invocations (`connections` counts them;
     `restart()` drops every one, as a function's server restarting does)."""
 
@@ -17,6 +17,7 @@ class HttpSink:
         self.events = []
         self.lock = threading.Lock()
         self.fail = lambda event: False
+        self.respond = lambda event: None  # the response body (bytes), if not {}
         self.hang = lambda event: False
         self.hang_seconds = 0.0
         self.delay = 0.0  # seconds each invocation takes
@@ -48,10 +49,11 @@ class HttpSink:
                     time.sleep(sink.delay)  # a function that takes its time
                 with sink.lock:
                     sink.events.append({"event": event, "failed": failing, "path": self.path})
+                body = sink.respond(event) or b"{}"
                 self.send_response(500 if failing else 200)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(b"{}")
+                self.wfile.write(body)
 
             def log_message(self, *args):
                 pass

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "api_models/delivery_options.hpp"
 #include "api_models/log.hpp"
 #include "engine/function_registry.hpp"
 #include "engine/invoker.hpp"
@@ -18,6 +19,7 @@
 namespace esm::engine {
 
 class MappingRunner;
+struct RunnerConfig;
 
 struct EngineSettings {
   std::map<std::string, std::string> msk_clusters;     // cluster ARN -> bootstrap servers
@@ -35,7 +37,9 @@ struct EngineSettings {
   int max_drain_per_poll = 10000;  // messages a consumer loop takes per partition per turn
   // Invocations one mapping may have in flight, each for other partitions (AWS keeps at most one
   // batch in flight per partition and invokes for several partitions at once).
-  int max_concurrent_batches = 4;
+  // Invocation threads one mapping may use at most (how many invocations it makes at once is
+  // the mapping's: MaximumPollers x 5, or one per assigned partition).
+  int max_concurrent_batches = 64;
 };
 
 // Makes every stored mapping true: a reconciler thread compares what the store says with the
@@ -65,6 +69,7 @@ class Engine {
   void reconcile_loop(const std::stop_token& stop);
   void reconcile(const std::string& uuid);
   void start_runner(const api_models::EventSourceMapping& mapping);
+  void apply_error_handling(const api_models::DeliveryOptions& options, RunnerConfig& config);
   void stop_runner(const std::string& uuid, bool graceful);
   void settle(const api_models::EventSourceMapping& mapping);
   void mark_live(const std::string& uuid, std::uint64_t revision);
