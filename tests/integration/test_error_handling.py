@@ -4,7 +4,11 @@ received is read from the sink; committed offsets and destination messages are r
 brokers with a Kafka client."""
 import base64
 import json
+import os
 import time
+import uuid as uuidlib
+
+import pytest
 
 from confluent_kafka import Consumer, Producer
 
@@ -202,4 +206,46 @@ def test_records_over_the_age_limit_are_not_sent(tmp_path, kafka_port, function_
     assert doc["requestContext"]["condition"] == "RecordAgeExceeded"
     assert doc["responseContext"] is None
     assert doc["requestContext"]["approximateInvokeCount"] == 0
+    emu.stop()
+
+
+REAL_KAFKA = os.environ.get("ESM_REAL_KAFKA")
+
+
+@pytest.mark.skipif(not REAL_KAFKA, reason="no real broker (scripts/kafka.sh start; ESM_REAL_KAFKA)")
+def test_kill_9_during_retries_every_record_is_delivered_or_in_the_destination(
+        tmp_path, function_sink, clients_for):
+    """On a real broker: killed while failing records are retried and written to kafka://, and
+    restarted on the same data directory, every good record reached the function and every bad
+    one is in the destination topic (duplicates allowed); the group ends committed past all."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    tag = uuidlib.uuid4().hex[:10]
+    src, dlq = f"esm-src-{tag}", f"esm-dlq-{tag}"
+    admin = AdminClient({"bootstrap.servers": REAL_KAFKA})  # held: its futures need the handle
+    for f in admin.create_topics([NewTopic(t, num_partitions=1, replication_factor=1)
+                                  for t in (src, dlq)]).values():
+        f.result(30)
+    emu = Emulator(tmp_path, ["--function", f"f={function_sink.url}"], data_dir=tmp_path / "data")
+    emu.kafka_bootstrap = REAL_KAFKA
+    emu.start()
+    records = [f"bad{i}" if i % 20 == 7 else f"ok{i}" for i in range(200)]
+    produce(REAL_KAFKA, src, records)
+    function_sink.fail = bad_value
+    function_sink.delay = 0.01
+    m = create(clients_for(emu), emu, src, MaximumRetryAttempts=1, BatchSize=1,
+               MaximumBatchingWindowInSeconds=0,
+               DestinationConfig={"OnFailure": {"Destination": f"kafka://{dlq}"}})
+    eventually(lambda: sum(1 for e in function_sink.events if e["failed"]) >= 3, timeout=60,
+               message="some retries")
+    emu.kill9()
+    function_sink.delay = 0
+    emu.start()
+    good = {r for r in records if r.startswith("ok")}
+    bad = {r for r in records if r.startswith("bad")}
+    seen = lambda: {v for e in function_sink.events if not e["failed"] for _, _, v in values(e["event"])}
+    eventually(lambda: good <= seen(), timeout=90, message="every good record delivered")
+    assert eventually(lambda: committed(REAL_KAFKA, m["UUID"], src) == 200, timeout=60)
+    docs = [json.loads(g.value()) for g in read_topic(REAL_KAFKA, dlq, 10_000, timeout=10)]  # all
+    in_dlq = {base64.b64decode(d["payload"]["records"][f"{src}-0"][0]["value"]).decode() for d in docs}
+    assert in_dlq == bad
     emu.stop()
