@@ -39,6 +39,13 @@ bool is_connection_error(rd_kafka_resp_err_t err) {
          err == RD_KAFKA_RESP_ERR__RESOLVE || err == RD_KAFKA_RESP_ERR__TIMED_OUT;
 }
 
+// Now, in epoch milliseconds (what Kafka timestamps are measured against).
+std::int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 struct BatchPart {
   std::int32_t partition;
   std::size_t count;
@@ -160,7 +167,6 @@ class Delivery {
   void complete_destination_write(const InvokeResult& r, InFlight& done);
   void schedule_retry(PartitionBuffer& p);
   bool destination_problem_ = false;  // the last destination write failed
-  std::uint64_t given_up_without_destination_ = 0;
   std::size_t concurrency_limit() const {
     if (config_.concurrency_limit > 0) return config_.concurrency_limit;
     return std::max<std::size_t>(partitions_.size(), 1);
@@ -847,9 +853,7 @@ std::optional<BatchPart> Delivery::give_up(PartitionBuffer& p, std::int32_t id,
                                            api_models::FailureReport report) {
   report.request_id = api_models::random_uuid();
   report.function_arn = config_.mapping.function_arn;
-  report.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+  report.timestamp_ms = wall_clock_ms();
   const auto& topic = config_.mapping.topics.front();
   const std::string what =
       std::to_string(records.size()) + " record(s) of " + topic + "-" + std::to_string(id) +
@@ -859,7 +863,6 @@ std::optional<BatchPart> Delivery::give_up(PartitionBuffer& p, std::int32_t id,
   p.retry_at = Clock::now();
   if (!config_.destination) {
     log_.warn(uuid_, what + " given up: no OnFailure destination, passed over");
-    ++given_up_without_destination_;
     return BatchPart{id, records.size(), records.back()->offset, p.epoch};
   }
   log_.info(uuid_, what + " given up: to " + config_.destination->name());
@@ -872,9 +875,7 @@ std::optional<BatchPart> Delivery::give_up(PartitionBuffer& p, std::int32_t id,
 // the next batch is planned (the batch itself stops at a later one that is too old).
 void Delivery::expire_old_records() {
   if (config_.errors.maximum_record_age_s < 0) return;
-  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+  const std::int64_t now_ms = wall_clock_ms();
   std::vector<BatchPart> passed;
   for (auto& [id, p] : partitions_) {
     if (p.in_flight || p.given_up) continue;
@@ -1027,12 +1028,11 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
   InFlight f;
   f.batch = std::make_unique<Batch>();
   const std::string_view topic = config_.mapping.topics.front();
-  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count();
+  const std::int64_t now_ms = wall_clock_ms();
   for (const auto& planned : plan.parts) {
     auto& p = partitions_.at(planned.partition);
     std::size_t count = 0;  // up to the first record too old to be sent
+    if (config_.errors.maximum_record_age_s < 0) count = planned.count;
     while (count < planned.count &&
            !config_.errors.expired(rd_kafka_message_timestamp(p.at(count), nullptr), now_ms)) {
       ++count;
