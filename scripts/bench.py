@@ -7,6 +7,7 @@ import http.server
 import json
 import os
 import pathlib
+import random
 import signal
 import socket
 import statistics
@@ -42,9 +43,17 @@ GOALS = {
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free loopback port below the ephemeral range, so that no outgoing connection takes it
+    before the emulator binds it (as tests/integration/conftest.py picks them)."""
+    for _ in range(1000):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free loopback port in 20000-32000")
 
 
 def wait_for(condition, timeout, what):
@@ -255,9 +264,7 @@ def bench_latency(bootstrap, duration, embedded=False):
     --embedded-kafka cluster (librdkafka's mock cluster)."""
     sink = CountingSink(decode_latency=True)
     if embedded:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            bootstrap = f"127.0.0.1:{s.getsockname()[1]}"
+        bootstrap = f"127.0.0.1:{free_port()}"
         topic = "latency"
         emu = Emulator({"sink": sink.url}, extra=[f"--embedded-kafka={bootstrap}", "--embedded-kafka-topic", f"{topic}:1"])
     else:

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "api_models/error.hpp"
+#include "aws_client/sigv4.hpp"
 #include "http_types.hpp"
 
 namespace esm::server::sigv4 {
@@ -35,23 +36,15 @@ std::optional<api_models::ApiError> verify(const Request& req, std::string_view 
                                            const Credentials& keys,
                                            std::chrono::system_clock::time_point now);
 
-// The pieces, exposed for tests.
-std::string sha256_hex(std::string_view data);
-std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
-std::string hex(std::string_view bytes);
-// RFC 3986 encoding as SigV4 wants it: every byte but A-Z a-z 0-9 - _ . ~ as %XY (upper case),
-// and '/' too unless keep_slash.
-std::string uri_encode(std::string_view in, bool keep_slash);
-// The raw (as sent, percent-encoded) path normalised (no empty, "." or ".." segments; trailing
-// slash kept) and encoded once more, as every service but S3 signs it.
-std::string canonical_uri(std::string_view raw_path);
-// Decoded query pairs, encoded and sorted; `skip` (X-Amz-Signature for presigned) left out.
-std::string canonical_query(const std::multimap<std::string, std::string>& query,
-                            std::string_view skip);
-// "20250101T000000Z" to a time point; nullopt if not that form.
-std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_view s);
-std::string format_amz_date(std::chrono::system_clock::time_point t);
-std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
-                        std::string_view service);
+// The shared pieces (aws_client/sigv4.hpp), under the names the server and its tests use.
+using aws::canonical_query;
+using aws::canonical_uri;
+using aws::format_amz_date;
+using aws::hex;
+using aws::hmac_sha256;
+using aws::parse_amz_date;
+using aws::sha256_hex;
+using aws::signing_key;
+using aws::uri_encode;
 
 }  // namespace esm::server::sigv4

@@ -3,6 +3,7 @@ small real function endpoints, and Kafka (the emulator's embedded one, or the re
 scripts/kafka.sh starts)."""
 import os
 import pathlib
+import random
 import signal
 import socket
 import subprocess
@@ -17,10 +18,25 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("ESM_BINARY", ROOT / "build" / "server" / "esm-emulator"))
 
 
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on, below the kernel's ephemeral range (32768-60999 by
+    default): a port from that range (what binding port 0 gives) can be taken by an outgoing
+    connection between this check and the emulator's bind ("Address already in use")."""
+    for _ in range(1000):
+        port = random.randint(20000, 32000)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError("no free loopback port in 20000-32000")
 
 
 def eventually(condition, timeout=30.0, interval=0.05, message="condition"):
