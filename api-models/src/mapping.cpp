@@ -47,13 +47,6 @@ std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
       {"LoggingConfig", "the log level is not changed"},
   };
   std::vector<std::string> out;
-  if (auto it = m.passthrough.find("DestinationConfig");
-      it != m.passthrough.end() && it->second.find("\"kafka://") == std::string::npos &&
-      it->second.find("arn:aws:") != std::string::npos) {
-    out.emplace_back(
-        "DestinationConfig (SQS, SNS and S3 destinations are not written: records given up stay "
-        "in the partition, which reports a PROBLEM)");
-  }
   for (const auto& [name, effect] : kNotPerformed) {
     if (m.passthrough.count(std::string(name)))
       out.push_back(std::string(name) + " (" + std::string(effect) + ")");

@@ -150,4 +150,33 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
   return hmac_sha256(k_service, "aws4_request");
 }
 
+void sign(RequestToSign& req, std::string_view service, std::string_view region,
+          const Credentials& credentials, Clock::time_point now) {
+  const std::string amz_date = format_amz_date(now);
+  const std::string date = amz_date.substr(0, 8);
+  const std::string payload_hash = sha256_hex(req.body);
+  req.headers["x-amz-date"] = amz_date;
+  req.headers["x-amz-content-sha256"] = payload_hash;
+  if (!credentials.session_token.empty())
+    req.headers["x-amz-security-token"] = credentials.session_token;
+  std::string names, canonical_headers;
+  for (const auto& [name, value] : req.headers) {  // a std::map: sorted by name
+    if (name == "authorization") continue;
+    if (!names.empty()) names += ';';
+    names += name;
+    canonical_headers += name + ":" + value + "\n";
+  }
+  const std::string uri = service == "s3" ? req.path : canonical_uri(req.path);
+  const std::string canonical = req.method + "\n" + uri + "\n" + canonical_query(req.query, "") +
+                                "\n" + canonical_headers + "\n" + names + "\n" + payload_hash;
+  const std::string scope =
+      date + "/" + std::string(region) + "/" + std::string(service) + "/aws4_request";
+  const std::string to_sign =
+      "AWS4-HMAC-SHA256\n" + amz_date + "\n" + scope + "\n" + sha256_hex(canonical);
+  const std::string key = signing_key(credentials.secret_access_key, date, region, service);
+  req.headers["authorization"] = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
+                                 scope + ", SignedHeaders=" + names +
+                                 ", Signature=" + hex(hmac_sha256(key, to_sign));
+}
+
 }  // namespace esm::aws

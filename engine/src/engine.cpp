@@ -2,7 +2,9 @@
 
 #include "api_models/delivery_options.hpp"
 #include "api_models/mapping_state.hpp"
+#include "aws_client/services.hpp"
 #include "engine/kafka_auth.hpp"
+#include "failure_destination.hpp"
 #include "mapping_runner.hpp"
 
 namespace esm::engine {
@@ -268,8 +270,25 @@ void Engine::apply_error_handling(const api_models::DeliveryOptions& o, RunnerCo
         std::make_shared<KafkaTopicDestination>(target.substr(8), std::move(props));
     return;
   }
-  config.destination = std::make_shared<UnreachableDestination>(
-      target, "writing to SQS, SNS and S3 destinations is not built yet");
+  config.destination = aws_destination(target, config.mapping.uuid);
+}
+
+// An SQS, SNS or S3 ARN (the API admits no other for Kafka), written through the operator's
+// endpoints; with none for its service, every write says so and the records wait.
+std::shared_ptr<FailureDestination> Engine::aws_destination(const std::string& target,
+                                                            const std::string& uuid) const {
+  const auto arn = aws::parse_arn(target);
+  static const std::map<std::string, api_models::DestinationKind> kinds = {
+      {"sqs", api_models::DestinationKind::Sqs},
+      {"sns", api_models::DestinationKind::Sns},
+      {"s3", api_models::DestinationKind::S3}};
+  const auto kind = arn ? kinds.find(arn->service) : kinds.end();
+  if (kind == kinds.end())
+    return std::make_shared<UnreachableDestination>(target, "not an SQS, SNS or S3 ARN");
+  auto services = settings_.aws_services;
+  if (!services)
+    services = std::make_shared<aws::AwsServices>(aws::ServiceEndpoints{}, aws::Credentials{}, "");
+  return std::make_shared<AwsDestination>(target, *arn, kind->second, uuid, std::move(services));
 }
 
 void Engine::mark_live(const std::string& uuid, std::uint64_t revision) {

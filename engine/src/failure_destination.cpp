@@ -1,6 +1,9 @@
 #include "failure_destination.hpp"
 
 #include <atomic>
+#include <ctime>
+
+#include "api_models/uuid.hpp"
 
 namespace esm::engine {
 
@@ -84,6 +87,49 @@ std::optional<std::string> KafkaTopicDestination::write(
   }
   if (reports.failed.load() > 0) return reports.first_error;
   return std::nullopt;
+}
+
+AwsDestination::AwsDestination(std::string arn, aws::Arn parsed, api_models::DestinationKind kind,
+                               std::string mapping_uuid,
+                               std::shared_ptr<const aws::AwsServices> services)
+    : name_(std::move(arn)),
+      arn_(std::move(parsed)),
+      kind_(kind),
+      mapping_uuid_(std::move(mapping_uuid)),
+      services_(std::move(services)) {}
+
+std::optional<std::string> AwsDestination::write(
+    const api_models::KafkaEventSource& source, const api_models::FailureReport& report,
+    const std::vector<api_models::KafkaRecordView>& records) {
+  const std::string doc = api_models::batch_failure_document(source, report, kind_, records);
+  switch (kind_) {
+    case api_models::DestinationKind::Sqs:
+      return services_->sqs_send_message(arn_, doc);
+    case api_models::DestinationKind::Sns:
+      return services_->sns_publish(arn_, doc);
+    case api_models::DestinationKind::S3: {
+      const auto& first = records.front();
+      return services_->s3_put_object(
+          arn_,
+          s3_failure_object_key(mapping_uuid_, first.topic, first.partition, report.timestamp_ms),
+          doc);
+    }
+    case api_models::DestinationKind::KafkaTopic:
+      break;
+  }
+  return "not an SQS, SNS or S3 destination";
+}
+
+std::string s3_failure_object_key(const std::string& mapping_uuid, std::string_view topic,
+                                  std::int32_t partition, std::int64_t epoch_ms) {
+  const std::time_t t = static_cast<std::time_t>(epoch_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char day[16], stamp[32];
+  std::strftime(day, sizeof day, "%Y/%m/%d", &tm);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H.%M.%S", &tm);
+  return "aws/lambda/" + mapping_uuid + "/" + std::string(topic) + "-" + std::to_string(partition) +
+         "/" + day + "/" + stamp + "-" + api_models::random_uuid();
 }
 
 }  // namespace esm::engine

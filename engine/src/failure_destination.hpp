@@ -9,6 +9,7 @@
 
 #include "api_models/failure_record.hpp"
 #include "api_models/kafka_event.hpp"
+#include "aws_client/services.hpp"
 #include "kafka_handles.hpp"
 
 namespace esm::engine {
@@ -49,8 +50,33 @@ class KafkaTopicDestination final : public FailureDestination {
   KafkaHandle producer_;  // guarded by mutex_
 };
 
-// A destination the emulator cannot write to as configured (an SQS, SNS or S3 ARN with no AWS
-// endpoint given): every write fails, saying why, so the records stay and nothing is lost.
+// An SQS queue, SNS topic or S3 bucket ARN, written through the AWS endpoint the operator named
+// (AwsServices): one message (SQS, SNS) or object (S3) per write, the §8.8 document for the
+// records of one partition. S3 objects are named as AWS names them,
+// aws/lambda/<mapping UUID>/<topic-partition>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>.
+class AwsDestination final : public FailureDestination {
+ public:
+  AwsDestination(std::string arn, aws::Arn parsed, api_models::DestinationKind kind,
+                 std::string mapping_uuid, std::shared_ptr<const aws::AwsServices> services);
+  const std::string& name() const override { return name_; }
+  std::optional<std::string> write(
+      const api_models::KafkaEventSource& source, const api_models::FailureReport& report,
+      const std::vector<api_models::KafkaRecordView>& records) override;
+
+ private:
+  const std::string name_;
+  const aws::Arn arn_;
+  const api_models::DestinationKind kind_;
+  const std::string mapping_uuid_;
+  const std::shared_ptr<const aws::AwsServices> services_;
+};
+
+// The S3 object name of a failure record written at `epoch_ms` (AWS's layout, above).
+std::string s3_failure_object_key(const std::string& mapping_uuid, std::string_view topic,
+                                  std::int32_t partition, std::int64_t epoch_ms);
+
+// A destination the emulator cannot write to (an ARN of no service it writes to): every write
+// fails, saying why, so the records stay and nothing is lost.
 class UnreachableDestination final : public FailureDestination {
  public:
   UnreachableDestination(std::string name, std::string why)

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <variant>
+
+#include "aws_client/http_client.hpp"
 
 namespace esm::server {
 
@@ -52,6 +55,14 @@ std::vector<Flag> flags() {
       auto n = to_number(v, 0, 3600000);
       if (!n) return bad(std::string(name) + ": expected milliseconds, got '" + v + "'");
       c.*field = std::chrono::milliseconds(*n);
+      return Ok{};
+    };
+  };
+  auto aws_endpoint = [](std::string service, std::string flag) {
+    return [service, flag](Config& c, const std::string& v) -> Result<Ok> {
+      auto endpoint = aws::parse_http_endpoint(v);
+      if (auto* why = std::get_if<std::string>(&endpoint)) return bad(flag + ": " + *why);
+      c.aws_endpoints[service] = v;
       return Ok{};
     };
   };
@@ -189,6 +200,10 @@ std::vector<Flag> flags() {
       {"connect-grace-ms", true, false, false, ms(&Config::connect_grace, "--connect-grace-ms")},
       {"retry-backoff-max-ms", true, false, false,
        ms(&Config::retry_backoff_max, "--retry-backoff-max-ms")},
+      {"aws-endpoint", true, false, false, aws_endpoint("", "--aws-endpoint")},
+      {"sqs-endpoint", true, false, false, aws_endpoint("sqs", "--sqs-endpoint")},
+      {"sns-endpoint", true, false, false, aws_endpoint("sns", "--sns-endpoint")},
+      {"s3-endpoint", true, false, false, aws_endpoint("s3", "--s3-endpoint")},
       {"help", false, false, false,
        [](Config& c, const std::string&) -> Result<Ok> {
          c.help = true;
@@ -233,6 +248,9 @@ std::string usage() {
   --reconcile-interval-ms MS    how often every mapping is re-checked (2000)
   --connect-grace-ms MS         unreachable brokers: report Enabled with PROBLEM after this (10000)
   --retry-backoff-max-ms MS     cap of the retry backoff after a function error (10000)
+  --aws-endpoint URL            where SQS, SNS and S3 on-failure destinations are written (http://...;
+                                e.g. moto, LocalStack); signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+  --sqs-endpoint URL, --sns-endpoint URL, --s3-endpoint URL   one service's endpoint (wins over --aws-endpoint)
 Every flag also reads ESM_<FLAG> (ESM_LISTEN, ESM_EMBEDDED_KAFKA, ...); the flag wins. Repeatable
 flags take several values in their variable, one per line.
 )";
@@ -313,6 +331,19 @@ Result<Config> parse_config(const std::vector<std::string>& args,
     return bad(
         "--credentials applies only with --require-sigv4 (signatures are not checked "
         "otherwise)");
+  }
+  auto env_value = [&](const char* name) {
+    auto it = env.find(name);
+    return it == env.end() ? std::string() : it->second;
+  };
+  config.aws_access_key_id = env_value("AWS_ACCESS_KEY_ID");
+  config.aws_secret_access_key = env_value("AWS_SECRET_ACCESS_KEY");
+  config.aws_session_token = env_value("AWS_SESSION_TOKEN");
+  if (!config.aws_endpoints.empty() &&
+      (config.aws_access_key_id.empty() || config.aws_secret_access_key.empty())) {
+    return bad(
+        "--aws-endpoint and --sqs/sns/s3-endpoint need AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY in the environment (what their requests are signed with)");
   }
   if (config.data_dir.empty()) {
     if (auto xdg = env.find("XDG_DATA_HOME"); xdg != env.end() && !xdg->second.empty()) {

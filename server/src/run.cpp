@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "api_models/log.hpp"
+#include "aws_client/services.hpp"
 #include "engine/embedded_kafka.hpp"
 #include "engine/engine.hpp"
 #include "engine/function_registry.hpp"
@@ -59,6 +60,25 @@ std::string instance_tag(const Config& config) {
   char out[9];
   std::snprintf(out, sizeof out, "%08x", h);
   return out;
+}
+
+// The endpoints and credentials SQS, SNS and S3 destinations are written with (parse_config
+// checked them).
+std::shared_ptr<const aws::AwsServices> aws_services(const Config& config) {
+  aws::ServiceEndpoints endpoints;
+  for (const auto& [service, url] : config.aws_endpoints) {
+    auto endpoint = std::get<aws::HttpEndpoint>(aws::parse_http_endpoint(url));
+    if (service.empty()) {
+      endpoints.all = std::move(endpoint);
+    } else {
+      endpoints.per_service[service] = std::move(endpoint);
+    }
+  }
+  return std::make_shared<aws::AwsServices>(
+      std::move(endpoints),
+      aws::Credentials{config.aws_access_key_id, config.aws_secret_access_key,
+                       config.aws_session_token},
+      config.region);
 }
 
 }  // namespace
@@ -143,6 +163,7 @@ int run(const Config& config) {
   engine_settings.reconcile_interval = config.reconcile_interval;
   engine_settings.connect_grace = config.connect_grace;
   engine_settings.retry_backoff_max = config.retry_backoff_max;
+  engine_settings.aws_services = aws_services(config);
   engine::FunctionInvoker invoker;  // HTTP, exec: and Invoke API targets; owns the connections
   engine::Engine engine(*store.value(), functions, invoker, engine_settings, log);
 

@@ -301,6 +301,6 @@ def test_members_stored_but_not_performed_are_named_in_a_warning(emulator, clien
            MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:dlq"}})
     warnings = eventually(lambda: (w := [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
                           and len(w) == 2 and w)
-    # Retry limits and pollers are performed (test_error_handling.py); SQS is not written yet.
-    assert "DestinationConfig (SQS, SNS and S3" in warnings[1] and "MetricsConfig" in warnings[1]
+    # Retry limits, pollers and destinations are performed (test_error_handling.py).
+    assert "MetricsConfig" in warnings[1] and "DestinationConfig" not in warnings[1]
     assert "MaximumRetryAttempts" not in warnings[1] and "ProvisionedPollerConfig" not in warnings[1]

@@ -60,3 +60,37 @@ TEST_CASE("Config: a bad flag or value is named", "[server]") {
   CHECK(parse_config({"--region", "a", "--region", "b"}, {}).error().message ==
         "--region given twice");
 }
+
+TEST_CASE("Config: AWS endpoints for the on-failure destinations, signed with AWS_* credentials",
+          "[server]") {
+  const std::vector<std::string> creds = {"AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK",
+                                          "AWS_SESSION_TOKEN=T"};
+  auto c = parse_config(
+      {"--aws-endpoint", "http://127.0.0.1:5000", "--s3-endpoint", "http://127.0.0.1:9000/"},
+      creds);
+  REQUIRE(c.ok());
+  CHECK(c.value().aws_endpoints ==
+        std::map<std::string, std::string>{{"", "http://127.0.0.1:5000"},
+                                           {"s3", "http://127.0.0.1:9000/"}});
+  CHECK(c.value().aws_access_key_id == "AK");
+  CHECK(c.value().aws_secret_access_key == "SK");
+  CHECK(c.value().aws_session_token == "T");
+  CHECK(parse_config(
+            {}, {"ESM_SQS_ENDPOINT=http://h:1", "AWS_ACCESS_KEY_ID=AK", "AWS_SECRET_ACCESS_KEY=SK"})
+            .value()
+            .aws_endpoints.at("sqs") == "http://h:1");
+
+  auto error = [](std::vector<std::string> args, std::vector<std::string> env) {
+    auto r = parse_config(args, env);
+    REQUIRE_FALSE(r.ok());
+    return r.error().message;
+  };
+  CHECK(error({"--aws-endpoint", "https://sqs.amazonaws.com"}, creds) ==
+        "--aws-endpoint: https endpoints are not supported yet (give an http:// URL): "
+        "https://sqs.amazonaws.com");
+  CHECK(error({"--sns-endpoint", "localhost:4566"}, creds) ==
+        "--sns-endpoint: not an http:// URL: localhost:4566");
+  CHECK(error({"--aws-endpoint", "http://127.0.0.1:5000"}, {"AWS_ACCESS_KEY_ID=AK"})
+            .find("need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment") !=
+        std::string::npos);
+}

@@ -99,4 +99,28 @@ TEST_CASE("SigV4: canonical URI, query and dates", "[server][sigv4]") {
   }
 }
 
+TEST_CASE("SigV4: a request aws::sign signs verifies, and not once changed", "[server][sigv4]") {
+  const auto now = at("20261202T101500Z");
+  aws::RequestToSign out{
+      "POST", "/base/123456789012/dlq", {{"a b", "c/d"}}, {}, "Action=X&v=%C3%BC"};
+  out.headers["host"] = "127.0.0.1:4566";
+  out.headers["content-type"] = "application/x-www-form-urlencoded; charset=utf-8";
+  aws::sign(out, "sqs", "eu-west-1", aws::Credentials{"AKIDEXAMPLE", kSecret, "token"}, now);
+  CHECK(out.headers.at("x-amz-security-token") == "token");
+  Request in;
+  in.method = out.method;
+  in.path = out.path;
+  in.query = out.query;
+  in.body = std::string(out.body);
+  for (const auto& [k, v] : out.headers) in.headers[k] = v;
+  const Credentials keys{{"AKIDEXAMPLE", kSecret}};
+  CHECK_FALSE(sigv4::verify(in, "sqs", keys, now).has_value());
+  auto changed = in;
+  changed.body += "x";
+  CHECK(sigv4::verify(changed, "sqs", keys, now).has_value());
+  changed = in;
+  changed.headers["x-amz-security-token"] = "other";
+  CHECK(sigv4::verify(changed, "sqs", keys, now).has_value());
+}
+
 }  // namespace esm::server

@@ -34,3 +34,30 @@ std::string signing_key(std::string_view secret, std::string_view date, std::str
                         std::string_view service);
 
 }  // namespace esm::aws
+
+namespace esm::aws {
+
+// The operator's AWS credentials, for requests the emulator makes itself.
+struct Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty: none
+};
+
+// A request as it will be sent, for sign(): `path` percent-encoded as on the wire, `headers`
+// with lower-case names (including "host").
+struct RequestToSign {
+  std::string method;
+  std::string path;
+  std::multimap<std::string, std::string> query;  // decoded
+  std::map<std::string, std::string> headers;
+  std::string_view body;
+};
+
+// Adds what SigV4 needs to `req.headers` for `service` in `region` at `now`: x-amz-date,
+// x-amz-content-sha256, x-amz-security-token (with a session token) and authorization, every
+// header signed. S3 signs its path as sent; every other service the normalised one.
+void sign(RequestToSign& req, std::string_view service, std::string_view region,
+          const Credentials& credentials, std::chrono::system_clock::time_point now);
+
+}  // namespace esm::aws

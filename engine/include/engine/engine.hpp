@@ -16,10 +16,15 @@
 #include "engine/invoker.hpp"
 #include "storage/mapping_store.hpp"
 
+namespace esm::aws {
+class AwsServices;
+}
+
 namespace esm::engine {
 
 class MappingRunner;
 struct RunnerConfig;
+class FailureDestination;
 
 struct EngineSettings {
   std::map<std::string, std::string> msk_clusters;     // cluster ARN -> bootstrap servers
@@ -40,6 +45,9 @@ struct EngineSettings {
   // Invocation threads one mapping may use at most (how many invocations it makes at once is
   // the mapping's: MaximumPollers x 5, or one per assigned partition).
   int max_concurrent_batches = 64;
+  // Where SQS, SNS and S3 on-failure destinations are written (--aws-endpoint and the
+  // per-service endpoints); without it such a destination reports that none is configured.
+  std::shared_ptr<const aws::AwsServices> aws_services;
 };
 
 // Makes every stored mapping true: a reconciler thread compares what the store says with the
@@ -70,6 +78,8 @@ class Engine {
   void reconcile(const std::string& uuid);
   void start_runner(const api_models::EventSourceMapping& mapping);
   void apply_error_handling(const api_models::DeliveryOptions& options, RunnerConfig& config);
+  std::shared_ptr<FailureDestination> aws_destination(const std::string& target,
+                                                      const std::string& uuid) const;
   void stop_runner(const std::string& uuid, bool graceful);
   void settle(const api_models::EventSourceMapping& mapping);
   void mark_live(const std::string& uuid, std::uint64_t revision);

@@ -35,6 +35,12 @@ struct Config {
   std::chrono::milliseconds reconcile_interval{2000};   // --reconcile-interval-ms
   std::chrono::milliseconds connect_grace{10000};       // --connect-grace-ms
   std::chrono::milliseconds retry_backoff_max{10000};   // --retry-backoff-max-ms
+  // Where the emulator writes SQS, SNS and S3 on-failure destinations: "" for every service
+  // (--aws-endpoint URL), "sqs", "sns", "s3" for one (--sqs-endpoint URL, ...).
+  std::map<std::string, std::string> aws_endpoints;
+  // What those requests are signed with: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+  // AWS_SESSION_TOKEN from the environment, as every AWS tool reads them.
+  std::string aws_access_key_id, aws_secret_access_key, aws_session_token;
   bool help = false;
   bool version = false;
 };
