@@ -33,6 +33,7 @@ EXTRA_ARGS = os.environ.get("ESM_BENCH_ARGS", "").split()
 GOALS = {
     "throughput_ratio_batch_1000": 0.5,
     "filter_scan_ratio": 0.8,
+    "partial_failures_ratio": 0.5,
     "latency_p50_ms": 5.0,
     "latency_p99_ms": 20.0,
     "get_requests_per_second": 20000,
@@ -220,6 +221,83 @@ def bench_throughput(bootstrap, count, size, batch_sizes, baseline=None):
             row["ratio_to_baseline"] = round(before / seconds, 3)
         rows.append(row)
     return rows
+
+
+class PartialFailureSink:
+    """A function that reports, through batchItemFailures, the records whose offset is 37 mod 100
+    (1 %) as failed the first time it sees them, and counts the records done: per partition,
+    those before the lowest reported offset (the emulator retries the rest)."""
+
+    def __init__(self, fail=True):
+        self.done_up_to = {}  # "topic-N" -> first offset not done
+        self.failed_once = set()
+        self.last_ack = None
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                failures = []
+                with sink.lock:
+                    for key, records in event["records"].items():
+                        end = records[-1]["offset"] + 1
+                        for r in records:
+                            o = r["offset"]
+                            if fail and o % 100 == 37 and (key, o) not in sink.failed_once:
+                                sink.failed_once.add((key, o))
+                                failures.append({"itemIdentifier": {"partition": key, "offset": o}})
+                                end = o
+                                break
+                        sink.done_up_to[key] = max(sink.done_up_to.get(key, 0), end)
+                    sink.last_ack = time.monotonic()
+                body = json.dumps({"batchItemFailures": failures}).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def count(self):
+        with self.lock:
+            return sum(self.done_up_to.values())
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def bench_partial_failures(bootstrap, count):
+    """Delivered records/s when the function reports 1 % of records failed through
+    batchItemFailures, next to the same function reporting none, same topic, BatchSize 1000."""
+    topic = create_topic(bootstrap, 8)
+    produce_bulk(bootstrap, topic, count, 100)
+    runs = {}
+    for name, fail in (("all_success", False), ("one_percent_failed", True)):
+        sink = PartialFailureSink(fail)
+        emu = Emulator({"sink": sink.url})
+        start = time.monotonic()
+        emu.client.create_event_source_mapping(**mapping(
+            bootstrap, topic, BatchSize=1000, FunctionResponseTypes=["ReportBatchItemFailures"],
+            ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2}))
+        wait_for(lambda: sink.count() >= count, 600, f"{count} records done at the function")
+        runs[name] = count / (sink.last_ack - start)
+        emu.stop()
+        sink.close()
+        if fail and len(sink.failed_once) != count // 100:
+            raise RuntimeError(f"{len(sink.failed_once)} records reported failed, expected {count // 100}")
+    return {"records": count, "record_bytes": 100, "batch_size": 1000,
+            "all_success_records_per_second": round(runs["all_success"]),
+            "one_percent_failed_records_per_second": round(runs["one_percent_failed"]),
+            "ratio": round(runs["one_percent_failed"] / runs["all_success"], 3)}
 
 
 FILTER = {"value": {"type": ["order"], "region": [{"prefix": "eu-"}], "amount": [{"numeric": [">", 100]}]}}
@@ -413,7 +491,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
-    ap.add_argument("--only", help="comma list: throughput,filter,latency,api,many")
+    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,api,many")
     ap.add_argument("--baseline", metavar="BINARY",
                     help="also measure this esm-emulator binary (e.g. a build of an earlier commit) in each "
                          "throughput row, right before the current one")
@@ -427,7 +505,7 @@ def main():
     if not bootstrap:
         out = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "start", run_dir], capture_output=True, text=True, check=True)
         bootstrap = out.stdout.strip().split("KAFKA_BOOTSTRAP=")[1]
-    only = set((args.only or "throughput,filter,latency,api,many").split(","))
+    only = set((args.only or "throughput,filter,partial,latency,api,many").split(","))
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
@@ -437,6 +515,8 @@ def main():
                                      bench_throughput(bootstrap, 5000 if q else 200000, 1024, batches, args.baseline))
         if "filter" in only:
             results["filter"] = bench_filter(bootstrap, 20000 if q else 1000000)
+        if "partial" in only:
+            results["partial_failures"] = bench_partial_failures(bootstrap, 20000 if q else 200000)
         if "latency" in only:
             results["latency"] = bench_latency(bootstrap, 3 if q else 30)
             results["latency_embedded"] = bench_latency(None, 3 if q else 30, embedded=True)
@@ -475,6 +555,11 @@ def print_table(r):
         row(f"filter, 3 fields matching 10 %: {f['records']} scanned (rec/s)", f["scanned_per_second"])
         row("  raw librdkafka consumer, same topic (rec/s)", f["raw_records_per_second"])
         row("  ratio emulator / raw", f["ratio"], ">= 0.8")
+    if "partial_failures" in r:
+        f = r["partial_failures"]
+        row(f"batchItemFailures, 1 % failed: {f['records']}x100B BS1000 (rec/s)", f["one_percent_failed_records_per_second"])
+        row("  same function, none failed (rec/s)", f["all_success_records_per_second"])
+        row("  ratio 1 % failed / none failed", f["ratio"], ">= 0.5")
     if "latency" in r:
         lat = r["latency"]
         row("latency produce->invoke p50 (ms)", lat["p50_ms"], "< 5")

@@ -166,6 +166,7 @@ class Delivery {
   void start_destination_writes();
   void complete_destination_write(const InvokeResult& r, InFlight& done);
   void schedule_retry(PartitionBuffer& p);
+  void retry_now(PartitionBuffer& p);
   bool destination_problem_ = false;  // the last destination write failed
   std::size_t concurrency_limit() const {
     if (config_.concurrency_limit > 0) return config_.concurrency_limit;
@@ -777,6 +778,9 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
     if (p == nullptr) continue;
     if (auto passed = failed(*p, part, split, next, r, outcomes.whole_batch))
       done_parts.push_back(*passed);
+    // A function that got past some of the records is not stuck: the rest go again at once,
+    // and a later failure backs off from the start.
+    if (split != first) retry_now(*p);
   }
   if (cancelled) return;
   if (!done_parts.empty()) commit(done_parts);
@@ -803,6 +807,12 @@ void Delivery::report_outcome(const InvokeResult& r, const PartOutcomes& outcome
 void Delivery::delivered(PartitionBuffer& p, std::size_t n) {
   p.consume_retry_batch(n);
   p.first_buffered = Clock::now();
+  retry_now(p);
+}
+
+// What the partition holds goes at once: a retry batch without backoff, or new records after
+// the batching window.
+void Delivery::retry_now(PartitionBuffer& p) {
   p.attempts = p.retry_batches.empty() ? 0 : 1;
   p.retry_at = Clock::now();
 }
@@ -859,8 +869,7 @@ std::optional<BatchPart> Delivery::give_up(PartitionBuffer& p, std::int32_t id,
       std::to_string(records.size()) + " record(s) of " + topic + "-" + std::to_string(id) +
       " from offset " + std::to_string(records.front()->offset) + " (" +
       api_models::condition_name(report.condition, api_models::DestinationKind::Sqs) + ")";
-  p.attempts = p.retry_batches.empty() ? 0 : 1;
-  p.retry_at = Clock::now();
+  retry_now(p);
   if (!config_.destination) {
     log_.warn(uuid_, what + " given up: no OnFailure destination, passed over");
     return BatchPart{id, records.size(), records.back()->offset, p.epoch};
@@ -933,8 +942,7 @@ void Delivery::complete_destination_write(const InvokeResult& r, InFlight& done)
   if (r.outcome == InvokeResult::Outcome::Success) {
     log_.info(uuid_, std::to_string(part.count) + " record(s) of partition " +
                          std::to_string(part.partition) + " written to " + name);
-    p->attempts = p->retry_batches.empty() ? 0 : 1;
-    p->retry_at = Clock::now();
+    retry_now(*p);
     commit({part});
     if (destination_problem_) {
       destination_problem_ = false;

@@ -4,11 +4,14 @@ boto3; the requests' SigV4 signatures recomputed with botocore's own signer."""
 import base64
 import http.server
 import json
+import os
 import re
+import socket
 import subprocess
 import threading
 import time
 import urllib.request
+import uuid as uuidlib
 
 import boto3
 import pytest
@@ -17,7 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from conftest import ROOT, Emulator, assert_no_sanitizer_report, eventually, free_port
-from test_error_handling import bad_value, create, offsets, produce
+from test_error_handling import bad_value, create, offsets, produce, values
 from test_filtering import committed
 
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "AKIDLOCALTEST", "AWS_SECRET_ACCESS_KEY": "local-secret-key"}
@@ -271,3 +274,72 @@ def test_requests_are_signed_as_botocore_signs_them(tmp_path, kafka_port, functi
         emu.stop()
     finally:
         recorder.close()
+
+
+class Holding:
+    """An endpoint that takes each request and never answers: a destination write in flight."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.received = threading.Event()
+        self.conns = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+            if conn.recv(65536):
+                self.received.set()
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+
+
+REAL_KAFKA = os.environ.get("ESM_REAL_KAFKA")
+
+
+@pytest.mark.skipif(not REAL_KAFKA, reason="no real broker (scripts/kafka.sh start; ESM_REAL_KAFKA)")
+def test_kill_9_during_a_destination_write_loses_nothing(tmp_path, function_sink, clients_for, moto):
+    """On a real broker: killed while an SQS write is in flight (the endpoint holds it), restarted on
+    the same data directory with a working endpoint: every good record reached the function, every
+    bad one is in the queue (duplicates allowed), the group ends committed past all."""
+    from confluent_kafka.admin import AdminClient, NewTopic
+    topic = f"esm-dest-{uuidlib.uuid4().hex[:10]}"
+    admin = AdminClient({"bootstrap.servers": REAL_KAFKA})  # held: its futures need the handle
+    for f in admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)]).values():
+        f.result(30)
+    sqs = moto.client("sqs")
+    url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    holding = Holding()
+    emu = Emulator(tmp_path, ["--function", f"f={function_sink.url}", "--sqs-endpoint", holding.url],
+                   data_dir=tmp_path / "data", env=AWS_ENV)
+    emu.kafka_bootstrap = REAL_KAFKA
+    emu.start()
+    records = [f"bad{i}" if i in (3, 11) else f"ok{i}" for i in range(20)]
+    produce(REAL_KAFKA, topic, records)
+    function_sink.fail = bad_value
+    try:
+        m = create(clients_for(emu), emu, topic, MaximumRetryAttempts=1, BatchSize=1,
+                   MaximumBatchingWindowInSeconds=0, DestinationConfig={"OnFailure": {"Destination": QUEUE_ARN}})
+        assert holding.received.wait(60), "no destination write arrived"
+        emu.kill9()
+    finally:
+        holding.close()
+    emu.args[emu.args.index(holding.url)] = moto.url
+    emu.start()
+    good = {r for r in records if r.startswith("ok")}
+    seen = lambda: {v for e in function_sink.events if not e["failed"] for _, _, v in values(e["event"])}
+    eventually(lambda: good <= seen(), timeout=90, message="every good record delivered")
+    assert eventually(lambda: committed(REAL_KAFKA, m["UUID"], topic) == 20, timeout=60)
+    docs = [json.loads(msg["Body"]) for msg in receive_all(sqs, url, 100, timeout=5)]  # all
+    assert {d["KafkaBatchInfo"]["recordsInfo"][f"{topic}-0"]["firstRecordOffset"] for d in docs} == {"3", "11"}
+    emu.stop()
