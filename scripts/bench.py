@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 import uuid as uuidlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -38,6 +39,7 @@ GOALS = {
     "latency_p99_ms": 20.0,
     "get_requests_per_second": 20000,
     "many_mappings_enabled_seconds": 30,
+    "scrape_500_mappings_8_partitions_ms": 50,
     "many_mappings_rss_mib": 1024,
     "many_mappings_idle_cpu_percent": 2.0,
 }
@@ -486,12 +488,43 @@ def bench_many(bootstrap, count, idle_seconds, preload=None):
     return result
 
 
+def bench_scrape(bootstrap, count, scrapes=20):
+    """GET /metrics with `count` mappings, each holding the 8 partitions of a topic: how long one
+    scrape takes (the server renders it from the runners' atomics; no delivery lock is taken)."""
+    topic = create_topic(bootstrap, 8)
+    sink = CountingSink()
+    emu = Emulator({f"f{i}": sink.url for i in range(count)})
+    for i in range(count):
+        emu.client.create_event_source_mapping(**mapping(bootstrap, topic, function=f"f{i}"))
+
+    def scrape():
+        with urllib.request.urlopen(emu.endpoint + "/metrics", timeout=30) as r:
+            return r.read().decode()
+
+    def all_assigned():
+        held = [line for line in scrape().splitlines()
+                if line.startswith("esm_assigned_partitions{") and line.endswith(" 8")]
+        return len(held) == count
+
+    wait_for(all_assigned, 600, f"{count} mappings holding 8 partitions each")
+    times, size = [], 0
+    for _ in range(scrapes):
+        t0 = time.perf_counter()
+        size = len(scrape())
+        times.append((time.perf_counter() - t0) * 1000)
+    emu.stop()
+    sink.close()
+    times.sort()
+    return {"mappings": count, "partitions_each": 8, "scrapes": scrapes, "bytes": size,
+            "p50_ms": round(statistics.median(times), 2), "max_ms": round(times[-1], 2)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
-    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,api,many")
+    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,api,scrape,many")
     ap.add_argument("--baseline", metavar="BINARY",
                     help="also measure this esm-emulator binary (e.g. a build of an earlier commit) in each "
                          "throughput row, right before the current one")
@@ -505,7 +538,7 @@ def main():
     if not bootstrap:
         out = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "start", run_dir], capture_output=True, text=True, check=True)
         bootstrap = out.stdout.strip().split("KAFKA_BOOTSTRAP=")[1]
-    only = set((args.only or "throughput,filter,partial,latency,api,many").split(","))
+    only = set((args.only or "throughput,filter,partial,latency,api,scrape,many").split(","))
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
@@ -522,6 +555,8 @@ def main():
             results["latency_embedded"] = bench_latency(None, 3 if q else 30, embedded=True)
         if "api" in only:
             results["api"] = bench_api(bootstrap, 2 if q else 10, 160 if q else 1600)
+        if "scrape" in only:
+            results["scrape"] = bench_scrape(bootstrap, int(os.environ.get("ESM_BENCH_MAPPINGS", 20 if q else 500)))
         if "many" in only:
             many = int(os.environ.get("ESM_BENCH_MAPPINGS", 20 if q else 500))
             results["many_mappings"] = bench_many(bootstrap, many, 3 if q else 10)
@@ -574,6 +609,11 @@ def print_table(r):
             row(f"API {op} at 16 connections (req/s)", a["requests_per_second"], ">= 20000" if op == "get" else "")
             row(f"  p50 / p99 (ms)", f"{a['p50_ms']} / {a['p99_ms']}")
         row("  peak RSS (MiB)", r["api"]["peak_rss_mib"])
+    if "scrape" in r:
+        sc = r["scrape"]
+        row(f"GET /metrics, {sc['mappings']} mappings x 8 partitions, p50 / max (ms)",
+            f"{sc['p50_ms']} / {sc['max_ms']}", "<= 50")
+        row("  response size (bytes)", sc["bytes"])
     if "many_mappings" in r:
         m = r["many_mappings"]
         row(f"{m['mappings']} mappings: all Enabled after (s)", m["all_enabled_seconds"], "< 30")

@@ -20,7 +20,8 @@ TOOLS=(cmake:cmake ninja:ninja-build kcat:kcat)
 if [ "${1:-}" != "--run" ]; then
   APT_PACKAGES+=(catch2)
   TOOLS+=(sqlite3:sqlite3 clang-format:clang-format python3:python3 node:nodejs npm:npm
-          java:openjdk-17-jre-headless mvn:maven openssl:openssl curl:curl)
+          java:openjdk-17-jre-headless mvn:maven openssl:openssl curl:curl
+          prometheus:prometheus promtool:prometheus)
 fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

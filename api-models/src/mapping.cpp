@@ -43,7 +43,6 @@ bool is_transitional(MappingState state) {
 
 std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
   static constexpr std::pair<std::string_view, std::string_view> kNotPerformed[] = {
-      {"MetricsConfig", "no metrics are emitted"},
       {"LoggingConfig", "the log level is not changed"},
   };
   std::vector<std::string> out;

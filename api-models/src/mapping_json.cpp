@@ -151,4 +151,22 @@ std::string tags_response_json(const Tags& tags) {
   return w.take();
 }
 
+std::string health_json(const std::vector<EventSourceMapping>& unhealthy) {
+  JsonWriter w;
+  w.start_object().key("unhealthy").start_array();
+  for (const auto& m : unhealthy) {
+    w.start_object();
+    w.key("UUID").string(m.uuid);
+    w.key("State").string(to_string(m.state));
+    w.key("StateTransitionReason").string(m.state_transition_reason);
+    w.key("LastProcessingResult").string(m.last_processing_result);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("status").string(unhealthy.empty() ? "ok" : "degraded");
+  w.key("service").string("esm-emulator");
+  w.end_object();
+  return w.take();
+}
+
 }  // namespace esm::api_models

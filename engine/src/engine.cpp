@@ -145,7 +145,11 @@ void Engine::reconcile(const std::string& uuid) {
 
 void Engine::settle(const EventSourceMapping& m) {
   if (m.state == MappingState::Deleting) {
-    if (store_.remove(m.uuid).ok()) log_.info(m.uuid, "mapping deleted");
+    if (store_.remove(m.uuid).ok()) {
+      log_.info(m.uuid, "mapping deleted");
+      std::lock_guard lock(mutex_);
+      metrics_.erase(m.uuid);  // its series go
+    }
     return;
   }
   if (!api_models::is_transitional(m.state)) return;
@@ -225,6 +229,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   log_.info(m.uuid, "authentication: " + sec.summary);
   apply_error_handling(options, config);
   config.function = *target;
+  config.metrics = metrics_for(m);
   const std::string uuid = m.uuid;
   const std::uint64_t revision = m.revision;
   RunnerCallbacks callbacks;
@@ -239,6 +244,25 @@ void Engine::start_runner(const EventSourceMapping& m) {
       std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), invoker_, log_);
   std::lock_guard lock(mutex_);
   slots_[uuid] = Slot{std::move(runner), false};
+}
+
+// The mapping's counters: kept from an earlier runner of it, or new.
+std::shared_ptr<MappingMetrics> Engine::metrics_for(const EventSourceMapping& m) {
+  std::lock_guard lock(mutex_);
+  auto& entry = metrics_[m.uuid];
+  if (!entry.metrics) entry.metrics = std::make_shared<MappingMetrics>();
+  entry.uuid = m.uuid;
+  entry.function_arn = m.function_arn;
+  entry.topic = m.topics.empty() ? "" : m.topics.front();
+  return std::const_pointer_cast<MappingMetrics>(entry.metrics);
+}
+
+std::vector<MappingMetricsView> Engine::metrics() {
+  std::lock_guard lock(mutex_);
+  std::vector<MappingMetricsView> out;
+  out.reserve(metrics_.size());
+  for (const auto& [uuid, entry] : metrics_) out.push_back(entry);
+  return out;
 }
 
 // Retry limits, record age, bisect, partial batch responses, the on-failure destination and the

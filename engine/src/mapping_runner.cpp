@@ -100,6 +100,7 @@ class Delivery {
         callbacks_(callbacks),
         log_(log),
         cancel_(cancel),
+        metrics_(*config.metrics),
         uuid_(config.mapping.uuid),
         source_{config.mapping.event_source_arn, config.bootstrap_servers} {}
 
@@ -167,6 +168,9 @@ class Delivery {
   void complete_destination_write(const InvokeResult& r, InFlight& done);
   void schedule_retry(PartitionBuffer& p);
   void retry_now(PartitionBuffer& p);
+  void count_invocation(const InvokeResult& r, std::size_t records, bool whole_batch);
+  void publish_progress();
+  Clock::time_point next_progress_{};
   bool destination_problem_ = false;  // the last destination write failed
   std::size_t concurrency_limit() const {
     if (config_.concurrency_limit > 0) return config_.concurrency_limit;
@@ -225,6 +229,7 @@ class Delivery {
   const RunnerCallbacks& callbacks_;
   api_models::Logger& log_;
   std::atomic<bool>& cancel_;
+  MappingMetrics& metrics_;  // the engine's for this mapping
   const std::string uuid_;
   const api_models::KafkaEventSource source_;  // what every event says of its source
   KafkaHandle rk_;
@@ -565,12 +570,14 @@ void Delivery::accept(KafkaMessage msg) {
     }
     p.time_floor_ms.reset();
   }
+  metrics_.polled.fetch_add(1, std::memory_order_relaxed);
   if (config_.filter) {
     const auto value = msg->payload ? std::optional<std::string_view>(std::string_view(
                                           static_cast<const char*>(msg->payload), msg->len))
                                     : std::nullopt;
     if (!config_.filter->matches_kafka_value(value)) {
       ++filtered_out_;
+      metrics_.filtered_out.fetch_add(1, std::memory_order_relaxed);
       passed_over_pending_ = true;
       return;
     }
@@ -640,7 +647,6 @@ void Delivery::commit_passed_over() {
   next_pass_commit_ = now + std::chrono::milliseconds(500);
   passed_over_pending_ = false;
   if (filtered_out_ > 0) {
-    runner_.count_filtered_out(filtered_out_);
     log_.debug(uuid_, std::to_string(filtered_out_) + " record(s) filtered out");
     filtered_out_ = 0;
   }
@@ -753,6 +759,7 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
   const bool cancelled = r.outcome == InvokeResult::Outcome::Cancelled;
   const auto outcomes = part_outcomes(r, done, config_.errors.report_batch_item_failures,
                                       config_.mapping.topics.front());
+  if (!cancelled) count_invocation(r, done.batch->views.size(), outcomes.whole_batch);
   std::vector<BatchPart> done_parts;  // delivered, or given up and passed over
   auto next = done.batch->messages.begin();
   for (std::size_t i = 0; i < done.parts.size(); ++i) {
@@ -771,6 +778,8 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
     }
     const auto split = std::find_if(
         first, next, [&](const KafkaMessage& m) { return m->offset >= *outcomes.failed_from[i]; });
+    metrics_.failed_invoke.fetch_add(static_cast<std::uint64_t>(next - split),
+                                     std::memory_order_relaxed);
     if (split != first) {
       done_parts.push_back({part.partition, static_cast<std::size_t>(split - first),
                             (*(split - 1))->offset, part.epoch});
@@ -785,6 +794,17 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
   if (cancelled) return;
   if (!done_parts.empty()) commit(done_parts);
   report_outcome(r, outcomes);
+}
+
+// The metrics of one finished invocation (its duration is counted by the worker).
+void Delivery::count_invocation(const InvokeResult& r, std::size_t records, bool whole_batch) {
+  metrics_.invocations.fetch_add(1, std::memory_order_relaxed);
+  metrics_.invoked.fetch_add(records, std::memory_order_relaxed);
+  metrics_.batch_records.observe(static_cast<double>(records));
+  if (!whole_batch) return;
+  auto& kind = r.outcome == InvokeResult::Outcome::ConnectionError ? metrics_.function_unreachable
+                                                                   : metrics_.function_errors;
+  kind.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Delivery::report_outcome(const InvokeResult& r, const PartOutcomes& outcomes) {
@@ -871,6 +891,7 @@ std::optional<BatchPart> Delivery::give_up(PartitionBuffer& p, std::int32_t id,
       api_models::condition_name(report.condition, api_models::DestinationKind::Sqs) + ")";
   retry_now(p);
   if (!config_.destination) {
+    metrics_.dropped.fetch_add(records.size(), std::memory_order_relaxed);
     log_.warn(uuid_, what + " given up: no OnFailure destination, passed over");
     return BatchPart{id, records.size(), records.back()->offset, p.epoch};
   }
@@ -940,6 +961,7 @@ void Delivery::complete_destination_write(const InvokeResult& r, InFlight& done)
   if (p == nullptr) return;  // let go meanwhile: read again from the commit
   const std::string& name = config_.destination->name();
   if (r.outcome == InvokeResult::Outcome::Success) {
+    metrics_.on_failure_delivered.fetch_add(part.count, std::memory_order_relaxed);
     log_.info(uuid_, std::to_string(part.count) + " record(s) of partition " +
                          std::to_string(part.partition) + " written to " + name);
     retry_now(*p);
@@ -950,6 +972,7 @@ void Delivery::complete_destination_write(const InvokeResult& r, InFlight& done)
     }
     return;
   }
+  metrics_.destination_failures.fetch_add(1, std::memory_order_relaxed);
   p->given_up = std::move(done.given_up);
   schedule_retry(*p);
   log_.warn(uuid_, "on-failure destination " + name + " did not take " +
@@ -1068,9 +1091,12 @@ void Delivery::start_invocation(InFlight f) {
   // The result is set before the wake-up: a loop woken early would find it not ready and sleep on.
   // The runner outlives its executor's tasks (see MappingRunner's members).
   executor_.submit([promise, records, &runner = runner_, &invoker = invoker_, &cancel = cancel_,
-                    target = config_.function, source = source_] {
-    promise->set_value(
-        invoker.invoke(target, api_models::kafka_event_json(source, records->views), cancel));
+                    &metrics = metrics_, target = config_.function, source = source_] {
+    const auto start = Clock::now();
+    auto result =
+        invoker.invoke(target, api_models::kafka_event_json(source, records->views), cancel);
+    metrics.duration_seconds.observe(std::chrono::duration<double>(Clock::now() - start).count());
+    promise->set_value(std::move(result));
     runner.wake();  // the consumer loop picks the result up at once
   });
   inflight_.push_back(std::move(f));
@@ -1105,7 +1131,36 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
     }
     if (config_.manual_assignment) assign_new_partitions();
     if (!live_ && Clock::now() - started_ > config_.connect_grace) check_join_stalled();
+    publish_progress();
   }
+  metrics_.set_partitions({});
+}
+
+// The assigned partitions' committed offsets and high watermarks (librdkafka's, as its fetches
+// last saw them: no request to the brokers), for the metrics; about once a second.
+void Delivery::publish_progress() {
+  const auto now = Clock::now();
+  if (now < next_progress_) return;
+  next_progress_ = now + std::chrono::seconds(1);
+  const std::string& topic = config_.mapping.topics.front();
+  std::vector<PartitionProgress> out;
+  out.reserve(partitions_.size());
+  for (const auto& [id, p] : partitions_) {
+    PartitionProgress progress;
+    progress.partition = id;
+    if (auto it = commits_.offsets().find(id); it != commits_.offsets().end()) {
+      progress.committed = it->second;
+    } else if (auto done = p.done_up_to()) {
+      progress.committed = *done;  // nothing committed by this consumer yet: where it stands
+    }
+    std::int64_t low = -1, high = -1;
+    if (rd_kafka_get_watermark_offsets(rk_.get(), topic.c_str(), id, &low, &high) ==
+        RD_KAFKA_RESP_ERR_NO_ERROR) {
+      progress.high_watermark = high;
+    }
+    out.push_back(progress);
+  }
+  metrics_.set_partitions(std::move(out));
 }
 
 // librdkafka's close sends no LeaveGroup for a static member (KIP-345); an unsubscribe does,
@@ -1150,10 +1205,11 @@ void Delivery::close(bool leave_group) {
   inflight_.clear();  // each future waits for its (cancelled) invocation
   note_done_offsets();
   commit_delivered(nullptr, false);
-  runner_.count_filtered_out(filtered_out_);
   filtered_out_ = 0;
-  if (config_.filter)
-    log_.info(uuid_, std::to_string(runner_.filtered_out()) + " record(s) filtered out so far");
+  if (config_.filter) {
+    log_.info(uuid_,
+              std::to_string(metrics_.filtered_out.load()) + " record(s) filtered out so far");
+  }
   if (leave_group) leave_group_now();
   partitions_.clear();  // release messages and partition queues before the handle goes
   runner_.set_wake_queue(nullptr);

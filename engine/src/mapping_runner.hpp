@@ -17,6 +17,7 @@
 #include "bounded_executor.hpp"
 #include "engine/function_registry.hpp"
 #include "engine/invoker.hpp"
+#include "engine/mapping_metrics.hpp"
 #include "failure_destination.hpp"
 #include "failure_policy.hpp"
 
@@ -51,6 +52,8 @@ struct RunnerConfig {
   // The mapping's FilterCriteria, compiled: records that match none of its patterns are passed
   // over (never sent, committed past once everything before them is done). None: all pass.
   std::optional<api_models::RecordFilter> filter;
+  // Where the runner counts what it does (the engine's, one per mapping; never null).
+  std::shared_ptr<MappingMetrics> metrics = std::make_shared<MappingMetrics>();
 };
 
 // How a runner reports back; called on the runner's own thread, never under its locks.
@@ -79,11 +82,6 @@ class MappingRunner {
   // stays, and the consumer that follows takes its place without a rebalance.
   void request_stop(bool graceful, bool leave_group = true);
   bool finished() const { return finished_.load(); }
-  // Records its filter passed over since the runner started (for the metrics to come).
-  std::uint64_t filtered_out() const { return filtered_out_.load(std::memory_order_relaxed); }
-  void count_filtered_out(std::uint64_t n) {
-    filtered_out_.fetch_add(n, std::memory_order_relaxed);
-  }
   std::uint64_t revision() const { return config_.mapping.revision; }
 
   // The consumer thread blocks on its queue; these let other threads wake it (a finished
@@ -102,7 +100,6 @@ class MappingRunner {
   std::atomic<bool> leave_group_{true};
   std::atomic<bool> cancel_{false};  // abandons the in-flight invocation
   std::atomic<bool> finished_{false};
-  std::atomic<std::uint64_t> filtered_out_{0};
   std::mutex wake_mutex_;
   rd_kafka_queue_t* wake_queue_ = nullptr;  // guarded by wake_mutex_; owned by the consumer thread
   Invoker& invoker_;                        // the engine's

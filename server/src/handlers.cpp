@@ -4,6 +4,7 @@
 #include "api_models/filter_pattern.hpp"
 #include "api_models/mapping_json.hpp"
 #include "api_models/mapping_state.hpp"
+#include "metrics_text.hpp"
 
 namespace esm::server {
 
@@ -193,7 +194,10 @@ Response Handlers::list_tags(Request& req) {
 
 std::optional<Response> Handlers::authenticate(const Request& req) const {
   if (credentials_ == nullptr) return std::nullopt;
-  if (req.method == "GET" && (req.path == "/health" || req.path == "/health/")) return std::nullopt;
+  // Open: what a load balancer or Prometheus reads (no secret values are in either).
+  if (req.method == "GET" &&
+      (req.path == "/health" || req.path == "/health/" || req.path == "/metrics"))
+    return std::nullopt;
   // POST / is Secrets Manager's endpoint (signed for "secretsmanager"), the rest Lambda's.
   const bool secrets = req.path == "/";
   auto refused = sigv4::verify(req, secrets ? "secretsmanager" : "lambda", *credentials_,
@@ -202,8 +206,33 @@ std::optional<Response> Handlers::authenticate(const Request& req) const {
   return secrets ? secrets_error(*refused, req) : error_response(*refused, req);
 }
 
+// 200 while the emulator serves; "status" says whether every enabled mapping is healthy (its
+// last result not a PROBLEM) and "unhealthy" lists those that are not, with the mappings the
+// emulator disabled because of an error (a mapping on its way to Enabled is neither).
 Response Handlers::health(Request& req) {
-  return json_response(200, "{\"status\":\"ok\",\"service\":\"esm-emulator\"}", req);
+  std::vector<EventSourceMapping> unhealthy;
+  storage::ListFilter filter;
+  filter.max_items = 1000;
+  for (int page = 0; page < 10000; ++page) {  // bounded: 10M mappings
+    auto got = store_.list(filter);
+    if (!got.ok()) break;
+    for (auto& m : got.value().mappings) {
+      const bool problem = m.last_processing_result.rfind("PROBLEM", 0) == 0;
+      const bool stopped = m.state == api_models::MappingState::Disabled &&
+                           m.state_transition_reason != api_models::kUserInitiated;
+      if ((m.enabled && problem) || stopped) unhealthy.push_back(std::move(m));
+    }
+    if (got.value().next_marker.empty()) break;
+    filter.marker = got.value().next_marker;
+  }
+  return json_response(200, api_models::health_json(unhealthy), req);
+}
+
+Response Handlers::metrics(Request&) {
+  Response r;
+  r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  r.body = prometheus_text(engine_.metrics());
+  return r;
 }
 
 Router make_routes(Handlers& h) {
@@ -221,6 +250,7 @@ Router make_routes(Handlers& h) {
   r.add("DELETE", "/2017-03-31/tags/{ARN}", bind(&Handlers::untag));
   r.add("GET", "/2017-03-31/tags/{ARN}", bind(&Handlers::list_tags));
   r.add("GET", "/health", bind(&Handlers::health));
+  r.add("GET", "/metrics", bind(&Handlers::metrics));
   r.add("POST", "/", bind(&Handlers::secrets));
   return r;
 }

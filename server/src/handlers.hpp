@@ -42,6 +42,7 @@ class Handlers {
   Response untag(Request& req);
   Response list_tags(Request& req);
   Response health(Request& req);
+  Response metrics(Request& req);
   // POST / with X-Amz-Target: secretsmanager.<Op> (secrets_handlers.cpp).
   Response secrets(Request& req);
   Response secrets_admin(api_models::SecretsOp op, Request& req);

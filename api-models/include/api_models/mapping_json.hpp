@@ -22,5 +22,8 @@ Result<EventSourceMapping> mapping_from_storage(std::string_view json);
 std::string list_response_json(const std::vector<EventSourceMapping>& page,
                                const std::string& next_marker);
 std::string tags_response_json(const Tags& tags);
+// GET /health: {"unhealthy":[{UUID, State, StateTransitionReason, LastProcessingResult}],
+// "status":"ok"|"degraded","service":"esm-emulator"}.
+std::string health_json(const std::vector<EventSourceMapping>& unhealthy);
 
 }  // namespace esm::api_models

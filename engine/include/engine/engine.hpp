@@ -14,6 +14,7 @@
 #include "api_models/log.hpp"
 #include "engine/function_registry.hpp"
 #include "engine/invoker.hpp"
+#include "engine/mapping_metrics.hpp"
 #include "storage/mapping_store.hpp"
 
 namespace esm::aws {
@@ -50,6 +51,12 @@ struct EngineSettings {
   std::shared_ptr<const aws::AwsServices> aws_services;
 };
 
+// One mapping's counters and what names it, for GET /metrics.
+struct MappingMetricsView {
+  std::string uuid, function_arn, topic;
+  std::shared_ptr<const MappingMetrics> metrics;
+};
+
 // Makes every stored mapping true: a reconciler thread compares what the store says with the
 // consumers that run, starts and stops MappingRunners, and writes State,
 // StateTransitionReason and LastProcessingResult back. Owned by run(); notify_changed() may be
@@ -68,6 +75,8 @@ class Engine {
   // Stops every consumer (abandoning in-flight invocations uncommitted) and joins all threads.
   void stop();
   std::size_t running_for_test();
+  // Every mapping that has had a consumer since the emulator started (deleted ones go).
+  std::vector<MappingMetricsView> metrics();
 
  private:
   struct Slot {
@@ -77,6 +86,7 @@ class Engine {
   void reconcile_loop(const std::stop_token& stop);
   void reconcile(const std::string& uuid);
   void start_runner(const api_models::EventSourceMapping& mapping);
+  std::shared_ptr<MappingMetrics> metrics_for(const api_models::EventSourceMapping& mapping);
   void apply_error_handling(const api_models::DeliveryOptions& options, RunnerConfig& config);
   std::shared_ptr<FailureDestination> aws_destination(const std::string& target,
                                                       const std::string& uuid) const;
@@ -98,6 +108,7 @@ class Engine {
   std::set<std::string> pending_;      // guarded by mutex_
   bool full_pass_ = true;              // guarded by mutex_
   std::map<std::string, Slot> slots_;  // guarded by mutex_; touched by the reconciler only
+  std::map<std::string, MappingMetricsView> metrics_;    // guarded by mutex_
   std::vector<std::unique_ptr<MappingRunner>> retired_;  // guarded by mutex_
   std::jthread reconciler_;  // last: starts after, and joins before, the members above
 };

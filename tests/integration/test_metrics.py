@@ -1,0 +1,131 @@
+"""GET /metrics (Prometheus text, AWS's event source mapping metric names) and GET /health, read
+as a user reads them: over HTTP, checked by Debian's promtool, scraped by a real Prometheus."""
+import json
+import re
+import subprocess
+import urllib.parse
+import urllib.request
+
+from conftest import eventually, free_port
+from test_error_handling import bad_value, create, produce, start
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.status, r.headers.get("Content-Type"), r.read().decode()
+
+
+def samples(text):
+    """{(name, frozenset(labels)): value} from the exposition text."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)\{(.*)\} (\S+)', line)
+        assert m, line
+        labels = frozenset(re.findall(r'([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"', m.group(2)))
+        out[(m.group(1), labels)] = float(m.group(3))
+    return out
+
+
+def value(text, name, **labels):
+    want = set(labels.items())
+    found = [v for (n, ls), v in samples(text).items() if n == name and want <= set(ls)]
+    assert len(found) == 1, (name, labels, found)
+    return found[0]
+
+
+def test_metrics_count_what_the_mapping_did_and_promtool_accepts_them(tmp_path, kafka_port, function_sink,
+                                                                       clients_for):
+    emu = start(tmp_path, kafka_port, function_sink, ["ok:2", "failing:1"])
+    c = clients_for(emu)
+    for partition in (0, 1):
+        produce(emu.kafka_bootstrap, "ok", [f"v{partition}-{i}" for i in range(5 + partition)], partition=partition)
+    good = create(c, emu, "ok", BatchSize=100)
+    function_sink.fail = bad_value
+    produce(emu.kafka_bootstrap, "failing", ["bad0", "bad1"])
+    bad = create(c, emu, "failing", MaximumRetryAttempts=1, BatchSize=100)
+    url = emu.endpoint + "/metrics"
+    # Lag is OffsetLag as AWS defines it: written minus processed; 0 once all is committed.
+    text = eventually(lambda: (t := get(url)[2]) and
+                      value(t, "esm_offset_lag", uuid=good["UUID"]) == 0 and
+                      value(t, "esm_partition_high_watermark", uuid=good["UUID"], partition="1") == 6 and
+                      value(t, "esm_dropped_events_total", uuid=bad["UUID"]) == 2 and t,
+                      message="every record processed")
+    status, content_type, _ = get(url)
+    assert status == 200 and content_type.startswith("text/plain; version=0.0.4")
+    g = {"uuid": good["UUID"], "function": "f", "topic": "ok"}
+    assert value(text, "esm_polled_events_total", **g) == 11
+    assert value(text, "esm_invoked_events_total", **g) == 11
+    assert value(text, "esm_failed_invoke_events_total", **g) == 0
+    assert value(text, "esm_assigned_partitions", **g) == 2
+    assert value(text, "esm_partition_committed_offset", partition="0", **g) == 5
+    assert value(text, "esm_partition_committed_offset", partition="1", **g) == 6
+    invocations = value(text, "esm_invocations_total", **g)
+    assert invocations >= 1
+    assert value(text, "esm_invocation_duration_seconds_count", **g) == invocations
+    assert value(text, "esm_batch_records_sum", **g) == 11
+    assert value(text, "esm_batch_records_bucket", le="+Inf", **g) == invocations
+    b = {"uuid": bad["UUID"], "topic": "failing"}
+    # Sent twice (the first attempt and one retry), failed both times, then dropped.
+    assert value(text, "esm_invoked_events_total", **b) == 4
+    assert value(text, "esm_failed_invoke_events_total", **b) == 4
+    assert value(text, "esm_function_errors_total", kind="function_error", **b) == 2
+    assert value(text, "esm_function_errors_total", kind="unreachable", **b) == 0
+    checked = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # A deleted mapping's series go.
+    c.call("DeleteEventSourceMapping", UUID=bad["UUID"])
+    eventually(lambda: bad["UUID"] not in get(url)[2], message="the deleted mapping's series gone")
+    emu.stop()
+
+
+def test_health_names_the_mappings_that_are_not_healthy(tmp_path, kafka_port, function_sink, clients_for):
+    emu = start(tmp_path, kafka_port, function_sink, ["ok:1", "failing:1"])
+    c = clients_for(emu)
+    health = json.loads(get(emu.endpoint + "/health")[2])
+    assert health == {"unhealthy": [], "status": "ok", "service": "esm-emulator"}
+    create(c, emu, "ok")
+    function_sink.fail = bad_value
+    produce(emu.kafka_bootstrap, "failing", ["bad0"])
+    bad = create(c, emu, "failing")
+    health = eventually(lambda: (h := json.loads(get(emu.endpoint + "/health")[2]))["status"] == "degraded" and h,
+                        message="a degraded health")
+    assert [u["UUID"] for u in health["unhealthy"]] == [bad["UUID"]]
+    assert health["unhealthy"][0]["State"] in ("Creating", "Enabled")
+    assert health["unhealthy"][0]["LastProcessingResult"].startswith("PROBLEM: Function call failed")
+    # Disabled by the user: not unhealthy.
+    c.call("UpdateEventSourceMapping", UUID=bad["UUID"], Enabled=False)
+    eventually(lambda: json.loads(get(emu.endpoint + "/health")[2])["status"] == "ok", message="ok again")
+    emu.stop()
+
+
+def test_a_real_prometheus_scrapes_the_emulator(tmp_path, kafka_port, function_sink, clients_for):
+    emu = start(tmp_path, kafka_port, function_sink, ["ok:1"])
+    produce(emu.kafka_bootstrap, "ok", ["a", "b", "c"])
+    m = create(clients_for(emu), emu, "ok")
+    target = urllib.parse.urlsplit(emu.endpoint).netloc
+    (tmp_path / "prometheus.yml").write_text(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n"
+        f"  - job_name: esm\n    static_configs:\n      - targets: ['{target}']\n")
+    port = free_port()
+    prom = subprocess.Popen(["prometheus", f"--config.file={tmp_path / 'prometheus.yml'}",
+                             f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        query = urllib.parse.quote(f'esm_polled_events_total{{uuid="{m["UUID"]}"}}')
+
+        def polled():
+            try:
+                result = json.loads(get(f"http://127.0.0.1:{port}/api/v1/query?query={query}")[2])["data"]["result"]
+            except OSError:
+                return None
+            return result and result[0]["value"][1] == "3" and result[0]
+
+        series = eventually(polled, timeout=60, message="the series in Prometheus")
+        assert series["metric"]["function"] == "f" and series["metric"]["topic"] == "ok"
+        assert series["metric"]["job"] == "esm"
+    finally:
+        prom.terminate()
+        prom.wait(timeout=30)
+        emu.stop()
