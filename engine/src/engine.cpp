@@ -230,6 +230,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   apply_error_handling(options, config);
   config.function = *target;
   config.metrics = metrics_for(m);
+  config.history = settings_.history;
   const std::string uuid = m.uuid;
   const std::uint64_t revision = m.revision;
   RunnerCallbacks callbacks;

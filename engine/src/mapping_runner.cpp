@@ -323,6 +323,7 @@ bool Delivery::open() {
 void Delivery::report(std::string_view result) {
   if (last_result_ == result) return;
   last_result_ = std::string(result);
+  if (result.rfind("PROBLEM", 0) == 0) metrics_.set_last_error(last_result_, wall_clock_ms());
   callbacks_.on_result(last_result_);
 }
 
@@ -1083,6 +1084,45 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
 
 // The event is encoded and the function called on a worker of the runner's executor, so the
 // consumer loop goes on polling and dispatching meanwhile.
+namespace {
+
+// What the status API keeps of one invocation (on the worker that made it).
+api_models::InvocationRecord invocation_record(const std::vector<KafkaRecordView>& views,
+                                               const std::string& payload,
+                                               const InvokeResult& result, std::int64_t start_ms,
+                                               double duration_ms, const HistorySettings& keep) {
+  api_models::InvocationRecord r;
+  r.request_id = api_models::random_uuid();
+  r.records = views.size();
+  r.payload_bytes = payload.size();
+  r.start_ms = start_ms;
+  r.duration_ms = duration_ms;
+  // Views come partition by partition in offset order (gaps where records were passed over).
+  std::int32_t partition = -1;
+  for (const auto& v : views) {
+    if (r.ranges.empty() || v.partition != partition) {
+      partition = v.partition;
+      r.ranges.push_back(
+          {std::string(v.topic) + "-" + std::to_string(v.partition), v.offset, v.offset, 0});
+    }
+    r.ranges.back().last_offset = v.offset;
+    ++r.ranges.back().records;
+  }
+  static constexpr const char* kOutcomes[] = {"Success", "FunctionError", "Unreachable",
+                                              "Cancelled"};
+  r.outcome = kOutcomes[static_cast<int>(result.outcome)];
+  if (result.outcome != InvokeResult::Outcome::Success) r.detail = result.detail;
+  r.response_truncated = result.body.size() > keep.response_bytes;
+  r.response = result.body.substr(0, keep.response_bytes);
+  if (keep.event_bytes > 0) {
+    r.event_truncated = payload.size() > keep.event_bytes;
+    r.event = payload.substr(0, keep.event_bytes);
+  }
+  return r;
+}
+
+}  // namespace
+
 void Delivery::start_invocation(InFlight f) {
   log_.debug(uuid_, "invoking with " + std::to_string(f.batch->views.size()) + " record(s)");
   auto promise = std::make_shared<std::promise<InvokeResult>>();
@@ -1091,11 +1131,17 @@ void Delivery::start_invocation(InFlight f) {
   // The result is set before the wake-up: a loop woken early would find it not ready and sleep on.
   // The runner outlives its executor's tasks (see MappingRunner's members).
   executor_.submit([promise, records, &runner = runner_, &invoker = invoker_, &cancel = cancel_,
-                    &metrics = metrics_, target = config_.function, source = source_] {
+                    &metrics = metrics_, &history = config_.history, target = config_.function,
+                    source = source_] {
+    const std::int64_t start_ms = wall_clock_ms();
     const auto start = Clock::now();
-    auto result =
-        invoker.invoke(target, api_models::kafka_event_json(source, records->views), cancel);
-    metrics.duration_seconds.observe(std::chrono::duration<double>(Clock::now() - start).count());
+    const std::string payload = api_models::kafka_event_json(source, records->views);
+    auto result = invoker.invoke(target, payload, cancel);
+    const std::chrono::duration<double> took = Clock::now() - start;
+    metrics.duration_seconds.observe(took.count());
+    metrics.record_invocation(
+        invocation_record(records->views, payload, result, start_ms, took.count() * 1000, history),
+        history.invocations);
     promise->set_value(std::move(result));
     runner.wake();  // the consumer loop picks the result up at once
   });

@@ -54,6 +54,7 @@ struct RunnerConfig {
   std::optional<api_models::RecordFilter> filter;
   // Where the runner counts what it does (the engine's, one per mapping; never null).
   std::shared_ptr<MappingMetrics> metrics = std::make_shared<MappingMetrics>();
+  HistorySettings history;
 };
 
 // How a runner reports back; called on the runner's own thread, never under its locks.

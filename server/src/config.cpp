@@ -200,6 +200,20 @@ std::vector<Flag> flags() {
       {"connect-grace-ms", true, false, false, ms(&Config::connect_grace, "--connect-grace-ms")},
       {"retry-backoff-max-ms", true, false, false,
        ms(&Config::retry_backoff_max, "--retry-backoff-max-ms")},
+      {"invocation-history", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         auto n = to_number(v, 0, 10000);
+         if (!n) return bad("--invocation-history: expected 0..10000, got '" + v + "'");
+         c.invocation_history = static_cast<std::size_t>(*n);
+         return Ok{};
+       }},
+      {"invocation-event-bytes", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         auto n = to_number(v, 0, 6291456);
+         if (!n) return bad("--invocation-event-bytes: expected 0..6291456, got '" + v + "'");
+         c.invocation_event_bytes = static_cast<std::size_t>(*n);
+         return Ok{};
+       }},
       {"aws-endpoint", true, false, false, aws_endpoint("", "--aws-endpoint")},
       {"sqs-endpoint", true, false, false, aws_endpoint("sqs", "--sqs-endpoint")},
       {"sns-endpoint", true, false, false, aws_endpoint("sns", "--sns-endpoint")},
@@ -248,6 +262,8 @@ std::string usage() {
   --reconcile-interval-ms MS    how often every mapping is re-checked (2000)
   --connect-grace-ms MS         unreachable brokers: report Enabled with PROBLEM after this (10000)
   --retry-backoff-max-ms MS     cap of the retry backoff after a function error (10000)
+  --invocation-history N        invocations the status API keeps per mapping (100)
+  --invocation-event-bytes N    bytes of each event it keeps (16384; 0: none)
   --aws-endpoint URL            where SQS, SNS and S3 on-failure destinations are written (http://...;
                                 e.g. moto, LocalStack); signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
   --sqs-endpoint URL, --sns-endpoint URL, --s3-endpoint URL   one service's endpoint (wins over --aws-endpoint)

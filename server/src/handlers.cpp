@@ -4,6 +4,7 @@
 #include "api_models/filter_pattern.hpp"
 #include "api_models/mapping_json.hpp"
 #include "api_models/mapping_state.hpp"
+#include "api_models/mapping_status.hpp"
 #include "metrics_text.hpp"
 
 namespace esm::server {
@@ -228,6 +229,44 @@ Response Handlers::health(Request& req) {
   return json_response(200, api_models::health_json(unhealthy), req);
 }
 
+// GET /_esm/mappings and /_esm/mappings/{UUID}: what the store says of a mapping with what its
+// consumer holds and, for one mapping, its last invocations.
+api_models::MappingStatus Handlers::status_of(EventSourceMapping m, bool with_invocations) {
+  api_models::MappingStatus s;
+  for (const auto& view : engine_.metrics()) {
+    if (view.uuid != m.uuid) continue;
+    const auto partitions = view.metrics->partitions();
+    s.consumer_running = !partitions.empty();
+    for (const auto& p : partitions)
+      s.partitions.push_back({p.partition, p.committed, p.high_watermark, p.lag()});
+    std::tie(s.last_error, s.last_error_ms) = view.metrics->last_error();
+    if (with_invocations) s.invocations = view.metrics->recent_invocations();
+  }
+  s.mapping = std::move(m);
+  return s;
+}
+
+Response Handlers::status_list(Request& req) {
+  std::vector<api_models::MappingStatus> out;
+  storage::ListFilter filter;
+  filter.max_items = 1000;
+  for (int page = 0; page < 10000; ++page) {  // bounded: 10M mappings
+    auto got = store_.list(filter);
+    if (!got.ok()) return error_response(got.error(), req);
+    for (auto& m : got.value().mappings) out.push_back(status_of(std::move(m), false));
+    if (got.value().next_marker.empty()) break;
+    filter.marker = got.value().next_marker;
+  }
+  return json_response(200, api_models::mapping_status_list_json(out), req);
+}
+
+Response Handlers::status_one(Request& req) {
+  auto got = store_.get(req.path_params.at(0));
+  if (!got.ok()) return error_response(got.error(), req);
+  return json_response(200, api_models::mapping_status_json(status_of(got.value(), true), true),
+                       req);
+}
+
 Response Handlers::metrics(Request&) {
   Response r;
   r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -251,6 +290,8 @@ Router make_routes(Handlers& h) {
   r.add("GET", "/2017-03-31/tags/{ARN}", bind(&Handlers::list_tags));
   r.add("GET", "/health", bind(&Handlers::health));
   r.add("GET", "/metrics", bind(&Handlers::metrics));
+  r.add("GET", "/_esm/mappings", bind(&Handlers::status_list));
+  r.add("GET", "/_esm/mappings/{UUID}", bind(&Handlers::status_one));
   r.add("POST", "/", bind(&Handlers::secrets));
   return r;
 }

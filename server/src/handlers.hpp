@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api_models/log.hpp"
+#include "api_models/mapping_status.hpp"
 #include "api_models/requests.hpp"
 #include "api_models/secrets.hpp"
 #include "engine/engine.hpp"
@@ -43,6 +44,8 @@ class Handlers {
   Response list_tags(Request& req);
   Response health(Request& req);
   Response metrics(Request& req);
+  Response status_list(Request& req);
+  Response status_one(Request& req);
   // POST / with X-Amz-Target: secretsmanager.<Op> (secrets_handlers.cpp).
   Response secrets(Request& req);
   Response secrets_admin(api_models::SecretsOp op, Request& req);
@@ -60,6 +63,7 @@ class Handlers {
   // Create and Update: one warning naming the members that are stored only.
   // Create and Update log what the mapping carries that will not do what it may seem to: members
   // stored only, filter conditions on fields Kafka records do not have.
+  api_models::MappingStatus status_of(api_models::EventSourceMapping m, bool with_invocations);
   void warn_stored_only(const api_models::EventSourceMapping& m) const;
 };
 

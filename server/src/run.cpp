@@ -164,6 +164,8 @@ int run(const Config& config) {
   engine_settings.connect_grace = config.connect_grace;
   engine_settings.retry_backoff_max = config.retry_backoff_max;
   engine_settings.aws_services = aws_services(config);
+  engine_settings.history.invocations = config.invocation_history;
+  engine_settings.history.event_bytes = config.invocation_event_bytes;
   engine::FunctionInvoker invoker;  // HTTP, exec: and Invoke API targets; owns the connections
   engine::Engine engine(*store.value(), functions, invoker, engine_settings, log);
 

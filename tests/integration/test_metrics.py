@@ -4,6 +4,7 @@ import json
 import re
 import subprocess
 import urllib.parse
+import urllib.error
 import urllib.request
 
 from conftest import eventually, free_port
@@ -129,3 +130,44 @@ def test_a_real_prometheus_scrapes_the_emulator(tmp_path, kafka_port, function_s
         prom.terminate()
         prom.wait(timeout=30)
         emu.stop()
+
+
+def test_status_api_shows_partitions_last_error_and_what_the_function_received(tmp_path, kafka_port, function_sink,
+                                                                                clients_for):
+    emu = start(tmp_path, kafka_port, function_sink, ["ok:2", "failing:1"])
+    c = clients_for(emu)
+    produce(emu.kafka_bootstrap, "ok", ["a", "b", "c"], partition=1)
+    good = create(c, emu, "ok", BatchSize=100)
+    function_sink.fail = bad_value
+    produce(emu.kafka_bootstrap, "failing", ["bad0"])
+    bad = create(c, emu, "failing", BatchSize=100)
+    one = lambda uuid: json.loads(get(f"{emu.endpoint}/_esm/mappings/{uuid}")[2])
+    status = eventually(lambda: (s := one(good["UUID"]))["OffsetLag"] == 0 and
+                        sum(i["RecordCount"] for i in s["Invocations"]) == 3 and s, message="all delivered")
+    assert status["State"] == "Enabled" and status["ConsumerRunning"] and status["LastError"] is None
+    assert sorted(p["Partition"] for p in status["Partitions"]) == [0, 1]
+    p1 = next(p for p in status["Partitions"] if p["Partition"] == 1)
+    assert p1 == {"Partition": 1, "CommittedOffset": 3, "HighWatermark": 3, "OffsetLag": 0}
+    inv = status["Invocations"][-1]
+    assert inv["Outcome"] == "Success" and inv["Response"] == "{}" and not inv["EventTruncated"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", inv["RequestId"]) and inv["StartTime"].endswith("Z")
+    # The event recorded is the one the function got.
+    received = [e["event"] for e in function_sink.events if "ok-1" in e["event"]["records"]]
+    assert json.loads(inv["Event"]) == received[-1]
+    assert inv["PayloadBytes"] == len(inv["Event"])
+    last = status["Invocations"][-1]["Partitions"][-1]
+    assert last["Partition"] == "ok-1" and last["LastOffset"] == 2
+    failing = eventually(lambda: (s := one(bad["UUID"]))["LastError"] and s["Invocations"] and s,
+                         message="a recorded failure")
+    assert failing["LastError"]["Message"].startswith("PROBLEM: Function call failed")
+    assert failing["LastError"]["Time"].endswith("Z")
+    assert failing["Invocations"][0]["Outcome"] == "FunctionError"
+    listed = json.loads(get(f"{emu.endpoint}/_esm/mappings")[2])["Mappings"]
+    assert {m["UUID"] for m in listed} == {good["UUID"], bad["UUID"]}
+    assert all("Invocations" not in m for m in listed)
+    try:
+        get(f"{emu.endpoint}/_esm/mappings/00000000-0000-0000-0000-000000000000")
+        raise AssertionError("expected 404")
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+    emu.stop()

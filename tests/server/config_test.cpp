@@ -94,3 +94,18 @@ TEST_CASE("Config: AWS endpoints for the on-failure destinations, signed with AW
             .find("need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment") !=
         std::string::npos);
 }
+
+TEST_CASE("Config: what the status API keeps of each invocation", "[server]") {
+  auto c = parse_config({}, {});
+  REQUIRE(c.ok());
+  CHECK(c.value().invocation_history == 100);
+  CHECK(c.value().invocation_event_bytes == 16384);
+  c = parse_config({"--invocation-history", "0", "--invocation-event-bytes", "0"}, {});
+  REQUIRE(c.ok());
+  CHECK(c.value().invocation_history == 0);
+  CHECK(c.value().invocation_event_bytes == 0);
+  CHECK(parse_config({"--invocation-history", "10001"}, {}).error().message ==
+        "--invocation-history: expected 0..10000, got '10001'");
+  CHECK(parse_config({"--invocation-event-bytes", "-1"}, {}).error().message ==
+        "--invocation-event-bytes: expected 0..6291456, got '-1'");
+}

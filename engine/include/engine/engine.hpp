@@ -49,6 +49,7 @@ struct EngineSettings {
   // Where SQS, SNS and S3 on-failure destinations are written (--aws-endpoint and the
   // per-service endpoints); without it such a destination reports that none is configured.
   std::shared_ptr<const aws::AwsServices> aws_services;
+  HistorySettings history;  // what the status API keeps of each mapping's invocations
 };
 
 // One mapping's counters and what names it, for GET /metrics.

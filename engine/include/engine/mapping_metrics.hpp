@@ -4,8 +4,13 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <vector>
+
+#include "api_models/mapping_status.hpp"
 
 namespace esm::engine {
 
@@ -79,9 +84,43 @@ struct MappingMetrics {
     return partitions_;
   }
 
+  // The last invocations, for the status API: added by the invocation workers, one lock per
+  // invocation (shared with a status read alone); the oldest go past `capacity`.
+  void record_invocation(api_models::InvocationRecord r, std::size_t capacity) {
+    std::lock_guard lock(history_mutex_);
+    if (capacity == 0) return;
+    history_.push_back(std::move(r));
+    while (history_.size() > capacity) history_.pop_front();
+  }
+  std::vector<api_models::InvocationRecord> recent_invocations() const {
+    std::lock_guard lock(history_mutex_);
+    return {history_.begin(), history_.end()};
+  }
+  // The last PROBLEM the consumer reported, and when.
+  void set_last_error(std::string message, std::int64_t epoch_ms) {
+    std::lock_guard lock(history_mutex_);
+    last_error_ = std::move(message);
+    last_error_ms_ = epoch_ms;
+  }
+  std::pair<std::optional<std::string>, std::int64_t> last_error() const {
+    std::lock_guard lock(history_mutex_);
+    return {last_error_, last_error_ms_};
+  }
+
  private:
   mutable std::mutex mutex_;  // a scrape and the once-a-second update only
   std::vector<PartitionProgress> partitions_;
+  mutable std::mutex history_mutex_;
+  std::deque<api_models::InvocationRecord> history_;
+  std::optional<std::string> last_error_;
+  std::int64_t last_error_ms_ = 0;
+};
+
+// What the status API keeps of each invocation.
+struct HistorySettings {
+  std::size_t invocations = 100;      // per mapping (--invocation-history)
+  std::size_t event_bytes = 16384;    // of each event (--invocation-event-bytes; 0: none)
+  std::size_t response_bytes = 4096;  // of each answer
 };
 
 }  // namespace esm::engine

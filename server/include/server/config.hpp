@@ -41,6 +41,8 @@ struct Config {
   // What those requests are signed with: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
   // AWS_SESSION_TOKEN from the environment, as every AWS tool reads them.
   std::string aws_access_key_id, aws_secret_access_key, aws_session_token;
+  std::size_t invocation_history = 100;        // --invocation-history N (per mapping)
+  std::size_t invocation_event_bytes = 16384;  // --invocation-event-bytes N (0: none kept)
   bool help = false;
   bool version = false;
 };
