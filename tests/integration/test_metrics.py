@@ -98,6 +98,13 @@ def test_health_names_the_mappings_that_are_not_healthy(tmp_path, kafka_port, fu
     # Disabled by the user: not unhealthy.
     c.call("UpdateEventSourceMapping", UUID=bad["UUID"], Enabled=False)
     eventually(lambda: json.loads(get(emu.endpoint + "/health")[2])["status"] == "ok", message="ok again")
+    # Disabled by the emulator (an MSK cluster it has no brokers for): unhealthy, saying why.
+    msk = c.call("CreateEventSourceMapping", FunctionName="f", Topics=["ok"], StartingPosition="LATEST",
+                 EventSourceArn="arn:aws:kafka:us-east-1:000000000000:cluster/demo/abcd1234-abcd-cafe-abab-9876543210ab-4")
+    health = eventually(lambda: (h := json.loads(get(emu.endpoint + "/health")[2]))["status"] == "degraded" and h,
+                        message="degraded by the stopped mapping")
+    assert [(u["UUID"], u["State"], u["StateTransitionReason"]) for u in health["unhealthy"]] == [
+        (msk["UUID"], "Disabled", "ESM_CONFIG_NOT_VALID")]
     emu.stop()
 
 
