@@ -37,8 +37,27 @@ std::string timestamp() {
 }
 }  // namespace
 
+bool Logger::enabled(LogLevel level, std::string_view uuid) const {
+  if (!uuid.empty() && any_mapping_level_.load(std::memory_order_relaxed)) {
+    std::lock_guard lock(levels_mutex_);
+    if (auto it = mapping_levels_.find(uuid); it != mapping_levels_.end())
+      return level >= it->second || level == LogLevel::Error;
+  }
+  return enabled(level);
+}
+
+void Logger::set_mapping_level(const std::string& uuid, std::optional<LogLevel> level) {
+  std::lock_guard lock(levels_mutex_);
+  if (level) {
+    mapping_levels_[uuid] = *level;
+  } else {
+    mapping_levels_.erase(uuid);
+  }
+  any_mapping_level_.store(!mapping_levels_.empty(), std::memory_order_relaxed);
+}
+
 void Logger::log(LogLevel level, std::string_view uuid, std::string_view message) {
-  if (!enabled(level)) return;
+  if (!enabled(level, uuid)) return;
   std::string line;
   if (json_) {
     JsonWriter w;

@@ -42,14 +42,7 @@ bool is_transitional(MappingState state) {
 }
 
 std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
-  static constexpr std::pair<std::string_view, std::string_view> kNotPerformed[] = {
-      {"LoggingConfig", "the log level is not changed"},
-  };
   std::vector<std::string> out;
-  for (const auto& [name, effect] : kNotPerformed) {
-    if (m.passthrough.count(std::string(name)))
-      out.push_back(std::string(name) + " (" + std::string(effect) + ")");
-  }
   if (m.schema_registry_config) out.emplace_back("SchemaRegistryConfig (records are not decoded)");
   return out;
 }

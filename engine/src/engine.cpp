@@ -147,6 +147,7 @@ void Engine::settle(const EventSourceMapping& m) {
   if (m.state == MappingState::Deleting) {
     if (store_.remove(m.uuid).ok()) {
       log_.info(m.uuid, "mapping deleted");
+      log_.set_mapping_level(m.uuid, std::nullopt);
       std::lock_guard lock(mutex_);
       metrics_.erase(m.uuid);  // its series go
     }
@@ -171,6 +172,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.max_drain_per_poll = settings_.max_drain_per_poll;
   config.max_concurrent_batches = settings_.max_concurrent_batches;
   const auto options = api_models::delivery_options(m);
+  apply_log_level(m.uuid, options);
   if (!options.filter_patterns.empty())
     config.filter = api_models::RecordFilter::compile(options.filter_patterns);
   if (m.self_managed()) {
@@ -245,6 +247,17 @@ void Engine::start_runner(const EventSourceMapping& m) {
       std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), invoker_, log_);
   std::lock_guard lock(mutex_);
   slots_[uuid] = Slot{std::move(runner), false};
+}
+
+// LoggingConfig.SystemLogLevel: the mapping's lines at its own level (kept across its runners).
+void Engine::apply_log_level(const std::string& uuid, const api_models::DeliveryOptions& o) {
+  static const std::map<std::string, api_models::LogLevel> kLevels = {
+      {"DEBUG", api_models::LogLevel::Debug},
+      {"INFO", api_models::LogLevel::Info},
+      {"WARN", api_models::LogLevel::Warn}};
+  const auto level = o.system_log_level ? kLevels.find(*o.system_log_level) : kLevels.end();
+  log_.set_mapping_level(uuid,
+                         level == kLevels.end() ? std::nullopt : std::optional(level->second));
 }
 
 // The mapping's counters: kept from an earlier runner of it, or new.

@@ -292,10 +292,15 @@ def test_members_stored_but_not_performed_are_named_in_a_warning(emulator, clien
     assert not [l for l in emulator.logs().splitlines() if plain["UUID"] in l and "stored only" in l]
     filtered = c.call("CreateEventSourceMapping", **self_managed(
         emulator, topic="filtered", FilterCriteria={"Filters": [{"Pattern": '{"value": {"type": ["order"]}}'}]},
-        MetricsConfig={"Metrics": ["EventCount"]}, LoggingConfig={"SystemLogLevel": "DEBUG"}))
+        MetricsConfig={"Metrics": ["EventCount"]}, LoggingConfig={"SystemLogLevel": "WARN"},
+        ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 1},
+        SelfManagedKafkaEventSourceConfig={"SchemaRegistryConfig": {
+            "SchemaRegistryURI": "http://127.0.0.1:1", "EventRecordFormat": "JSON",
+            "SchemaValidationConfigs": [{"Attribute": "VALUE"}]}}))
     warnings = eventually(lambda: [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
-    assert len(warnings) == 1 and "LoggingConfig (the log level is not changed)" in warnings[0]
-    assert "MetricsConfig" not in warnings[0]  # the metrics are served (test_metrics.py)
+    assert len(warnings) == 1 and "SchemaRegistryConfig (records are not decoded)" in warnings[0]
+    # Performed: the metrics are served (test_metrics.py), the log level is the mapping's.
+    assert "MetricsConfig" not in warnings[0] and "LoggingConfig" not in warnings[0]
     assert "FilterCriteria" not in warnings[0]  # performed (test_filtering.py)
     wait_state(c, filtered["UUID"], "Enabled")
     c.call("UpdateEventSourceMapping", UUID=filtered["UUID"], ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
@@ -303,5 +308,5 @@ def test_members_stored_but_not_performed_are_named_in_a_warning(emulator, clien
     warnings = eventually(lambda: (w := [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
                           and len(w) == 2 and w)
     # Retry limits, pollers and destinations are performed (test_error_handling.py).
-    assert "LoggingConfig" in warnings[1] and "DestinationConfig" not in warnings[1]
+    assert "SchemaRegistryConfig" in warnings[1] and "DestinationConfig" not in warnings[1]
     assert "MaximumRetryAttempts" not in warnings[1] and "ProvisionedPollerConfig" not in warnings[1]

@@ -178,3 +178,24 @@ def test_status_api_shows_partitions_last_error_and_what_the_function_received(t
     except urllib.error.HTTPError as e:
         assert e.code == 404
     emu.stop()
+
+
+def test_logging_config_sets_each_mapping_s_log_level(tmp_path, kafka_port, function_sink, clients_for):
+    """The emulator runs at info: a DEBUG mapping logs every invocation, a WARN one only problems."""
+    emu = start(tmp_path, kafka_port, function_sink, ["loud:1", "quiet:1"])
+    c = clients_for(emu)
+    produce(emu.kafka_bootstrap, "loud", ["a", "b"])
+    produce(emu.kafka_bootstrap, "quiet", ["bad0"])
+    function_sink.fail = bad_value
+    loud = create(c, emu, "loud", LoggingConfig={"SystemLogLevel": "DEBUG"})
+    quiet = create(c, emu, "quiet", LoggingConfig={"SystemLogLevel": "WARN"})
+    line = eventually(lambda: [l for l in emu.logs().splitlines() if loud["UUID"] in l and " invocation " in l],
+                      message="the loud mapping's invocation line")[0]
+    assert re.search(r"debug .*invocation [0-9a-f-]{36}: 2 record\(s\) \(loud-0 0-1\), \d+ bytes, in [\d.]+ ms: Success",
+                     line), line
+    eventually(lambda: any(quiet["UUID"] in l and "function error" in l for l in emu.logs().splitlines()),
+               message="the quiet mapping's problem")
+    quiet_lines = [l for l in emu.logs().splitlines() if quiet["UUID"] in l]
+    assert quiet_lines and all(" info " not in l and " debug " not in l for l in quiet_lines), quiet_lines
+    assert any(" info " in l for l in emu.logs().splitlines() if loud["UUID"] in l)
+    emu.stop()

@@ -88,6 +88,7 @@ class Engine {
   void reconcile(const std::string& uuid);
   void start_runner(const api_models::EventSourceMapping& mapping);
   std::shared_ptr<MappingMetrics> metrics_for(const api_models::EventSourceMapping& mapping);
+  void apply_log_level(const std::string& uuid, const api_models::DeliveryOptions& options);
   void apply_error_handling(const api_models::DeliveryOptions& options, RunnerConfig& config);
   std::shared_ptr<FailureDestination> aws_destination(const std::string& target,
                                                       const std::string& uuid) const;
