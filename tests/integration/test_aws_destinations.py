@@ -20,7 +20,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from conftest import ROOT, Emulator, assert_no_sanitizer_report, eventually, free_port
-from test_error_handling import bad_value, create, offsets, produce, values
+from test_error_handling import bad_value, cluster, create, offsets, produce, values  # noqa: F401 (cluster: a fixture)
 from test_filtering import committed
 
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "AKIDLOCALTEST", "AWS_SECRET_ACCESS_KEY": "local-secret-key"}
@@ -65,19 +65,18 @@ def moto():
     m.stop()
 
 
-def start(tmp_path, kafka_port, sink, endpoint_args, env=AWS_ENV):
-    emu = Emulator(tmp_path, [f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "tp:1",
-                              "--function", f"f={sink.url}", *endpoint_args], env=env)
-    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
-    emu.start()
+def start(cluster, endpoint_args, env=AWS_ENV):
+    """An emulator whose topic (`emu.topic`, one partition) is on `cluster`."""
+    emu = cluster.start(["tp:1"], endpoint_args, env)
+    emu.topic = cluster.t("tp")
     return emu
 
 
 def give_up_one(emu, client, sink, destination, value="bad0"):
     """A mapping whose function fails `value` (one retry), then hands it to `destination`."""
     sink.fail = bad_value
-    produce(emu.kafka_bootstrap, "tp", [value])
-    return create(client, emu, "tp", MaximumRetryAttempts=1, BatchSize=10,
+    produce(emu.kafka_bootstrap, emu.topic, [value])
+    return create(client, emu, emu.topic, MaximumRetryAttempts=1, BatchSize=10,
                   DestinationConfig={"OnFailure": {"Destination": destination}})
 
 
@@ -91,7 +90,7 @@ def check_document(doc, mapping, emu, offset=0):
     assert doc["version"] == "1.0"
     info = doc["KafkaBatchInfo"]
     assert info["batchSize"] == 1 and info["bootstrapServers"] == emu.kafka_bootstrap
-    partition = info["recordsInfo"]["tp-0"]
+    partition = info["recordsInfo"][f"{emu.topic}-0"]
     assert partition["firstRecordOffset"] == partition["lastRecordOffset"] == str(offset)
 
 
@@ -103,26 +102,26 @@ def receive_all(sqs, url, count, timeout=30):
     return got
 
 
-def test_sqs_destination_gets_the_failure_document_and_delivery_goes_on(tmp_path, kafka_port, function_sink,
+def test_sqs_destination_gets_the_failure_document_and_delivery_goes_on(cluster, function_sink,
                                                                          clients_for, moto):
     sqs = moto.client("sqs")
     url = sqs.create_queue(QueueName="dlq")["QueueUrl"]
-    emu = start(tmp_path, kafka_port, function_sink, ["--aws-endpoint", moto.url])
+    emu = start(cluster, ["--aws-endpoint", moto.url])
     m = give_up_one(emu, clients_for(emu), function_sink, QUEUE_ARN)
     messages = receive_all(sqs, url, 1)
     assert len(messages) == 1
     doc = json.loads(messages[0]["Body"])
     check_document(doc, m, emu)
     assert "payload" not in doc  # SQS gets the metadata only
-    produce(emu.kafka_bootstrap, "tp", ["good1"])
-    eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], "tp") == 2, message="commit past both")
-    assert offsets(function_sink, "tp") == [[0], [0], [1]]
+    produce(emu.kafka_bootstrap, emu.topic, ["good1"])
+    eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], emu.topic) == 2, message="commit past both")
+    assert offsets(function_sink, emu.topic) == [[0], [0], [1]]
     assert f"1 record(s) of partition 0 written to {QUEUE_ARN}" in emu.logs()
     emu.stop()
     assert_no_sanitizer_report(emu)
 
 
-def test_sns_destination_publishes_to_the_topic_s_subscribers(tmp_path, kafka_port, function_sink, clients_for,
+def test_sns_destination_publishes_to_the_topic_s_subscribers(cluster, function_sink, clients_for,
                                                               moto):
     sqs, sns = moto.client("sqs"), moto.client("sns")
     url = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
@@ -130,22 +129,22 @@ def test_sns_destination_publishes_to_the_topic_s_subscribers(tmp_path, kafka_po
     assert sns.create_topic(Name="failures")["TopicArn"] == TOPIC_ARN
     sns.subscribe(TopicArn=TOPIC_ARN, Protocol="sqs", Endpoint=queue_arn)
     # --sns-endpoint alone: the per-service flag.
-    emu = start(tmp_path, kafka_port, function_sink, ["--sns-endpoint", moto.url])
+    emu = start(cluster, ["--sns-endpoint", moto.url])
     m = give_up_one(emu, clients_for(emu), function_sink, TOPIC_ARN)
     messages = receive_all(sqs, url, 1)
     assert len(messages) == 1
     envelope = json.loads(messages[0]["Body"])
     assert envelope["Type"] == "Notification" and envelope["TopicArn"] == TOPIC_ARN
     check_document(json.loads(envelope["Message"]), m, emu)
-    eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], "tp") == 1, message="commit past it")
+    eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], emu.topic) == 1, message="commit past it")
     emu.stop()
 
 
 def test_s3_destination_writes_the_document_with_the_payload_under_aws_s_key_layout(
-        tmp_path, kafka_port, function_sink, clients_for, moto):
+        cluster, function_sink, clients_for, moto):
     s3 = moto.client("s3")
     s3.create_bucket(Bucket="failed-records")
-    emu = start(tmp_path, kafka_port, function_sink, ["--aws-endpoint", moto.url])
+    emu = start(cluster, ["--aws-endpoint", moto.url])
     m = give_up_one(emu, clients_for(emu), function_sink, BUCKET_ARN, value="bad with spaces")
     objects = eventually(lambda: s3.list_objects_v2(Bucket="failed-records").get("Contents"),
                          message="an object in the bucket")
@@ -153,21 +152,21 @@ def test_s3_destination_writes_the_document_with_the_payload_under_aws_s_key_lay
     key = objects[0]["Key"]
     # aws/lambda/<ESM-UUID>/<shard>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>, the shard being
     # the topic-partition.
-    match = re.fullmatch(rf"aws/lambda/{m['UUID']}/tp-0/(\d{{4}})/(\d\d)/(\d\d)/(\d{{4}})-(\d\d)-(\d\d)"
+    match = re.fullmatch(rf"aws/lambda/{m['UUID']}/{emu.topic}-0/(\d{{4}})/(\d\d)/(\d\d)/(\d{{4}})-(\d\d)-(\d\d)"
                          rf"T\d\d\.\d\d\.\d\d-{UUID_RE}", key)
     assert match and match.group(1, 2, 3) == match.group(4, 5, 6), key
     doc = json.loads(s3.get_object(Bucket="failed-records", Key=key)["Body"].read())
     check_document(doc, m, emu)
     payload = json.loads(doc["payload"])  # the whole event, as a JSON string (reference §11.6)
     assert payload["eventSource"] == "SelfManagedKafka"
-    records = payload["records"]["tp-0"]
+    records = payload["records"][f"{emu.topic}-0"]
     assert [base64.b64decode(r["value"]).decode() for r in records] == ["bad with spaces"]
-    eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], "tp") == 1, message="commit past it")
+    eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], emu.topic) == 1, message="commit past it")
     emu.stop()
 
 
-def test_without_an_endpoint_the_records_wait_with_a_problem(tmp_path, kafka_port, function_sink, clients_for):
-    emu = start(tmp_path, kafka_port, function_sink, [], env={})
+def test_without_an_endpoint_the_records_wait_with_a_problem(cluster, function_sink, clients_for):
+    emu = start(cluster, [], env={})
     c = clients_for(emu)
     m = give_up_one(emu, c, function_sink, QUEUE_ARN)
     # After "Function call failed." for the function's failures, the destination's.
@@ -175,25 +174,25 @@ def test_without_an_endpoint_the_records_wait_with_a_problem(tmp_path, kafka_por
                         .startswith("PROBLEM: The on-failure") and r, message="the destination's PROBLEM")
     assert result == (f"PROBLEM: The on-failure destination {QUEUE_ARN} could not be written: no endpoint is "
                       "configured for sqs (start the emulator with --aws-endpoint URL or --sqs-endpoint URL)")
-    produce(emu.kafka_bootstrap, "tp", ["good1"])
+    produce(emu.kafka_bootstrap, emu.topic, ["good1"])
     # Nothing lost: the given-up record holds the partition (written again and again), nothing is
     # committed past it, the next record waits.
     retries = emu.logs().count("will retry")
     eventually(lambda: emu.logs().count("will retry") >= retries + 2, message="the write retried")
-    assert committed(emu.kafka_bootstrap, m["UUID"], "tp") <= 0
-    assert all(o == [0] for o in offsets(function_sink, "tp"))
+    assert committed(emu.kafka_bootstrap, m["UUID"], emu.topic) <= 0
+    assert all(o == [0] for o in offsets(function_sink, emu.topic))
     emu.stop()
 
 
-def test_a_destination_down_then_up_loses_nothing(tmp_path, kafka_port, function_sink, clients_for):
+def test_a_destination_down_then_up_loses_nothing(cluster, function_sink, clients_for):
     port = free_port()
-    emu = start(tmp_path, kafka_port, function_sink, ["--sqs-endpoint", f"http://127.0.0.1:{port}"])
+    emu = start(cluster, ["--sqs-endpoint", f"http://127.0.0.1:{port}"])
     c = clients_for(emu)
     m = give_up_one(emu, c, function_sink, QUEUE_ARN)
     eventually(lambda: "cannot connect to 127.0.0.1" in c.call("GetEventSourceMapping", UUID=m["UUID"])
                ["LastProcessingResult"], message="the destination reported unreachable")
-    produce(emu.kafka_bootstrap, "tp", ["good1"])
-    assert committed(emu.kafka_bootstrap, m["UUID"], "tp") <= 0
+    produce(emu.kafka_bootstrap, emu.topic, ["good1"])
+    assert committed(emu.kafka_bootstrap, m["UUID"], emu.topic) <= 0
     moto = Moto(port)
     try:
         sqs = moto.client("sqs")
@@ -201,9 +200,9 @@ def test_a_destination_down_then_up_loses_nothing(tmp_path, kafka_port, function
         messages = receive_all(sqs, url, 1)
         assert len(messages) == 1
         check_document(json.loads(messages[0]["Body"]), m, emu)
-        eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], "tp") == 2, message="commit past both")
+        eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], emu.topic) == 2, message="commit past both")
         eventually(lambda: c.call("GetEventSourceMapping", UUID=m["UUID"])["LastProcessingResult"] == "OK")
-        assert offsets(function_sink, "tp")[-1] == [1]
+        assert offsets(function_sink, emu.topic)[-1] == [1]
     finally:
         moto.stop()
         emu.stop()
@@ -255,14 +254,14 @@ def botocore_signature(request, service, region):
 
 
 @pytest.mark.parametrize("destination,service", [(QUEUE_ARN, "sqs"), (TOPIC_ARN, "sns"), (BUCKET_ARN, "s3")])
-def test_requests_are_signed_as_botocore_signs_them(tmp_path, kafka_port, function_sink, clients_for,
+def test_requests_are_signed_as_botocore_signs_them(cluster, function_sink, clients_for,
                                                     destination, service):
     recorder = Recorder()
     try:
-        emu = start(tmp_path, kafka_port, function_sink, [f"--{service}-endpoint", recorder.url + "/base"])
+        emu = start(cluster, [f"--{service}-endpoint", recorder.url + "/base"])
         m = give_up_one(emu, clients_for(emu), function_sink, destination, value="bad ünïcode/?&=")
         eventually(lambda: recorder.requests, message="a request at the endpoint")
-        eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], "tp") == 1, message="commit past it")
+        eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], emu.topic) == 1, message="commit past it")
         request = recorder.requests[0]
         assert request["path"].startswith("/base/")
         auth = request["headers"]["authorization"]
