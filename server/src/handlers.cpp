@@ -1,5 +1,9 @@
 #include "handlers.hpp"
 
+#include <algorithm>
+#include <map>
+#include <string_view>
+
 #include "api_models/delivery_options.hpp"
 #include "api_models/filter_pattern.hpp"
 #include "api_models/mapping_json.hpp"
@@ -212,59 +216,71 @@ std::optional<Response> Handlers::authenticate(const Request& req) const {
 // emulator disabled because of an error (a mapping on its way to Enabled is neither).
 Response Handlers::health(Request& req) {
   std::vector<EventSourceMapping> unhealthy;
+  each_mapping([&](EventSourceMapping& m) {
+    const bool problem = m.last_processing_result.rfind("PROBLEM", 0) == 0;
+    const bool stopped = m.state == api_models::MappingState::Disabled &&
+                         m.state_transition_reason != api_models::kUserInitiated;
+    if ((m.enabled && problem) || stopped) unhealthy.push_back(std::move(m));
+  });
+  return json_response(200, api_models::health_json(unhealthy), req);
+}
+
+// Every stored mapping, page by page; the store's error if a page cannot be read.
+std::optional<ApiError> Handlers::each_mapping(
+    const std::function<void(EventSourceMapping&)>& visit) {
   storage::ListFilter filter;
   filter.max_items = 1000;
   for (int page = 0; page < 10000; ++page) {  // bounded: 10M mappings
     auto got = store_.list(filter);
-    if (!got.ok()) break;
-    for (auto& m : got.value().mappings) {
-      const bool problem = m.last_processing_result.rfind("PROBLEM", 0) == 0;
-      const bool stopped = m.state == api_models::MappingState::Disabled &&
-                           m.state_transition_reason != api_models::kUserInitiated;
-      if ((m.enabled && problem) || stopped) unhealthy.push_back(std::move(m));
-    }
+    if (!got.ok()) return got.error();
+    for (auto& m : got.value().mappings) visit(m);
     if (got.value().next_marker.empty()) break;
     filter.marker = got.value().next_marker;
   }
-  return json_response(200, api_models::health_json(unhealthy), req);
+  return std::nullopt;
 }
 
 // GET /_esm/mappings and /_esm/mappings/{UUID}: what the store says of a mapping with what its
-// consumer holds and, for one mapping, its last invocations.
-api_models::MappingStatus Handlers::status_of(EventSourceMapping m, bool with_invocations) {
+// consumer holds (`view`: its counters, none before its first consumer) and, for one mapping,
+// its last invocations.
+api_models::MappingStatus Handlers::status_of(EventSourceMapping m,
+                                              const engine::MappingMetricsView* view,
+                                              bool with_invocations) {
   api_models::MappingStatus s;
-  for (const auto& view : engine_.metrics()) {
-    if (view.uuid != m.uuid) continue;
-    const auto partitions = view.metrics->partitions();
+  if (view != nullptr) {
+    const auto partitions = view->metrics->partitions();
     s.consumer_running = !partitions.empty();
     for (const auto& p : partitions)
       s.partitions.push_back({p.partition, p.committed, p.high_watermark, p.lag()});
-    std::tie(s.last_error, s.last_error_ms) = view.metrics->last_error();
-    if (with_invocations) s.invocations = view.metrics->recent_invocations();
+    std::tie(s.last_error, s.last_error_ms) = view->metrics->last_error();
+    if (with_invocations) s.invocations = view->metrics->recent_invocations();
   }
   s.mapping = std::move(m);
   return s;
 }
 
 Response Handlers::status_list(Request& req) {
+  const auto views = engine_.metrics();
+  std::map<std::string_view, const engine::MappingMetricsView*> by_uuid;
+  for (const auto& v : views) by_uuid.emplace(v.uuid, &v);
   std::vector<api_models::MappingStatus> out;
-  storage::ListFilter filter;
-  filter.max_items = 1000;
-  for (int page = 0; page < 10000; ++page) {  // bounded: 10M mappings
-    auto got = store_.list(filter);
-    if (!got.ok()) return error_response(got.error(), req);
-    for (auto& m : got.value().mappings) out.push_back(status_of(std::move(m), false));
-    if (got.value().next_marker.empty()) break;
-    filter.marker = got.value().next_marker;
-  }
+  auto failed = each_mapping([&](EventSourceMapping& m) {
+    const auto it = by_uuid.find(m.uuid);
+    out.push_back(status_of(std::move(m), it == by_uuid.end() ? nullptr : it->second, false));
+  });
+  if (failed) return error_response(*failed, req);
   return json_response(200, api_models::mapping_status_list_json(out), req);
 }
 
 Response Handlers::status_one(Request& req) {
   auto got = store_.get(req.path_params.at(0));
   if (!got.ok()) return error_response(got.error(), req);
-  return json_response(200, api_models::mapping_status_json(status_of(got.value(), true), true),
-                       req);
+  const auto views = engine_.metrics();
+  const auto view = std::find_if(views.begin(), views.end(),
+                                 [&](const auto& v) { return v.uuid == got.value().uuid; });
+  const auto status =
+      status_of(got.value(), view == views.end() ? nullptr : &*view, /*with_invocations=*/true);
+  return json_response(200, api_models::mapping_status_json(status, true), req);
 }
 
 Response Handlers::metrics(Request&) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "api_models/log.hpp"
@@ -63,7 +65,11 @@ class Handlers {
   // Create and Update: one warning naming the members that are stored only.
   // Create and Update log what the mapping carries that will not do what it may seem to: members
   // stored only, filter conditions on fields Kafka records do not have.
-  api_models::MappingStatus status_of(api_models::EventSourceMapping m, bool with_invocations);
+  std::optional<api_models::ApiError> each_mapping(
+      const std::function<void(api_models::EventSourceMapping&)>& visit);
+  api_models::MappingStatus status_of(api_models::EventSourceMapping m,
+                                      const engine::MappingMetricsView* view,
+                                      bool with_invocations);
   void warn_stored_only(const api_models::EventSourceMapping& m) const;
 };
 
