@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <csignal>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include "engine/librdkafka_features.hpp"
 #include "handlers.hpp"
 #include "http_server.hpp"
+#include "shutdown_watchdog.hpp"
 #include "storage/mapping_store.hpp"
 
 namespace esm::server {
@@ -79,6 +81,23 @@ std::shared_ptr<const aws::AwsServices> aws_services(const Config& config) {
       aws::Credentials{config.aws_access_key_id, config.aws_secret_access_key,
                        config.aws_session_token},
       config.region);
+}
+
+// librdkafka's mock cluster joins its threads when destroyed; on a starved machine that has
+// been seen to stall past a supervisor's patience (30 s to SIGKILL). It holds only memory, so past
+// the allowance the process logs that and exits 0 without waiting (the store is durable already).
+void stop_embedded_kafka(std::unique_ptr<engine::EmbeddedKafka> kafka,
+                         std::unique_ptr<TcpProxy> proxy, api_models::Logger& log) {
+  constexpr std::chrono::seconds allowance{10};
+  ShutdownWatchdog watchdog([&log](const std::string& stage, std::chrono::milliseconds waited) {
+    log.warn("", stage + " did not stop within " + std::to_string(waited.count() / 1000) +
+                     " s; exiting without waiting for it (it keeps no state past the process)");
+    std::_Exit(0);
+  });
+  watchdog.stage("the embedded Kafka cluster", allowance);
+  proxy.reset();
+  kafka.reset();
+  watchdog.disarm();
 }
 
 }  // namespace
@@ -205,6 +224,7 @@ int run(const Config& config) {
   ioc.run();
   for (auto& t : threads) t.join();
   engine.stop();
+  if (kafka) stop_embedded_kafka(std::move(kafka), std::move(kafka_proxy), log);
   log.info("", "stopped");
   return 0;
 }
