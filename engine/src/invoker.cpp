@@ -16,6 +16,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace esm::engine {
@@ -237,12 +239,14 @@ Attempt http_post_once(ConnectionPool& pool, const Url& url,
 }
 
 InvokeResult http_post(ConnectionPool& pool, const Url& url, const std::string& payload,
-                       std::chrono::seconds timeout, const std::atomic<bool>& cancel,
-                       bool lambda_api) {
+                       const InvocationIds& ids, std::chrono::seconds timeout,
+                       const std::atomic<bool>& cancel, bool lambda_api) {
   http::request<http::string_body> req{http::verb::post, url.target, 11};
   req.set(http::field::host, url.authority());
   req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "esm-emulator");
+  req.set("X-Esm-Mapping-Uuid", ids.mapping_uuid);
+  req.set("X-Esm-Request-Id", ids.request_id);
   if (lambda_api) req.set("X-Amz-Invocation-Type", "RequestResponse");
   req.body() = payload;
   req.prepare_payload();
@@ -257,10 +261,34 @@ InvokeResult http_post(ConnectionPool& pool, const Url& url, const std::string& 
   return http_post_once(pool, url, req, timeout, cancel, std::nullopt).result;
 }
 
+// The process environment plus the invocation's ids, built before fork (the child may only call
+// async-signal-safe functions).
+class CommandEnvironment {
+ public:
+  explicit CommandEnvironment(const InvocationIds& ids) {
+    for (char** e = environ; e && *e; ++e) {
+      const std::string_view entry(*e);
+      if (!entry.starts_with("ESM_MAPPING_UUID=") && !entry.starts_with("ESM_REQUEST_ID="))
+        entries_.emplace_back(entry);
+    }
+    entries_.push_back("ESM_MAPPING_UUID=" + ids.mapping_uuid);
+    entries_.push_back("ESM_REQUEST_ID=" + ids.request_id);
+    for (auto& entry : entries_) pointers_.push_back(entry.data());
+    pointers_.push_back(nullptr);
+  }
+  char* const* envp() { return pointers_.data(); }
+
+ private:
+  std::vector<std::string> entries_;
+  std::vector<char*> pointers_;
+};
+
 // Runs COMMAND under /bin/sh -c with the payload on stdin; stdout is the response.
 InvokeResult run_command(const std::string& command, const std::string& payload,
-                         std::chrono::seconds timeout, const std::atomic<bool>& cancel) {
+                         const InvocationIds& ids, std::chrono::seconds timeout,
+                         const std::atomic<bool>& cancel) {
   InvokeResult result;
+  CommandEnvironment environment(ids);
   int in_pipe[2];
   int out_pipe[2];
   int err_pipe[2];
@@ -277,7 +305,7 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
     setpgid(0, 0);
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    execle("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr), environment.envp());
     _exit(127);
   }
   close(in_pipe[0]);
@@ -380,15 +408,15 @@ FunctionInvoker::FunctionInvoker() : pool_(std::make_unique<ConnectionPool>()) {
 FunctionInvoker::~FunctionInvoker() = default;
 
 InvokeResult FunctionInvoker::invoke(const FunctionTarget& target, const std::string& payload,
-                                     const std::atomic<bool>& cancel) {
+                                     const InvocationIds& ids, const std::atomic<bool>& cancel) {
   switch (target.kind) {
     case FunctionTarget::Kind::Exec:
-      return run_command(target.location, payload, target.timeout, cancel);
+      return run_command(target.location, payload, ids, target.timeout, cancel);
     case FunctionTarget::Kind::Http: {
       auto url = parse_url(target.location);
       if (!url)
         return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
-      return http_post(*pool_, *url, payload, target.timeout, cancel, false);
+      return http_post(*pool_, *url, payload, ids, target.timeout, cancel, false);
     }
     case FunctionTarget::Kind::LambdaApi: {
       std::string base = target.location;
@@ -398,7 +426,7 @@ InvokeResult FunctionInvoker::invoke(const FunctionTarget& target, const std::st
           (target.qualifier ? "?Qualifier=" + url_encode_path(*target.qualifier) : ""));
       if (!url)
         return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};
-      return http_post(*pool_, *url, payload, target.timeout, cancel, true);
+      return http_post(*pool_, *url, payload, ids, target.timeout, cancel, true);
     }
   }
   return {};

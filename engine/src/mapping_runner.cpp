@@ -1089,11 +1089,11 @@ namespace {
 
 // What the status API keeps of one invocation (on the worker that made it).
 api_models::InvocationRecord invocation_record(const std::vector<KafkaRecordView>& views,
-                                               const std::string& payload,
+                                               std::string request_id, const std::string& payload,
                                                const InvokeResult& result, std::int64_t start_ms,
                                                double duration_ms, const HistorySettings& keep) {
   api_models::InvocationRecord r;
-  r.request_id = api_models::random_uuid();
+  r.request_id = std::move(request_id);
   r.records = views.size();
   r.payload_bytes = payload.size();
   r.start_ms = start_ms;
@@ -1154,11 +1154,12 @@ void Delivery::start_invocation(InFlight f) {
     const std::int64_t start_ms = wall_clock_ms();
     const auto start = Clock::now();
     const std::string payload = api_models::kafka_event_json(source, records->views);
-    auto result = invoker.invoke(target, payload, cancel);
+    InvocationIds ids{uuid, api_models::random_uuid()};
+    auto result = invoker.invoke(target, payload, ids, cancel);
     const std::chrono::duration<double> took = Clock::now() - start;
     metrics.duration_seconds.observe(took.count());
-    auto record =
-        invocation_record(records->views, payload, result, start_ms, took.count() * 1000, history);
+    auto record = invocation_record(records->views, std::move(ids.request_id), payload, result,
+                                    start_ms, took.count() * 1000, history);
     if (log.enabled(api_models::LogLevel::Debug, uuid)) log.debug(uuid, describe(record));
     metrics.record_invocation(std::move(record), history.invocations);
     promise->set_value(std::move(result));

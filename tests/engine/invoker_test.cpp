@@ -27,7 +27,7 @@ const std::atomic<bool> kNoCancel{false};
 esm::engine::InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
                                  const std::atomic<bool>& cancel) {
   static esm::engine::FunctionInvoker invoker;
-  return invoker.invoke(target, payload, cancel);
+  return invoker.invoke(target, payload, {"mapping-uuid", "request-id"}, cancel);
 }
 }  // namespace
 
@@ -41,6 +41,8 @@ TEST_CASE("invoke: HTTP target gets the event POSTed and 2xx is success", "[engi
   REQUIRE(server.bodies().size() == 1);
   CHECK(server.bodies()[0] == R"({"a":1})");
   CHECK(server.targets()[0] == "/fn");
+  CHECK(server.raw_heads()[0].find("X-Esm-Mapping-Uuid: mapping-uuid\r\n") != std::string::npos);
+  CHECK(server.raw_heads()[0].find("X-Esm-Request-Id: request-id\r\n") != std::string::npos);
 }
 
 TEST_CASE("invoke: HTTP/1.1 keep-alive connections carry the next invocations", "[engine]") {
@@ -120,6 +122,11 @@ TEST_CASE("invoke: exec targets read the event on stdin and the exit status deci
   auto ok = invoke(exec_target("tr a-z A-Z"), "hello", kNoCancel);
   CHECK(ok.outcome == Outcome::Success);
   CHECK(ok.body == "HELLO");
+  auto ids =
+      invoke(exec_target("printf '%s %s %s' \"$ESM_MAPPING_UUID\" \"$ESM_REQUEST_ID\" \"$HOME\""),
+             "{}", kNoCancel);
+  CHECK(ids.body ==
+        std::string("mapping-uuid request-id ") + (getenv("HOME") ? getenv("HOME") : ""));
   auto fail = invoke(exec_target("echo oops >&2; exit 3"), "{}", kNoCancel);
   CHECK(fail.outcome == Outcome::FunctionError);
   CHECK(fail.detail == "exit status 3: oops");

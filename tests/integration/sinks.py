@@ -48,7 +48,8 @@ class HttpSink:
                 if sink.delay:
                     time.sleep(sink.delay)  # a function that takes its time
                 with sink.lock:
-                    sink.events.append({"event": event, "failed": failing, "path": self.path})
+                    sink.events.append({"event": event, "failed": failing, "path": self.path,
+                                        "headers": dict(self.headers)})
                 body = sink.respond(event) or b"{}"
                 self.send_response(500 if failing else 200)
                 self.send_header("Content-Length", str(len(body)))

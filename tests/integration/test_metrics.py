@@ -164,8 +164,15 @@ def test_status_api_shows_partitions_last_error_and_what_the_function_received(t
     assert inv["Outcome"] == "Success" and inv["Response"] == "{}" and not inv["EventTruncated"]
     assert re.fullmatch(r"[0-9a-f-]{36}", inv["RequestId"]) and inv["StartTime"].endswith("Z")
     # The event recorded is the one the function got.
-    received = [e["event"] for e in function_sink.events if "ok-1" in e["event"]["records"]]
-    assert json.loads(inv["Event"]) == received[-1]
+    received = [e for e in function_sink.events if "ok-1" in e["event"]["records"]]
+    assert json.loads(inv["Event"]) == received[-1]["event"]
+    # Issue 14 §4: one endpoint serving two mappings tells them apart by the headers, and the
+    # request id is the one the status API recorded.
+    header = lambda e, name: {k.lower(): v for k, v in e["headers"].items()}[name]
+    assert header(received[-1], "x-esm-request-id") == inv["RequestId"]
+    for e in list(function_sink.events):
+        topic = next(iter(e["event"]["records"])).rsplit("-", 1)[0]
+        assert header(e, "x-esm-mapping-uuid") == (good if topic == "ok" else bad)["UUID"]
     assert inv["PayloadBytes"] == len(inv["Event"])
     last = status["Invocations"][-1]["Partitions"][-1]
     assert last["Partition"] == "ok-1" and last["LastOffset"] == 2

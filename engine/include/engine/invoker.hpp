@@ -21,6 +21,15 @@ struct InvokeResult {
   std::string detail;  // for the log: status line, exit code, error text
 };
 
+// Which mapping an invocation is for and its request id (the one the status API records): HTTP
+// and Invoke API targets get them as the X-Esm-Mapping-Uuid and X-Esm-Request-Id headers,
+// `exec:` commands as ESM_MAPPING_UUID and ESM_REQUEST_ID, so one function serving several
+// mappings can tell them apart.
+struct InvocationIds {
+  std::string mapping_uuid;
+  std::string request_id;
+};
+
 // The invocation stage: calls a function target synchronously with the event as the payload,
 // bounded by the target's timeout, giving up early when `cancel` becomes true. The engine is
 // given one and hands it to every runner, whose invocation workers call it concurrently.
@@ -28,7 +37,7 @@ class Invoker {
  public:
   virtual ~Invoker() = default;
   virtual InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
-                              const std::atomic<bool>& cancel) = 0;
+                              const InvocationIds& ids, const std::atomic<bool>& cancel) = 0;
 };
 
 class ConnectionPool;
@@ -43,7 +52,7 @@ class FunctionInvoker final : public Invoker {
   FunctionInvoker(const FunctionInvoker&) = delete;
   FunctionInvoker& operator=(const FunctionInvoker&) = delete;
   InvokeResult invoke(const FunctionTarget& target, const std::string& payload,
-                      const std::atomic<bool>& cancel) override;
+                      const InvocationIds& ids, const std::atomic<bool>& cancel) override;
 
  private:
   std::unique_ptr<ConnectionPool> pool_;
