@@ -5,6 +5,7 @@
 #include "aws_client/services.hpp"
 #include "engine/kafka_auth.hpp"
 #include "failure_destination.hpp"
+#include "group_offsets.hpp"
 #include "mapping_runner.hpp"
 
 namespace esm::engine {
@@ -162,6 +163,56 @@ void Engine::settle(const EventSourceMapping& m) {
   if (r.ok() && r.value().state == MappingState::Disabled) log_.info(m.uuid, "mapping disabled");
 }
 
+namespace {
+std::string unknown_cluster(const EventSourceMapping& m) {
+  return "PROBLEM: The MSK cluster " + *m.event_source_arn +
+         " is unknown to the emulator. Declare its brokers with --msk-cluster.";
+}
+}  // namespace
+
+std::optional<std::string> Engine::bootstrap_servers(const EventSourceMapping& m) const {
+  if (m.self_managed()) return join(m.bootstrap_servers);
+  if (auto it = settings_.msk_clusters.find(*m.event_source_arn);
+      it != settings_.msk_clusters.end())
+    return it->second;
+  return std::nullopt;
+}
+
+api_models::Result<std::vector<api_models::PartitionOffset>> Engine::reset_offsets(
+    const std::string& uuid, const api_models::OffsetReset& reset) {
+  auto got = store_.get(uuid);
+  if (!got.ok()) return got.error();
+  const EventSourceMapping& m = got.value();
+  if (m.state != MappingState::Disabled) {
+    return api_models::ApiError{ErrorCode::ResourceConflict,
+                                "The event source mapping must be Disabled to reset its offsets; "
+                                "its State is " +
+                                    std::string(api_models::to_string(m.state)) + "."};
+  }
+  auto servers = bootstrap_servers(m);
+  if (!servers) return api_models::ApiError{ErrorCode::InvalidParameterValue, unknown_cluster(m)};
+  auto security =
+      kafka_security(m, [this](const std::string& id) { return store_.find_secret(id); });
+  if (auto* stop = std::get_if<StopReason>(&security))
+    return api_models::ApiError{ErrorCode::InvalidParameterValue, stop->result};
+  // As the mapping's consumer connects (the --kafka-property overrides win).
+  auto properties = std::get<KafkaSecurity>(security).properties;
+  for (const auto& [k, v] : settings_.kafka_overrides) properties[k] = v;
+  properties["bootstrap.servers"] = *servers;
+  const bool embedded =
+      !settings_.embedded_bootstrap.empty() && *servers == settings_.embedded_bootstrap;
+  auto set = reset_group_offsets(properties, m.group_id(), m.topics.front(), reset, embedded,
+                                 std::chrono::seconds(10));
+  if (set.ok()) {
+    std::string what;
+    for (const auto& p : set.value())
+      what +=
+          (what.empty() ? "" : ", ") + std::to_string(p.partition) + "@" + std::to_string(p.offset);
+    log_.info(uuid, "offsets of group " + m.group_id() + " set to " + what);
+  }
+  return set;
+}
+
 void Engine::start_runner(const EventSourceMapping& m) {
   RunnerConfig config;
   config.mapping = m;
@@ -175,15 +226,10 @@ void Engine::start_runner(const EventSourceMapping& m) {
   apply_log_level(m.uuid, options);
   if (!options.filter_patterns.empty())
     config.filter = api_models::RecordFilter::compile(options.filter_patterns);
-  if (m.self_managed()) {
-    config.bootstrap_servers = join(m.bootstrap_servers);
-  } else if (auto it = settings_.msk_clusters.find(*m.event_source_arn);
-             it != settings_.msk_clusters.end()) {
-    config.bootstrap_servers = it->second;
+  if (auto servers = bootstrap_servers(m)) {
+    config.bootstrap_servers = *servers;
   } else {
-    stop_with_reason(m.uuid, m.revision, "ESM_CONFIG_NOT_VALID",
-                     "PROBLEM: The MSK cluster " + *m.event_source_arn +
-                         " is unknown to the emulator. Declare its brokers with --msk-cluster.");
+    stop_with_reason(m.uuid, m.revision, "ESM_CONFIG_NOT_VALID", unknown_cluster(m));
     return;
   }
   if (!settings_.embedded_bootstrap.empty() &&

@@ -9,6 +9,7 @@
 #include "api_models/mapping_json.hpp"
 #include "api_models/mapping_state.hpp"
 #include "api_models/mapping_status.hpp"
+#include "api_models/offset_reset.hpp"
 #include "metrics_text.hpp"
 
 namespace esm::server {
@@ -283,6 +284,19 @@ Response Handlers::status_one(Request& req) {
   return json_response(200, api_models::mapping_status_json(status, true), req);
 }
 
+// PUT /_esm/mappings/{UUID}/offsets: a Disabled mapping's group resumes where the body says.
+Response Handlers::reset_offsets(Request& req) {
+  auto reset = api_models::parse_offset_reset(req.body);
+  if (!reset.ok()) return error_response(reset.error(), req);
+  auto got = store_.get(req.path_params.at(0));
+  if (!got.ok()) return error_response(got.error(), req);
+  const auto& m = got.value();
+  auto set = engine_.reset_offsets(m.uuid, reset.value());
+  if (!set.ok()) return error_response(set.error(), req);
+  return json_response(
+      200, api_models::offset_reset_json(m.uuid, m.group_id(), m.topics.front(), set.value()), req);
+}
+
 Response Handlers::metrics(Request&) {
   Response r;
   r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -308,6 +322,7 @@ Router make_routes(Handlers& h) {
   r.add("GET", "/metrics", bind(&Handlers::metrics));
   r.add("GET", "/_esm/mappings", bind(&Handlers::status_list));
   r.add("GET", "/_esm/mappings/{UUID}", bind(&Handlers::status_one));
+  r.add("PUT", "/_esm/mappings/{UUID}/offsets", bind(&Handlers::reset_offsets));
   r.add("POST", "/", bind(&Handlers::secrets));
   return r;
 }

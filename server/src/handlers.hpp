@@ -48,6 +48,7 @@ class Handlers {
   Response metrics(Request& req);
   Response status_list(Request& req);
   Response status_one(Request& req);
+  Response reset_offsets(Request& req);
   // POST / with X-Amz-Target: secretsmanager.<Op> (secrets_handlers.cpp).
   Response secrets(Request& req);
   Response secrets_admin(api_models::SecretsOp op, Request& req);

@@ -13,6 +13,7 @@
 
 #include "api_models/batch_response.hpp"
 #include "api_models/filter_pattern.hpp"
+#include "api_models/offset_reset.hpp"
 #include "api_models/requests.hpp"
 #include "api_models/secret_admin.hpp"
 #include "api_models/secrets.hpp"
@@ -56,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const api_models::RequestContext ctx{"us-east-1", "000000000000"};
-  switch (data[0] % 18) {
+  switch (data[0] % 19) {
     case 0:
       (void)api_models::parse_create_request(in, ctx);
       break;
@@ -160,6 +161,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 17:
       // A function's answer, read as a partial batch response (untrusted as client bytes are).
       (void)api_models::parse_batch_item_failures(in);
+      break;
+    case 18:
+      // PUT /_esm/mappings/{UUID}/offsets.
+      (void)api_models::parse_offset_reset(in);
       break;
   }
   return 0;

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -12,6 +13,7 @@
 
 #include "api_models/delivery_options.hpp"
 #include "api_models/log.hpp"
+#include "api_models/offset_reset.hpp"
 #include "engine/function_registry.hpp"
 #include "engine/invoker.hpp"
 #include "engine/mapping_metrics.hpp"
@@ -78,6 +80,10 @@ class Engine {
   std::size_t running_for_test();
   // Every mapping that has had a consumer since the emulator started (deleted ones go).
   std::vector<MappingMetricsView> metrics();
+  // Sets where a Disabled mapping's consumer group resumes (see reset_group_offsets); refused
+  // with ResourceConflict while the mapping is in any other state. Blocks up to 10 s.
+  api_models::Result<std::vector<api_models::PartitionOffset>> reset_offsets(
+      const std::string& uuid, const api_models::OffsetReset& reset);
 
  private:
   struct Slot {
@@ -87,6 +93,7 @@ class Engine {
   void reconcile_loop(const std::stop_token& stop);
   void reconcile(const std::string& uuid);
   void start_runner(const api_models::EventSourceMapping& mapping);
+  std::optional<std::string> bootstrap_servers(const api_models::EventSourceMapping& m) const;
   std::shared_ptr<MappingMetrics> metrics_for(const api_models::EventSourceMapping& mapping);
   void apply_log_level(const std::string& uuid, const api_models::DeliveryOptions& options);
   void apply_error_handling(const api_models::DeliveryOptions& options, RunnerConfig& config);
