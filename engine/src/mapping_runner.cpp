@@ -509,9 +509,10 @@ void Delivery::check_join_stalled() {
       return;
     }
   }
+  // The PROBLEM first: whoever sees the mapping Enabled sees why nothing arrives.
+  report(kConnectionProblem);
   live_ = true;
   callbacks_.on_live();
-  report(kConnectionProblem);
 }
 
 std::optional<std::vector<std::int32_t>> Delivery::topic_partitions() {
