@@ -16,6 +16,7 @@
 #include "commit_tracker.hpp"
 #include "engine/invoker.hpp"
 #include "engine/kafka_auth.hpp"
+#include "invocation_record.hpp"
 #include "kafka_handles.hpp"
 #include "partition_buffer.hpp"
 
@@ -1086,62 +1087,6 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
 
 // The event is encoded and the function called on a worker of the runner's executor, so the
 // consumer loop goes on polling and dispatching meanwhile.
-namespace {
-
-// What the status API keeps of one invocation (on the worker that made it).
-api_models::InvocationRecord invocation_record(const std::vector<KafkaRecordView>& views,
-                                               std::string request_id, const std::string& payload,
-                                               const InvokeResult& result, std::int64_t start_ms,
-                                               double duration_ms, const HistorySettings& keep) {
-  api_models::InvocationRecord r;
-  r.request_id = std::move(request_id);
-  r.records = views.size();
-  r.payload_bytes = payload.size();
-  r.start_ms = start_ms;
-  r.duration_ms = duration_ms;
-  // Views come partition by partition in offset order (gaps where records were passed over).
-  std::int32_t partition = -1;
-  for (const auto& v : views) {
-    if (r.ranges.empty() || v.partition != partition) {
-      partition = v.partition;
-      r.ranges.push_back(
-          {std::string(v.topic) + "-" + std::to_string(v.partition), v.offset, v.offset, 0});
-    }
-    r.ranges.back().last_offset = v.offset;
-    ++r.ranges.back().records;
-  }
-  static constexpr const char* kOutcomes[] = {"Success", "FunctionError", "Unreachable",
-                                              "Cancelled"};
-  r.outcome = kOutcomes[static_cast<int>(result.outcome)];
-  if (result.outcome != InvokeResult::Outcome::Success) r.detail = result.detail;
-  r.response_truncated = result.body.size() > keep.response_bytes;
-  r.response = result.body.substr(0, keep.response_bytes);
-  if (keep.event_bytes > 0) {
-    r.event_truncated = payload.size() > keep.event_bytes;
-    r.event = payload.substr(0, keep.event_bytes);
-  }
-  return r;
-}
-
-// One invocation in a line (at DEBUG): "invocation ID: 3 record(s) (t-1 0-2), 812 bytes, in
-// 2.1 ms: Success".
-std::string describe(const api_models::InvocationRecord& r) {
-  std::string out =
-      "invocation " + r.request_id + ": " + std::to_string(r.records) + " record(s) (";
-  for (std::size_t i = 0; i < r.ranges.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += r.ranges[i].partition + " " + std::to_string(r.ranges[i].first_offset) + "-" +
-           std::to_string(r.ranges[i].last_offset);
-  }
-  char took[32];
-  std::snprintf(took, sizeof took, "%.1f", r.duration_ms);
-  out += "), " + std::to_string(r.payload_bytes) + " bytes, in " + took + " ms: " + r.outcome;
-  if (!r.detail.empty()) out += " (" + r.detail + ")";
-  return out;
-}
-
-}  // namespace
-
 void Delivery::start_invocation(InFlight f) {
   log_.debug(uuid_, "invoking with " + std::to_string(f.batch->views.size()) + " record(s)");
   auto promise = std::make_shared<std::promise<InvokeResult>>();
@@ -1152,18 +1097,15 @@ void Delivery::start_invocation(InFlight f) {
   executor_.submit([promise, records, &runner = runner_, &invoker = invoker_, &cancel = cancel_,
                     &metrics = metrics_, &history = config_.history, &log = log_, uuid = uuid_,
                     target = config_.function, source = source_] {
-    const std::int64_t start_ms = wall_clock_ms();
-    const auto start = Clock::now();
     const std::string payload = api_models::kafka_event_json(source, records->views);
-    InvocationIds ids{uuid, api_models::random_uuid()};
-    auto result = invoker.invoke(target, payload, ids, cancel);
-    const std::chrono::duration<double> took = Clock::now() - start;
-    metrics.duration_seconds.observe(took.count());
-    auto record = invocation_record(records->views, std::move(ids.request_id), payload, result,
-                                    start_ms, took.count() * 1000, history);
+    auto call = invoke_recorded(invoker, target, payload, {uuid, api_models::random_uuid()}, cancel,
+                                history);
+    metrics.duration_seconds.observe(call.seconds);
+    auto& record = call.record;
+    add_ranges(record, records->views);
     if (log.enabled(api_models::LogLevel::Debug, uuid)) log.debug(uuid, describe(record));
     metrics.record_invocation(std::move(record), history.invocations);
-    promise->set_value(std::move(result));
+    promise->set_value(std::move(call.result));
     runner.wake();  // the consumer loop picks the result up at once
   });
   inflight_.push_back(std::move(f));
