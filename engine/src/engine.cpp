@@ -179,10 +179,7 @@ std::optional<std::string> Engine::bootstrap_servers(const EventSourceMapping& m
 }
 
 api_models::Result<std::vector<api_models::PartitionOffset>> Engine::reset_offsets(
-    const std::string& uuid, const api_models::OffsetReset& reset) {
-  auto got = store_.get(uuid);
-  if (!got.ok()) return got.error();
-  const EventSourceMapping& m = got.value();
+    const EventSourceMapping& m, const api_models::OffsetReset& reset) {
   if (m.state != MappingState::Disabled) {
     return api_models::ApiError{ErrorCode::ResourceConflict,
                                 "The event source mapping must be Disabled to reset its offsets; "
@@ -208,7 +205,7 @@ api_models::Result<std::vector<api_models::PartitionOffset>> Engine::reset_offse
     for (const auto& p : set.value())
       what +=
           (what.empty() ? "" : ", ") + std::to_string(p.partition) + "@" + std::to_string(p.offset);
-    log_.info(uuid, "offsets of group " + m.group_id() + " set to " + what);
+    log_.info(m.uuid, "offsets of group " + m.group_id() + " set to " + what);
   }
   return set;
 }

@@ -291,7 +291,7 @@ Response Handlers::reset_offsets(Request& req) {
   auto got = store_.get(req.path_params.at(0));
   if (!got.ok()) return error_response(got.error(), req);
   const auto& m = got.value();
-  auto set = engine_.reset_offsets(m.uuid, reset.value());
+  auto set = engine_.reset_offsets(m, reset.value());
   if (!set.ok()) return error_response(set.error(), req);
   return json_response(
       200, api_models::offset_reset_json(m.uuid, m.group_id(), m.topics.front(), set.value()), req);

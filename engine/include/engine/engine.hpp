@@ -81,9 +81,10 @@ class Engine {
   // Every mapping that has had a consumer since the emulator started (deleted ones go).
   std::vector<MappingMetricsView> metrics();
   // Sets where a Disabled mapping's consumer group resumes (see reset_group_offsets); refused
-  // with ResourceConflict while the mapping is in any other state. Blocks up to 10 s.
+  // with ResourceConflict while the mapping (as just read from the store) is in any other
+  // state. Blocks up to 10 s.
   api_models::Result<std::vector<api_models::PartitionOffset>> reset_offsets(
-      const std::string& uuid, const api_models::OffsetReset& reset);
+      const api_models::EventSourceMapping& mapping, const api_models::OffsetReset& reset);
 
  private:
   struct Slot {
