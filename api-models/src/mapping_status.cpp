@@ -34,6 +34,11 @@ void invocation(JsonWriter& w, const InvocationRecord& r) {
   } else {
     w.key("Event").null();
   }
+  if (r.replay_of) {
+    w.key("ReplayOf").string(*r.replay_of);
+  } else {
+    w.key("ReplayOf").null();
+  }
   w.end_object();
 }
 
@@ -92,6 +97,12 @@ std::string mapping_status_list_json(const std::vector<MappingStatus>& statuses)
   w.start_object().key("Mappings").start_array();
   for (const auto& s : statuses) status(w, s, false);
   w.end_array().end_object();
+  return w.take();
+}
+
+std::string invocation_record_json(const InvocationRecord& record) {
+  JsonWriter w;
+  invocation(w, record);
   return w.take();
 }
 

@@ -2,10 +2,12 @@
 
 #include "api_models/delivery_options.hpp"
 #include "api_models/mapping_state.hpp"
+#include "api_models/uuid.hpp"
 #include "aws_client/services.hpp"
 #include "engine/kafka_auth.hpp"
 #include "failure_destination.hpp"
 #include "group_offsets.hpp"
+#include "invocation_record.hpp"
 #include "mapping_runner.hpp"
 
 namespace esm::engine {
@@ -58,6 +60,7 @@ std::size_t Engine::running_for_test() {
 }
 
 void Engine::stop() {
+  stopping_.store(true);
   if (reconciler_.joinable()) {
     reconciler_.request_stop();
     wake_.notify_all();
@@ -208,6 +211,43 @@ api_models::Result<std::vector<api_models::PartitionOffset>> Engine::reset_offse
     log_.info(m.uuid, "offsets of group " + m.group_id() + " set to " + what);
   }
   return set;
+}
+
+api_models::Result<api_models::InvocationRecord> Engine::replay(const EventSourceMapping& m,
+                                                                const std::string& request_id) {
+  std::shared_ptr<MappingMetrics> metrics;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = metrics_.find(m.uuid); it != metrics_.end())
+      metrics = std::const_pointer_cast<MappingMetrics>(it->second.metrics);
+  }
+  const auto original = metrics ? metrics->find_invocation(request_id) : std::nullopt;
+  if (!original) {
+    return api_models::ApiError{
+        ErrorCode::ResourceNotFound,
+        "No recorded invocation " + request_id + " for the event source mapping " + m.uuid + "."};
+  }
+  if (!original->event || original->event_truncated) {
+    return api_models::ApiError{
+        ErrorCode::ResourceConflict,
+        "The event of invocation " + request_id + " was not recorded in full (" +
+            std::to_string(original->event ? original->event->size() : 0) + " of " +
+            std::to_string(original->payload_bytes) +
+            " bytes); raise --invocation-event-bytes to replay events this large."};
+  }
+  auto target = functions_.resolve_arn(m.function_arn);
+  if (!target)
+    return api_models::ApiError{ErrorCode::ResourceNotFound,
+                                "Function not found: " + m.function_arn};
+  auto call = invoke_recorded(invoker_, *target, *original->event,
+                              {m.uuid, api_models::random_uuid()}, stopping_, settings_.history);
+  auto& record = call.record;
+  record.records = original->records;
+  record.ranges = original->ranges;
+  record.replay_of = request_id;
+  log_.info(m.uuid, "replay of " + request_id + ": " + describe(record));
+  metrics->record_invocation(record, settings_.history.invocations);
+  return record;
 }
 
 void Engine::start_runner(const EventSourceMapping& m) {

@@ -297,6 +297,15 @@ Response Handlers::reset_offsets(Request& req) {
       200, api_models::offset_reset_json(m.uuid, m.group_id(), m.topics.front(), set.value()), req);
 }
 
+// POST /_esm/mappings/{UUID}/invocations/{RequestId}/replay: the recorded event, sent again.
+Response Handlers::replay(Request& req) {
+  auto got = store_.get(req.path_params.at(0));
+  if (!got.ok()) return error_response(got.error(), req);
+  auto call = engine_.replay(got.value(), req.path_params.at(1));
+  if (!call.ok()) return error_response(call.error(), req);
+  return json_response(200, api_models::invocation_record_json(call.value()), req);
+}
+
 Response Handlers::metrics(Request&) {
   Response r;
   r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -323,6 +332,7 @@ Router make_routes(Handlers& h) {
   r.add("GET", "/_esm/mappings", bind(&Handlers::status_list));
   r.add("GET", "/_esm/mappings/{UUID}", bind(&Handlers::status_one));
   r.add("PUT", "/_esm/mappings/{UUID}/offsets", bind(&Handlers::reset_offsets));
+  r.add("POST", "/_esm/mappings/{UUID}/invocations/{RequestId}/replay", bind(&Handlers::replay));
   r.add("POST", "/", bind(&Handlers::secrets));
   return r;
 }

@@ -49,6 +49,7 @@ class Handlers {
   Response status_list(Request& req);
   Response status_one(Request& req);
   Response reset_offsets(Request& req);
+  Response replay(Request& req);
   // POST / with X-Amz-Target: secretsmanager.<Op> (secrets_handlers.cpp).
   Response secrets(Request& req);
   Response secrets_admin(api_models::SecretsOp op, Request& req);

@@ -211,3 +211,65 @@ def test_logging_config_sets_each_mapping_s_log_level(tmp_path, kafka_port, func
     assert quiet_lines and all(" info " not in l and " debug " not in l for l in quiet_lines), quiet_lines
     assert any(" info " in l for l in emu.logs().splitlines() if loud["UUID"] in l)
     emu.stop()
+
+
+def post(url):
+    req = urllib.request.Request(url, data=b"{}", method="POST", headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers.get("X-Amzn-ErrorType"), json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        body = json.loads(e.read())
+        body.setdefault("message", body.get("Message"))  # AWS spells it either way, by error type
+        return e.code, e.headers.get("X-Amzn-ErrorType"), body
+
+
+def test_replay_sends_a_recorded_event_again_and_changes_nothing_else(tmp_path, kafka_port, function_sink,
+                                                                      clients_for):
+    emu = start(tmp_path, kafka_port, function_sink, ["ok:1"], ["--invocation-event-bytes", "2000"])
+    c = clients_for(emu)
+    produce(emu.kafka_bootstrap, "ok", ["a", "b", "c"])
+    m = create(c, emu, "ok", BatchSize=100)
+    status_url = f"{emu.endpoint}/_esm/mappings/{m['UUID']}"
+    one = lambda: json.loads(get(status_url)[2])
+    before = eventually(lambda: (s := one())["OffsetLag"] == 0 and
+                        sum(i["RecordCount"] for i in s["Invocations"]) == 3 and s, message="all delivered")
+    original = before["Invocations"][-1]
+    assert original["ReplayOf"] is None
+    metrics_before = get(emu.endpoint + "/metrics")[2]
+    sent = len(function_sink.events)
+    # The function now fails: the replay reports it; the mapping and its offsets know nothing of it.
+    function_sink.fail = lambda event: True
+    code, _, replay = post(f"{status_url}/invocations/{original['RequestId']}/replay")
+    assert code == 200, replay
+    assert replay["ReplayOf"] == original["RequestId"] and replay["RequestId"] != original["RequestId"]
+    assert replay["Outcome"] == "FunctionError" and replay["Partitions"] == original["Partitions"]
+    assert replay["Event"] == original["Event"] and replay["RecordCount"] == 3
+    assert len(function_sink.events) == sent + 1
+    again = function_sink.events[-1]
+    assert again["event"] == json.loads(original["Event"])
+    assert {k.lower(): v for k, v in again["headers"].items()}["x-esm-request-id"] == replay["RequestId"]
+    after = one()
+    assert after["Invocations"][-1]["RequestId"] == replay["RequestId"]
+    assert after["LastProcessingResult"] == before["LastProcessingResult"] == "OK"
+    assert after["Partitions"] == before["Partitions"]
+    metrics_after = get(emu.endpoint + "/metrics")[2]
+    for name in ("esm_invocations_total", "esm_invoked_events_total", "esm_failed_invoke_events_total"):
+        assert value(metrics_after, name, uuid=m["UUID"]) == value(metrics_before, name, uuid=m["UUID"]), name
+    # A replay that succeeds answers with the function's response.
+    function_sink.fail = lambda event: False
+    code, _, ok = post(f"{status_url}/invocations/{original['RequestId']}/replay")
+    assert code == 200 and ok["Outcome"] == "Success" and ok["Response"] == "{}"
+    # An event recorded only in part cannot be replayed; unknown ids are 404s.
+    produce(emu.kafka_bootstrap, "ok", ["x" * 3000])
+    big = eventually(lambda: (s := one())["Invocations"][-1]["EventTruncated"] and s["Invocations"][-1],
+                     message="a truncated record")
+    code, kind, err = post(f"{status_url}/invocations/{big['RequestId']}/replay")
+    assert (code, kind) == (409, "ResourceConflictException") and "--invocation-event-bytes" in err["message"]
+    code, kind, err = post(f"{status_url}/invocations/00000000-0000-0000-0000-000000000000/replay")
+    assert (code, kind) == (404, "ResourceNotFoundException") and "No recorded invocation" in err["message"]
+    code, kind, _ = post(f"{emu.endpoint}/_esm/mappings/00000000-0000-0000-0000-000000000000/invocations/"
+                         f"{original['RequestId']}/replay")
+    assert (code, kind) == (404, "ResourceNotFoundException")
+    assert len(function_sink.events) == sent + 3  # the refused replays sent nothing
+    emu.stop()

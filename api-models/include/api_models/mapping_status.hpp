@@ -32,6 +32,7 @@ struct InvocationRecord {
   bool response_truncated = false;
   std::optional<std::string> event;  // the event as sent, capped; none when not recorded
   bool event_truncated = false;
+  std::optional<std::string> replay_of;  // the request id replayed, for a replay
 };
 
 struct PartitionStatus {
@@ -54,5 +55,7 @@ struct MappingStatus {
 // "Invocations".
 std::string mapping_status_json(const MappingStatus& status, bool with_invocations);
 std::string mapping_status_list_json(const std::vector<MappingStatus>& statuses);
+// One of "Invocations" alone (the answer to a replay).
+std::string invocation_record_json(const InvocationRecord& record);
 
 }  // namespace esm::api_models

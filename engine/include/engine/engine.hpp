@@ -85,6 +85,13 @@ class Engine {
   // state. Blocks up to 10 s.
   api_models::Result<std::vector<api_models::PartitionOffset>> reset_offsets(
       const api_models::EventSourceMapping& mapping, const api_models::OffsetReset& reset);
+  // Sends the event of one of the mapping's recorded invocations to its function again, on the
+  // calling thread (up to the function's timeout), and commits nothing: no offset, no state, no
+  // metric. The call joins the mapping's invocations with ReplayOf set. ResourceNotFound for a
+  // request id not (or no longer) recorded or a function not declared; ResourceConflict when
+  // the event was not recorded in full.
+  api_models::Result<api_models::InvocationRecord> replay(
+      const api_models::EventSourceMapping& mapping, const std::string& request_id);
 
  private:
   struct Slot {
@@ -120,6 +127,7 @@ class Engine {
   std::map<std::string, Slot> slots_;  // guarded by mutex_; touched by the reconciler only
   std::map<std::string, MappingMetricsView> metrics_;    // guarded by mutex_
   std::vector<std::unique_ptr<MappingRunner>> retired_;  // guarded by mutex_
+  std::atomic<bool> stopping_{false};                    // set by stop(): replays under way give up
   std::jthread reconciler_;  // last: starts after, and joins before, the members above
 };
 

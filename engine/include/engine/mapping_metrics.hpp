@@ -96,6 +96,12 @@ struct MappingMetrics {
     std::lock_guard lock(history_mutex_);
     return {history_.begin(), history_.end()};
   }
+  std::optional<api_models::InvocationRecord> find_invocation(const std::string& request_id) const {
+    std::lock_guard lock(history_mutex_);
+    for (const auto& r : history_)
+      if (r.request_id == request_id) return r;
+    return std::nullopt;
+  }
   // The last PROBLEM the consumer reported, and when.
   void set_last_error(std::string message, std::int64_t epoch_ms) {
     std::lock_guard lock(history_mutex_);
