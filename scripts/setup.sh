@@ -21,7 +21,7 @@ if [ "${1:-}" != "--run" ]; then
   APT_PACKAGES+=(catch2)
   TOOLS+=(sqlite3:sqlite3 clang-format:clang-format python3:python3 node:nodejs npm:npm
           java:openjdk-17-jre-headless mvn:maven openssl:openssl curl:curl
-          prometheus:prometheus promtool:prometheus)
+          prometheus:prometheus promtool:prometheus chromium:chromium)
 fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -57,8 +57,10 @@ if ! .venv/bin/python -c 'import boto3, pytest, awscli' 2>/dev/null \
   touch .venv/.installed
 fi
 
-# JS SDK v3, pinned in tests/integration/node/package.json.
+# JS SDK v3 and playwright-core (driving Debian's chromium for the dashboard tests), pinned in
+# tests/integration/node/package.json.
 if [ ! -d tests/integration/node/node_modules/@aws-sdk/client-lambda ] \
+   || [ ! -d tests/integration/node/node_modules/playwright-core ] \
    || [ tests/integration/node/package.json -nt tests/integration/node/node_modules/.installed ]; then
   (cd tests/integration/node && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
 fi

@@ -49,6 +49,8 @@ ErrorInfo error_info(ErrorCode code) {
       return {403, "UnrecognizedClientException", "message", ""};
     case InvalidSignature:
       return {403, "InvalidSignatureException", "message", ""};
+    case AccessDenied:
+      return {403, "AccessDeniedException", "Message", "User"};
   }
   return {500, "ServiceException", "Message", "Service"};
 }

@@ -119,6 +119,18 @@ std::vector<Flag> flags() {
          c.credentials[v.substr(0, colon)] = v.substr(colon + 1);
          return Ok{};
        }},
+      {"dashboard-token", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         if (v.size() < 16 || v.size() > 256 ||
+             v.find_first_not_of(
+                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~") !=
+                 std::string::npos) {
+           return bad(
+               "--dashboard-token: expected 16 to 256 letters, digits or -_.~ (value not shown)");
+         }
+         c.dashboard_token = v;
+         return Ok{};
+       }},
       {"function", true, false, true,
        [](Config& c, const std::string& v) -> Result<Ok> {
          c.functions.push_back(v);
@@ -249,6 +261,7 @@ std::string usage() {
   --account-id ID               account for ARNs (000000000000)
   --require-sigv4               verify AWS SigV4 signatures (header or presigned query) on every API call
   --credentials AK:SK           access key and secret key accepted by --require-sigv4 (repeatable)
+  --dashboard-token TOKEN       with --require-sigv4: open the dashboard at /#token=TOKEN (else it is off)
   --function NAME=TARGET[,timeout=SECONDS]   declare a function: http://..., exec:COMMAND (repeatable)
   --functions FILE              declarations as JSON: {"NAME": "TARGET"} or {"NAME": {"target": ..., "timeout": S}}
   --lambda-endpoint URL         invoke undeclared functions through the Lambda Invoke API at URL
@@ -342,6 +355,10 @@ Result<Config> parse_config(const std::vector<std::string>& args,
   }
   if (config.require_sigv4 && config.credentials.empty()) {
     return bad("--require-sigv4 needs at least one --credentials ACCESS_KEY:SECRET_KEY");
+  }
+  if (!config.require_sigv4 && config.dashboard_token) {
+    return bad(
+        "--dashboard-token applies only with --require-sigv4 (the dashboard is open otherwise)");
   }
   if (!config.require_sigv4 && !config.credentials.empty()) {
     return bad(

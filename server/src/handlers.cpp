@@ -10,7 +10,9 @@
 #include "api_models/mapping_state.hpp"
 #include "api_models/mapping_status.hpp"
 #include "api_models/offset_reset.hpp"
+#include "dashboard.hpp"
 #include "metrics_text.hpp"
+#include "request_guard.hpp"
 
 namespace esm::server {
 
@@ -199,13 +201,28 @@ Response Handlers::list_tags(Request& req) {
 }
 
 std::optional<Response> Handlers::authenticate(const Request& req) const {
+  // POST / is Secrets Manager's endpoint (signed for "secretsmanager"), the rest Lambda's.
+  const bool secrets = req.path == "/" && req.method != "GET";
+  if (auto refused = cross_origin_refusal(req))
+    return secrets ? secrets_error(*refused, req) : error_response(*refused, req);
   if (credentials_ == nullptr) return std::nullopt;
   // Open: what a load balancer or Prometheus reads (no secret values are in either).
   if (req.method == "GET" &&
       (req.path == "/health" || req.path == "/health/" || req.path == "/metrics"))
     return std::nullopt;
-  // POST / is Secrets Manager's endpoint (signed for "secretsmanager"), the rest Lambda's.
-  const bool secrets = req.path == "/";
+  // The dashboard's files hold no data: served when a token lets its calls in.
+  if (req.method == "GET" && is_dashboard_path(req.path)) {
+    if (dashboard_token_ != nullptr) return std::nullopt;
+    return error_response({ErrorCode::AccessDenied,
+                           "The dashboard is off: with --require-sigv4 it needs "
+                           "--dashboard-token."},
+                          req);
+  }
+  // The dashboard's calls: every Lambda and status API call, never Secrets Manager's.
+  if (const auto& token = req.header("x-esm-dashboard-token"); !token.empty() && !secrets) {
+    if (dashboard_token_ != nullptr && same_secret(token, *dashboard_token_)) return std::nullopt;
+    return error_response({ErrorCode::AccessDenied, "The dashboard token is not valid."}, req);
+  }
   auto refused = sigv4::verify(req, secrets ? "secretsmanager" : "lambda", *credentials_,
                                std::chrono::system_clock::now());
   if (!refused) return std::nullopt;
@@ -327,6 +344,8 @@ Router make_routes(Handlers& h) {
   r.add("POST", "/2017-03-31/tags/{ARN}", bind(&Handlers::tag));
   r.add("DELETE", "/2017-03-31/tags/{ARN}", bind(&Handlers::untag));
   r.add("GET", "/2017-03-31/tags/{ARN}", bind(&Handlers::list_tags));
+  for (const auto& asset : dashboard_assets())
+    r.add("GET", std::string(asset.path), [&asset](Request&) { return dashboard_response(asset); });
   r.add("GET", "/health", bind(&Handlers::health));
   r.add("GET", "/metrics", bind(&Handlers::metrics));
   r.add("GET", "/_esm/mappings", bind(&Handlers::status_list));

@@ -22,18 +22,23 @@ namespace esm::server {
 class Handlers {
  public:
   // `credentials`: the keys whose SigV4 signatures are required (--require-sigv4), or null to
-  // accept any request, signed or not.
+  // accept any request, signed or not. `dashboard_token`: with them, what admits the dashboard
+  // (--dashboard-token; null: the dashboard is off).
   Handlers(storage::MappingStore& store, engine::Engine& engine,
            const engine::FunctionRegistry& functions, api_models::RequestContext defaults,
-           const sigv4::Credentials* credentials = nullptr, api_models::Logger* log = nullptr)
+           const sigv4::Credentials* credentials = nullptr, api_models::Logger* log = nullptr,
+           const std::string* dashboard_token = nullptr)
       : store_(store),
         engine_(engine),
         functions_(functions),
         defaults_(std::move(defaults)),
         credentials_(credentials),
+        dashboard_token_(dashboard_token),
         log_(log) {}
 
-  // With --require-sigv4: the 403 for a request not signed by a known key (GET /health is open).
+  // The 403 for a request refused before its handler: a change asked by a page of another
+  // origin; with --require-sigv4, a request neither signed by a known key nor carrying the
+  // dashboard token (GET /health and /metrics are open).
   std::optional<Response> authenticate(const Request& req) const;
 
   Response create(Request& req);
@@ -63,6 +68,7 @@ class Handlers {
   const engine::FunctionRegistry& functions_;
   const api_models::RequestContext defaults_;
   const sigv4::Credentials* credentials_;
+  const std::string* dashboard_token_;
   api_models::Logger* log_;  // for warnings about what a mapping asks that is not performed
   // Create and Update: one warning naming the members that are stored only.
   // Create and Update log what the mapping carries that will not do what it may seem to: members

@@ -191,7 +191,8 @@ int run(const Config& config) {
   api_models::RequestContext request_defaults{config.region, config.account_id,
                                               engine::queue_mode_refusal()};
   Handlers handlers(*store.value(), engine, functions, request_defaults,
-                    config.require_sigv4 ? &config.credentials : nullptr, &log);
+                    config.require_sigv4 ? &config.credentials : nullptr, &log,
+                    config.dashboard_token ? &*config.dashboard_token : nullptr);
   const Router router = make_routes(handlers);
   auto server = HttpServer::listen(ioc, config.listen_host, config.listen_port, router, log);
   if (!server.ok()) {

@@ -109,3 +109,27 @@ TEST_CASE("Config: what the status API keeps of each invocation", "[server]") {
   CHECK(parse_config({"--invocation-event-bytes", "-1"}, {}).error().message ==
         "--invocation-event-bytes: expected 0..6291456, got '-1'");
 }
+
+TEST_CASE("Config: --dashboard-token goes with --require-sigv4 and is never shown", "[server]") {
+  const std::vector<std::string> sigv4 = {"--require-sigv4", "--credentials", "AK:SK"};
+  auto with = sigv4;
+  with.insert(with.end(), {"--dashboard-token", "tok-0123456789abcdef"});
+  auto c = parse_config(with, {});
+  REQUIRE(c.ok());
+  CHECK(c.value().dashboard_token == "tok-0123456789abcdef");
+  CHECK_FALSE(parse_config(sigv4, {}).value().dashboard_token);
+  CHECK(
+      parse_config(sigv4, {"ESM_DASHBOARD_TOKEN=from-the-environment-1"}).value().dashboard_token ==
+      "from-the-environment-1");
+  const auto alone = parse_config({"--dashboard-token", "tok-0123456789abcdef"}, {});
+  REQUIRE_FALSE(alone.ok());
+  CHECK(alone.error().message.find("--require-sigv4") != std::string::npos);
+  for (const char* bad : {"short", "has space in it 0123", "quote\"0123456789abcdef"}) {
+    auto refused = sigv4;
+    refused.insert(refused.end(), {"--dashboard-token", bad});
+    const auto r = parse_config(refused, {});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.find("--dashboard-token") != std::string::npos);
+    CHECK(r.error().message.find(bad) == std::string::npos);
+  }
+}

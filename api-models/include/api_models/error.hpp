@@ -32,6 +32,8 @@ enum class ErrorCode {
   IncompleteSignature,
   UnrecognizedClient,
   InvalidSignature,
+  // The emulator's own guards: a cross-origin browser request, a wrong dashboard token (403).
+  AccessDenied,
 };
 
 struct ApiError {

@@ -21,6 +21,7 @@ struct Config {
   std::string account_id = "000000000000";  // --account-id
   bool require_sigv4 = false;               // --require-sigv4
   std::map<std::string, std::string, std::less<>> credentials;  // --credentials AK:SK
+  std::optional<std::string> dashboard_token;       // --dashboard-token: the dashboard under SigV4
   std::vector<std::string> functions;               // --function NAME=TARGET[,timeout=SECONDS]
   std::vector<std::string> function_files;          // --functions FILE
   std::optional<std::string> lambda_endpoint;       // --lambda-endpoint URL
