@@ -2,9 +2,14 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cctype>
+#include <optional>
 
 namespace esm::aws {
 
@@ -14,16 +19,21 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 std::string HttpEndpoint::host_header() const {
-  return port == 80 ? host : host + ":" + std::to_string(port);
+  return port == (tls ? 443 : 80) ? host : host + ":" + std::to_string(port);
 }
 
 std::variant<HttpEndpoint, std::string> parse_http_endpoint(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.rfind("https://", 0) == 0)
-    return "https endpoints are not supported yet (give an http:// URL): " + url;
-  if (url.rfind(kScheme, 0) != 0) return "not an http:// URL: " + url;
-  std::string rest = url.substr(kScheme.size());
   HttpEndpoint e;
+  std::string rest;
+  if (url.rfind("https://", 0) == 0) {
+    e.tls = true;
+    e.port = 443;
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else {
+    return "not an http:// or https:// URL: " + url;
+  }
   const auto slash = rest.find('/');
   if (slash != std::string::npos) {
     e.path_prefix = rest.substr(slash);
@@ -46,27 +56,87 @@ std::variant<HttpEndpoint, std::string> parse_http_endpoint(const std::string& u
   return e;
 }
 
-std::variant<HttpReply, std::string> http_request(const HttpEndpoint& endpoint,
-                                                  const std::string& method,
-                                                  const std::string& target,
-                                                  const std::map<std::string, std::string>& headers,
-                                                  const std::string& body,
-                                                  std::chrono::milliseconds timeout) {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kSlice = std::chrono::milliseconds(50);  // how often `cancel` is looked at
+
+bool is_ip_literal(const std::string& host) {
+  boost::system::error_code ec;
+  (void)net::ip::make_address(host, ec);
+  return !ec;
+}
+
+// The TLS settings of an https endpoint: its CAs, peer verification; or why they cannot be had.
+std::optional<std::string> configure_tls(net::ssl::context& ctx, const HttpEndpoint& endpoint) {
+  beast::error_code ec;
+  if (endpoint.ca_file.empty()) {
+    ctx.set_default_verify_paths(ec);
+  } else {
+    ctx.load_verify_file(endpoint.ca_file, ec);
+  }
+  if (ec) {
+    return "cannot load " +
+           (endpoint.ca_file.empty() ? std::string("the system's trust store")
+                                     : "the CA file " + endpoint.ca_file) +
+           ": " + ec.message();
+  }
+  ctx.set_verify_mode(net::ssl::verify_peer);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<HttpReply, HttpFailure> http_exchange(
+    const HttpEndpoint& endpoint, const std::string& method, const std::string& target,
+    const std::map<std::string, std::string>& headers, const std::string& body,
+    std::chrono::milliseconds timeout, const std::atomic<bool>* cancel) {
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = body;
   req.prepare_payload();
 
   net::io_context io;
-  beast::tcp_stream stream(io);
+  net::ssl::context ctx(net::ssl::context::tls_client);
+  if (endpoint.tls) {
+    if (auto why = configure_tls(ctx, endpoint)) return HttpFailure{*why, true};
+  }
+  beast::ssl_stream<beast::tcp_stream> tls_stream(io, ctx);
+  beast::tcp_stream& stream = beast::get_lowest_layer(tls_stream);
+  if (endpoint.tls) {
+    // SNI for names (not for addresses, as RFC 6066 says), and the name checked by OpenSSL's
+    // own verification against the certificate's subjectAltName (DNS or IP), so a mismatch
+    // reads as one in the verify result.
+    SSL* ssl = tls_stream.native_handle();
+    if (is_ip_literal(endpoint.host)) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), endpoint.host.c_str());
+    } else {
+      SSL_set_tlsext_host_name(ssl, endpoint.host.c_str());
+      SSL_set1_host(ssl, endpoint.host.c_str());
+    }
+  }
   tcp::resolver resolver(io);
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  std::string error;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  HttpFailure failure;
+  bool done = false;
   auto failed = [&](const char* what, beast::error_code ec) {
-    error = std::string(what) + " " + endpoint.host_header() + ": " + ec.message();
+    failure.message = std::string(what) + " " + endpoint.host_header() + ": " + ec.message();
+    failure.timed_out = ec == beast::error::timeout;
+    done = true;
   };
-  // Every step under one deadline: the stream's expiry covers connect, write and read.
+  auto exchange = [&](auto& s) {
+    http::async_write(s, req, [&](beast::error_code ec, std::size_t) {
+      if (ec) return failed("cannot send to", ec);
+      failure.sent = true;
+      http::async_read(s, buffer, parser, [&](beast::error_code ec2, std::size_t) {
+        if (ec2) return failed("no answer from", ec2);
+        done = true;
+      });
+    });
+  };
+  // Every step under one deadline: the stream's expiry covers connect, handshake, write, read.
   stream.expires_after(timeout);
   resolver.async_resolve(
       endpoint.host, std::to_string(endpoint.port),
@@ -74,19 +144,51 @@ std::variant<HttpReply, std::string> http_request(const HttpEndpoint& endpoint,
         if (ec) return failed("cannot resolve", ec);
         stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
           if (ec2) return failed("cannot connect to", ec2);
-          http::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-            if (ec3) return failed("cannot send to", ec3);
-            http::async_read(stream, buffer, res, [&](beast::error_code ec4, std::size_t) {
-              if (ec4) return failed("no answer from", ec4);
-            });
+          beast::error_code ignored;
+          stream.socket().set_option(tcp::no_delay(true), ignored);
+          if (!endpoint.tls) return exchange(stream);
+          tls_stream.async_handshake(net::ssl::stream_base::client, [&](beast::error_code ec3) {
+            if (!ec3) return exchange(tls_stream);
+            failed("TLS handshake with", ec3);
+            failure.tls = true;
+            const long verdict = SSL_get_verify_result(tls_stream.native_handle());
+            if (verdict != X509_V_OK)
+              failure.message += std::string(" (") + X509_verify_cert_error_string(verdict) + ")";
           });
         });
       });
-  io.run();
+  const auto deadline = Clock::now() + timeout + std::chrono::seconds(1);
+  while (!done && !io.stopped()) {  // bounded by the deadline
+    if (cancel != nullptr && cancel->load()) return HttpFailure{"cancelled", false, false, false};
+    if (Clock::now() > deadline) break;
+    io.run_for(kSlice);
+  }
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  if (!error.empty()) return error;
-  return HttpReply{static_cast<int>(res.result_int()), std::move(res.body())};
+  if (!done) {
+    failure.message = "no answer from " + endpoint.host_header() + " within the timeout";
+    failure.timed_out = true;
+  }
+  if (!failure.message.empty()) return failure;
+  auto& res = parser.get();
+  HttpReply reply{static_cast<int>(res.result_int()), std::move(res.body()), {}};
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    reply.headers[name] = std::string(field.value());
+  }
+  return reply;
+}
+
+std::variant<HttpReply, std::string> http_request(const HttpEndpoint& endpoint,
+                                                  const std::string& method,
+                                                  const std::string& target,
+                                                  const std::map<std::string, std::string>& headers,
+                                                  const std::string& body,
+                                                  std::chrono::milliseconds timeout) {
+  auto got = http_exchange(endpoint, method, target, headers, body, timeout);
+  if (auto* failure = std::get_if<HttpFailure>(&got)) return std::move(failure->message);
+  return std::get<HttpReply>(std::move(got));
 }
 
 }  // namespace esm::aws

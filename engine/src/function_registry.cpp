@@ -29,7 +29,7 @@ std::optional<long> parse_seconds(std::string_view text) {
 }  // namespace
 
 Result<Ok> FunctionRegistry::add(const std::string& name, const std::string& target,
-                                 std::chrono::seconds timeout) {
+                                 std::chrono::seconds timeout, std::string ca_file) {
   if (name.empty() || name.size() > 64 ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
           std::string::npos) {
@@ -38,12 +38,8 @@ Result<Ok> FunctionRegistry::add(const std::string& name, const std::string& tar
   FunctionTarget t;
   t.name = name;
   t.timeout = timeout;
-  if (target.rfind("https://", 0) == 0) {
-    // TODO(esm): TLS to function endpoints; until then say so at startup, not on every invoke.
-    return bad("function '" + name +
-               "': https:// targets are not supported yet; use http:// or exec:");
-  }
-  if (target.rfind("http://", 0) == 0) {
+  const bool https = target.rfind("https://", 0) == 0;
+  if (https || target.rfind("http://", 0) == 0) {
     t.kind = FunctionTarget::Kind::Http;
   } else if (target.rfind("exec:", 0) == 0 && target.size() > 5) {
     t.kind = FunctionTarget::Kind::Exec;
@@ -52,23 +48,41 @@ Result<Ok> FunctionRegistry::add(const std::string& name, const std::string& tar
   }
   t.location = t.kind == FunctionTarget::Kind::Exec ? target.substr(5) : target;
   if (timeout.count() < 1) return bad("function '" + name + "': timeout must be at least 1 second");
+  if (ca_file.empty()) ca_file = https ? default_ca_file_ : "";
+  if (!ca_file.empty()) {
+    if (!https) return bad("function '" + name + "': ca= applies to https:// targets only");
+    if (!std::ifstream(ca_file)) return bad("function '" + name + "': cannot read " + ca_file);
+  }
+  t.ca_file = std::move(ca_file);
   declared_[name] = std::move(t);
   return Ok{};
 }
 
 Result<Ok> FunctionRegistry::declare(std::string_view declaration) {
   const auto eq = declaration.find('=');
-  if (eq == std::string_view::npos) return bad("--function expects NAME=TARGET[,timeout=SECONDS]");
+  if (eq == std::string_view::npos)
+    return bad("--function expects NAME=TARGET[,timeout=SECONDS][,ca=FILE]");
   std::string name(declaration.substr(0, eq));
   std::string target(declaration.substr(eq + 1));
   auto timeout = kDefaultTimeout;
-  if (const auto opt = target.rfind(",timeout="); opt != std::string::npos) {
-    auto secs = parse_seconds(std::string_view(target).substr(opt + 9));
-    if (!secs) return bad("--function " + name + ": timeout must be a whole number of seconds");
-    timeout = std::chrono::seconds(*secs);
-    target.resize(opt);
+  std::string ca_file;
+  // Options trail the target, in any order (an exec: command may hold commas of its own).
+  for (int i = 0; i < 2; ++i) {
+    const auto comma = target.rfind(',');
+    if (comma == std::string::npos) break;
+    const std::string_view option = std::string_view(target).substr(comma + 1);
+    if (option.starts_with("timeout=")) {
+      auto secs = parse_seconds(option.substr(8));
+      if (!secs) return bad("--function " + name + ": timeout must be a whole number of seconds");
+      timeout = std::chrono::seconds(*secs);
+    } else if (option.starts_with("ca=") && option.size() > 3) {
+      ca_file = std::string(option.substr(3));
+    } else {
+      break;
+    }
+    target.resize(comma);
   }
-  return add(name, target, timeout);
+  return add(name, target, timeout, std::move(ca_file));
 }
 
 Result<Ok> FunctionRegistry::declare_file(const std::string& path) {
@@ -82,17 +96,19 @@ Result<Ok> FunctionRegistry::declare_file(const std::string& path) {
   }
   for (const auto& [name, spec] : parsed.value().members()) {
     if (spec.is_string()) {
-      if (auto r = add(name, spec.as_string(), kDefaultTimeout); !r.ok()) return r;
+      if (auto r = add(name, spec.as_string(), kDefaultTimeout, ""); !r.ok()) return r;
       continue;
     }
     const auto* target = spec.get("target");
     const auto* timeout = spec.get("timeout");
-    if (!target || !target->is_string() || (timeout && !timeout->is_int())) {
+    const auto* ca = spec.get("ca");
+    if (!target || !target->is_string() || (timeout && !timeout->is_int()) ||
+        (ca && !ca->is_string())) {
       return bad("--functions " + path + ": function '" + name +
-                 "' needs {\"target\": \"...\", \"timeout\": SECONDS}");
+                 "' needs {\"target\": \"...\", \"timeout\": SECONDS, \"ca\": FILE}");
     }
     auto secs = timeout ? std::chrono::seconds(timeout->as_int()) : kDefaultTimeout;
-    if (auto r = add(name, target->as_string(), secs); !r.ok()) return r;
+    if (auto r = add(name, target->as_string(), secs, ca ? ca->as_string() : ""); !r.ok()) return r;
   }
   return Ok{};
 }

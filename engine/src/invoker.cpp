@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "aws_client/http_client.hpp"
+
 namespace esm::engine {
 
 namespace beast = boost::beast;
@@ -126,6 +128,19 @@ std::string url_encode_path(const std::string& s) {
   return out;
 }
 
+// A function's HTTP answer: 2xx without X-Amz-Function-Error is a success.
+void set_answer(InvokeResult& result, unsigned status, std::string body,
+                const std::string* function_error) {
+  result.body = std::move(body);
+  if (status >= 200 && status < 300 && function_error == nullptr) {
+    result.outcome = InvokeResult::Outcome::Success;
+    return;
+  }
+  result.outcome = InvokeResult::Outcome::FunctionError;
+  result.detail = "HTTP " + std::to_string(status) +
+                  (function_error ? " X-Amz-Function-Error: " + *function_error : "");
+}
+
 struct Attempt {
   InvokeResult result;
   bool stale = false;  // a reused connection failed before any answer: worth a fresh one
@@ -223,18 +238,10 @@ Attempt http_post_once(ConnectionPool& pool, const Url& url,
     const tcp protocol = stream.socket().local_endpoint(ec).protocol();
     if (!ec) pool.give(url.authority(), {stream.socket().release(ec), protocol});
   }
-  result.body = std::move(res.body());
-  const unsigned status = res.result_int();
-  const bool function_error = res.find("X-Amz-Function-Error") != res.end();
-  if (status >= 200 && status < 300 && !function_error) {
-    result.outcome = InvokeResult::Outcome::Success;
-  } else {
-    result.outcome = InvokeResult::Outcome::FunctionError;
-    result.detail =
-        "HTTP " + std::to_string(status) +
-        (function_error ? " X-Amz-Function-Error: " + std::string(res["X-Amz-Function-Error"])
-                        : "");
-  }
+  const auto found = res.find("X-Amz-Function-Error");
+  const std::string function_error = found == res.end() ? "" : std::string(found->value());
+  set_answer(result, res.result_int(), std::move(res.body()),
+             found == res.end() ? nullptr : &function_error);
   return attempt;
 }
 
@@ -259,6 +266,46 @@ InvokeResult http_post(ConnectionPool& pool, const Url& url, const std::string& 
     if (!a.stale) return std::move(a.result);
   }
   return http_post_once(pool, url, req, timeout, cancel, std::nullopt).result;
+}
+
+// An https:// function: one TLS connection per invocation (not pooled), the certificate verified
+// against the target's CA file or the system's trust store.
+InvokeResult https_post(const FunctionTarget& target, const std::string& payload,
+                        const InvocationIds& ids, const std::atomic<bool>& cancel) {
+  auto parsed = aws::parse_http_endpoint(target.location);
+  if (auto* why = std::get_if<std::string>(&parsed))
+    return {InvokeResult::Outcome::ConnectionError, "", *why};
+  auto endpoint = std::get<aws::HttpEndpoint>(std::move(parsed));
+  endpoint.ca_file = target.ca_file;
+  const std::string path = endpoint.path_prefix.empty() ? "/" : endpoint.path_prefix;
+  const auto query = target.location.find('?');
+  const std::string request_target =
+      query == std::string::npos ? path : path + target.location.substr(query);
+  const std::map<std::string, std::string> headers = {{"host", endpoint.host_header()},
+                                                      {"content-type", "application/json"},
+                                                      {"user-agent", "esm-emulator"},
+                                                      {"x-esm-mapping-uuid", ids.mapping_uuid},
+                                                      {"x-esm-request-id", ids.request_id}};
+  auto got = aws::http_exchange(
+      endpoint, "POST", request_target, headers, payload,
+      std::chrono::duration_cast<std::chrono::milliseconds>(target.timeout), &cancel);
+  InvokeResult result;
+  if (auto* failure = std::get_if<aws::HttpFailure>(&got)) {
+    if (cancel.load()) return {InvokeResult::Outcome::Cancelled, "", "cancelled"};
+    result.outcome = failure->sent ? InvokeResult::Outcome::FunctionError
+                                   : InvokeResult::Outcome::ConnectionError;
+    result.detail =
+        failure->sent && failure->timed_out
+            ? "Task timed out after " + std::to_string(target.timeout.count()) + " seconds"
+            : failure->message;
+    result.tls_failure = failure->tls;
+    return result;
+  }
+  auto& reply = std::get<aws::HttpReply>(got);
+  const auto function_error = reply.headers.find("x-amz-function-error");
+  set_answer(result, static_cast<unsigned>(reply.status), std::move(reply.body),
+             function_error == reply.headers.end() ? nullptr : &function_error->second);
+  return result;
 }
 
 // The process environment plus the invocation's ids, built before fork (the child may only call
@@ -413,6 +460,8 @@ InvokeResult FunctionInvoker::invoke(const FunctionTarget& target, const std::st
     case FunctionTarget::Kind::Exec:
       return run_command(target.location, payload, ids, target.timeout, cancel);
     case FunctionTarget::Kind::Http: {
+      if (target.location.rfind("https://", 0) == 0)
+        return https_post(target, payload, ids, cancel);
       auto url = parse_url(target.location);
       if (!url)
         return {InvokeResult::Outcome::ConnectionError, "", "unsupported URL " + target.location};

@@ -816,7 +816,14 @@ void Delivery::report_outcome(const InvokeResult& r, const PartOutcomes& outcome
     const bool unreachable = r.outcome == InvokeResult::Outcome::ConnectionError;
     log_.warn(uuid_, std::string(unreachable ? "function unreachable: " : "function error: ") +
                          outcomes.detail);
-    report(unreachable ? kFunctionUnreachable : kFunctionProblem);
+    if (r.tls_failure) {
+      report(
+          "PROBLEM: Connection error. The function endpoint's TLS certificate was not "
+          "accepted: " +
+          r.detail);
+    } else {
+      report(unreachable ? kFunctionUnreachable : kFunctionProblem);
+    }
     return;
   }
   if (!outcomes.detail.empty()) log_.warn(uuid_, "partial batch failure: " + outcomes.detail);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <variant>
 
@@ -117,6 +118,12 @@ std::vector<Flag> flags() {
            return bad("--credentials: expected ACCESS_KEY:SECRET_KEY (value not shown)");
          }
          c.credentials[v.substr(0, colon)] = v.substr(colon + 1);
+         return Ok{};
+       }},
+      {"ca-file", true, false, false,
+       [](Config& c, const std::string& v) -> Result<Ok> {
+         if (!std::ifstream(v)) return bad("--ca-file: cannot read " + v);
+         c.ca_file = v;
          return Ok{};
        }},
       {"dashboard-token", true, false, false,
@@ -261,8 +268,9 @@ std::string usage() {
   --account-id ID               account for ARNs (000000000000)
   --require-sigv4               verify AWS SigV4 signatures (header or presigned query) on every API call
   --credentials AK:SK           access key and secret key accepted by --require-sigv4 (repeatable)
+  --ca-file FILE                CAs (PEM) that https:// functions and AWS endpoints are verified against (the system's)
   --dashboard-token TOKEN       with --require-sigv4: open the dashboard at /#token=TOKEN (else it is off)
-  --function NAME=TARGET[,timeout=SECONDS]   declare a function: http://..., exec:COMMAND (repeatable)
+  --function NAME=TARGET[,timeout=SECONDS][,ca=FILE]   declare a function: http(s)://..., exec:COMMAND (repeatable)
   --functions FILE              declarations as JSON: {"NAME": "TARGET"} or {"NAME": {"target": ..., "timeout": S}}
   --lambda-endpoint URL         invoke undeclared functions through the Lambda Invoke API at URL
   --msk-cluster ARN=HOST:PORT[,HOST:PORT]    brokers of an MSK cluster ARN (repeatable)

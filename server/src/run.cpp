@@ -70,6 +70,7 @@ std::shared_ptr<const aws::AwsServices> aws_services(const Config& config) {
   aws::ServiceEndpoints endpoints;
   for (const auto& [service, url] : config.aws_endpoints) {
     auto endpoint = std::get<aws::HttpEndpoint>(aws::parse_http_endpoint(url));
+    if (endpoint.tls) endpoint.ca_file = config.ca_file;
     if (service.empty()) {
       endpoints.all = std::move(endpoint);
     } else {
@@ -107,6 +108,7 @@ int run(const Config& config) {
   api_models::Logger log(std::cerr, level_of(config.log_level), config.log_format == "json");
 
   engine::FunctionRegistry functions;
+  functions.set_default_ca_file(config.ca_file);
   for (const auto& f : config.functions) {
     if (auto r = functions.declare(f); !r.ok()) {
       std::cerr << "esm-emulator: --function: " << r.error().message << '\n';

@@ -27,9 +27,13 @@ TEST_CASE("AWS client: http endpoints as the operator gives them", "[aws]") {
     REQUIRE(std::holds_alternative<std::string>(r));
     return std::get<std::string>(r);
   };
-  CHECK(why("https://sqs.us-east-1.amazonaws.com").find("https endpoints are not supported yet") ==
-        0);
-  CHECK(why("127.0.0.1:5000").find("not an http:// URL") == 0);
+  e = ok("https://sqs.us-east-1.amazonaws.com");
+  CHECK(e.tls);
+  CHECK(e.port == 443);
+  CHECK(e.host_header() == "sqs.us-east-1.amazonaws.com");
+  CHECK(ok("https://localhost:8443/x").host_header() == "localhost:8443");
+  CHECK_FALSE(ok("http://h:1").tls);
+  CHECK(why("127.0.0.1:5000").find("not an http:// or https:// URL") == 0);
   CHECK(why("http://h:0").find("no valid port") == 0);
   CHECK(why("http://h:99999").find("no valid port") == 0);
   CHECK(why("http://h:x").find("no valid port") == 0);

@@ -33,8 +33,12 @@ TEST_CASE("FunctionRegistry: bad declarations name the problem", "[engine]") {
   FunctionRegistry r;
   CHECK(r.declare("noequals").error().message.find("NAME=TARGET") != std::string::npos);
   CHECK(r.declare("f=ftp://x").error().message.find("target must be") != std::string::npos);
-  CHECK(r.declare("f=https://example.test/").error().message.find("not supported yet") !=
-        std::string::npos);
+  CHECK(r.declare("f=http://example.test/,ca=/etc/hostname")
+            .error()
+            .message.find("https:// targets only") != std::string::npos);
+  CHECK(r.declare("f=https://example.test/,ca=/no/such.pem")
+            .error()
+            .message.find("cannot read /no/such.pem") != std::string::npos);
   CHECK(r.declare("f=exec:x,timeout=abc").error().message.find("timeout") != std::string::npos);
   CHECK(r.declare("bad name=exec:x").error().message.find("not a valid") != std::string::npos);
 }

@@ -13,7 +13,8 @@ class HttpSink:
     keep_alive: HTTP/1.1, connections stay open between invocations (`connections` counts them;
     `restart()` drops every one, as a function's server restarting does)."""
 
-    def __init__(self, keep_alive=False):
+    def __init__(self, keep_alive=False, tls=None):
+        self.tls = tls  # (certificate file, key file): served over TLS, the URL https://
         self.events = []
         self.lock = threading.Lock()
         self.fail = lambda event: False
@@ -62,12 +63,17 @@ class HttpSink:
         self.handler = Handler
         self.port = 0
         self.serve()
-        self.url = f"http://127.0.0.1:{self.port}/invoke"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/invoke"
 
     def serve(self):
         """Listens (again, on the same port after `refuse`)."""
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self.handler)
         self.server.daemon_threads = True
+        if self.tls:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -34,23 +34,27 @@ UUID_RE = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 class Moto:
     """moto's server (`moto_server` from the suite's venv) on a loopback port."""
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, tls=None):
+        """tls: (certificate file, key file, CA file): served over https, trusted by that CA."""
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.verify = tls[2] if tls else None
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "moto_server"), "-H", "127.0.0.1",
-                                      "-p", str(self.port)],
+                                      "-p", str(self.port), *(["-c", tls[0], "-k", tls[1]] if tls else [])],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         eventually(self._up, timeout=30, message="moto's server answering")
 
     def _up(self):
         try:
-            with urllib.request.urlopen(self.url + "/moto-api/", timeout=1) as r:
+            import ssl
+            context = ssl.create_default_context(cafile=self.verify) if self.verify else None
+            with urllib.request.urlopen(self.url + "/moto-api/", timeout=1, context=context) as r:
                 return r.status == 200
         except OSError:
             return False
 
     def client(self, service):
-        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1",
+        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1", verify=self.verify,
                             aws_access_key_id="test", aws_secret_access_key="test")
 
     def stop(self):

@@ -85,11 +85,9 @@ TEST_CASE("Config: AWS endpoints for the on-failure destinations, signed with AW
     REQUIRE_FALSE(r.ok());
     return r.error().message;
   };
-  CHECK(error({"--aws-endpoint", "https://sqs.amazonaws.com"}, creds) ==
-        "--aws-endpoint: https endpoints are not supported yet (give an http:// URL): "
-        "https://sqs.amazonaws.com");
   CHECK(error({"--sns-endpoint", "localhost:4566"}, creds) ==
-        "--sns-endpoint: not an http:// URL: localhost:4566");
+        "--sns-endpoint: not an http:// or https:// URL: localhost:4566");
+  CHECK(error({"--ca-file", "/no/such/ca.pem"}, {}) == "--ca-file: cannot read /no/such/ca.pem");
   CHECK(error({"--aws-endpoint", "http://127.0.0.1:5000"}, {"AWS_ACCESS_KEY_ID=AK"})
             .find("need AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment") !=
         std::string::npos);

@@ -19,6 +19,7 @@ struct FunctionTarget {
   std::string name;      // the function name (for the Invoke API path)
   std::optional<std::string> qualifier;
   std::chrono::seconds timeout{60};
+  std::string ca_file;  // https: the CAs trusted (PEM; ca=FILE or --ca-file); "": the system's
 };
 
 // Declared functions (--function, --functions) and the --lambda-endpoint fallback. Built once
@@ -29,10 +30,12 @@ class FunctionRegistry {
   // Kafka mappings take functions whose timeout is at most 14 minutes.
   static constexpr std::chrono::seconds kKafkaMaxTimeout{840};
 
-  // NAME=TARGET[,timeout=SECONDS]; TARGET is http(s)://..., or exec:COMMAND.
+  // NAME=TARGET[,timeout=SECONDS][,ca=FILE]; TARGET is http(s)://..., or exec:COMMAND.
   api_models::Result<api_models::Ok> declare(std::string_view declaration);
-  // A JSON file: {"NAME": "TARGET"} or {"NAME": {"target": "...", "timeout": S}}.
+  // A JSON file: {"NAME": "TARGET"} or {"NAME": {"target": "...", "timeout": S, "ca": FILE}}.
   api_models::Result<api_models::Ok> declare_file(const std::string& path);
+  // The CAs https targets declared afterwards trust when they name none (--ca-file).
+  void set_default_ca_file(std::string path) { default_ca_file_ = std::move(path); }
   void set_lambda_endpoint(std::string url) { lambda_endpoint_ = std::move(url); }
 
   // The target a FunctionName (any form) resolves to, or nothing: "Function does not exist".
@@ -42,8 +45,9 @@ class FunctionRegistry {
 
  private:
   api_models::Result<api_models::Ok> add(const std::string& name, const std::string& target,
-                                         std::chrono::seconds timeout);
+                                         std::chrono::seconds timeout, std::string ca_file);
   std::map<std::string, FunctionTarget, std::less<>> declared_;
+  std::string default_ca_file_;
   std::optional<std::string> lambda_endpoint_;
 };
 

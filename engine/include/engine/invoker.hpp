@@ -17,8 +17,9 @@ struct InvokeResult {
     Cancelled,        // the emulator is stopping or the mapping changed
   };
   Outcome outcome = Outcome::FunctionError;
-  std::string body;    // the function's response (stdout for exec:)
-  std::string detail;  // for the log: status line, exit code, error text
+  std::string body;          // the function's response (stdout for exec:)
+  std::string detail;        // for the log: status line, exit code, error text
+  bool tls_failure = false;  // ConnectionError: the TLS handshake failed (certificate, name)
 };
 
 // Which mapping an invocation is for and its request id (the one the status API records): HTTP

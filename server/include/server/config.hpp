@@ -39,6 +39,7 @@ struct Config {
   // Where the emulator writes SQS, SNS and S3 on-failure destinations: "" for every service
   // (--aws-endpoint URL), "sqs", "sns", "s3" for one (--sqs-endpoint URL, ...).
   std::map<std::string, std::string> aws_endpoints;
+  std::string ca_file;  // --ca-file: CAs https functions and endpoints trust ("": the system's)
   // What those requests are signed with: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
   // AWS_SESSION_TOKEN from the environment, as every AWS tool reads them.
   std::string aws_access_key_id, aws_secret_access_key, aws_session_token;
