@@ -277,10 +277,10 @@ InvokeResult https_post(const FunctionTarget& target, const std::string& payload
     return {InvokeResult::Outcome::ConnectionError, "", *why};
   auto endpoint = std::get<aws::HttpEndpoint>(std::move(parsed));
   endpoint.ca_file = target.ca_file;
-  const std::string path = endpoint.path_prefix.empty() ? "/" : endpoint.path_prefix;
-  const auto query = target.location.find('?');
+  // The path and query exactly as declared (path_prefix drops trailing slashes).
+  const auto slash = target.location.find('/', std::string_view("https://").size());
   const std::string request_target =
-      query == std::string::npos ? path : path + target.location.substr(query);
+      slash == std::string::npos ? "/" : target.location.substr(slash);
   const std::map<std::string, std::string> headers = {{"host", endpoint.host_header()},
                                                       {"content-type", "application/json"},
                                                       {"user-agent", "esm-emulator"},

@@ -55,7 +55,7 @@ def test_https_functions_verified_against_the_named_ca(tmp_path, kafka_port, fun
     try:
         emu = start(tmp_path, kafka_port, function_sink, ["ta:1", "tb:1", "tc:1", "td:1"], [
             "--ca-file", pki["ca"],
-            "--function", f"ca={good.url},ca={pki['ca']}",
+            "--function", f"ca={good.url}/?q=1,ca={pki['ca']}",
             "--function", f"dns={by_name.url.replace('127.0.0.1', 'localhost')}",  # --ca-file
             "--function", f"name={wrong_name.url}",
             "--function", f"stranger={stranger.url}",
@@ -70,6 +70,7 @@ def test_https_functions_verified_against_the_named_ca(tmp_path, kafka_port, fun
                        message=f"{topic} delivered over TLS")
             assert {k.lower(): v for k, v in sink.events[0]["headers"].items()}["content-type"] == "application/json"
             eventually(lambda: result(c, m[topic]["UUID"]) == "OK", message="OK")
+        assert good.events[0]["path"] == "/invoke/?q=1"  # path and query as declared
         for topic, why in (("tc", "certificate verify failed"), ("td", "certificate verify failed")):
             problem = eventually(lambda: (r := result(c, m[topic]["UUID"])).startswith("PROBLEM") and r,
                                  message=f"{topic}: a TLS PROBLEM")
