@@ -4,6 +4,7 @@
 #include "api_models/mapping_state.hpp"
 #include "api_models/uuid.hpp"
 #include "aws_client/services.hpp"
+#include "bounded_executor.hpp"
 #include "engine/kafka_auth.hpp"
 #include "failure_destination.hpp"
 #include "group_offsets.hpp"
@@ -38,7 +39,8 @@ Engine::Engine(storage::MappingStore& store, const FunctionRegistry& functions, 
       functions_(functions),
       invoker_(invoker),
       settings_(std::move(settings)),
-      log_(log) {}
+      log_(log),
+      async_invocations_(std::make_unique<BoundedExecutor>(4, std::chrono::seconds(5))) {}
 
 Engine::~Engine() { stop(); }
 
@@ -60,7 +62,7 @@ std::size_t Engine::running_for_test() {
 }
 
 void Engine::stop() {
-  stopping_.store(true);
+  stopping_.store(true);  // Event invocations still queued run cancelled, joined with the engine
   if (reconciler_.joinable()) {
     reconciler_.request_stop();
     wake_.notify_all();
@@ -248,6 +250,21 @@ api_models::Result<api_models::InvocationRecord> Engine::replay(const EventSourc
   log_.info(m.uuid, "replay of " + request_id + ": " + describe(record));
   metrics->record_invocation(record, settings_.history.invocations);
   return record;
+}
+
+InvokeResult Engine::invoke_now(const FunctionTarget& target, const std::string& payload,
+                                const InvocationIds& ids) {
+  return invoker_.invoke(target, payload, ids, stopping_);
+}
+
+void Engine::invoke_later(FunctionTarget target, std::string payload, InvocationIds ids) {
+  async_invocations_->submit(
+      [this, target = std::move(target), payload = std::move(payload), ids = std::move(ids)] {
+        const auto r = invoker_.invoke(target, payload, ids, stopping_);
+        if (r.outcome != InvokeResult::Outcome::Success)
+          log_.warn("", "asynchronous invocation " + ids.request_id + " of " + target.name +
+                            " failed: " + r.detail);
+      });
 }
 
 void Engine::start_runner(const EventSourceMapping& m) {

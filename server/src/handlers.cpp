@@ -341,6 +341,9 @@ Router make_routes(Handlers& h) {
   r.add("GET", "/2015-03-31/event-source-mappings/{UUID}", bind(&Handlers::get));
   r.add("PUT", "/2015-03-31/event-source-mappings/{UUID}", bind(&Handlers::update));
   r.add("DELETE", "/2015-03-31/event-source-mappings/{UUID}", bind(&Handlers::remove));
+  r.add("GET", "/2015-03-31/functions/{FunctionName}", bind(&Handlers::get_function));
+  r.add("POST", "/2015-03-31/functions/{FunctionName}/invocations",
+        bind(&Handlers::invoke_function));
   r.add("POST", "/2017-03-31/tags/{ARN}", bind(&Handlers::tag));
   r.add("DELETE", "/2017-03-31/tags/{ARN}", bind(&Handlers::untag));
   r.add("GET", "/2017-03-31/tags/{ARN}", bind(&Handlers::list_tags));

@@ -55,6 +55,9 @@ class Handlers {
   Response status_one(Request& req);
   Response reset_offsets(Request& req);
   Response replay(Request& req);
+  // The Invoke and GetFunction APIs for declared functions (function_handlers.cpp).
+  Response invoke_function(Request& req);
+  Response get_function(Request& req);
   // POST / with X-Amz-Target: secretsmanager.<Op> (secrets_handlers.cpp).
   Response secrets(Request& req);
   Response secrets_admin(api_models::SecretsOp op, Request& req);
@@ -79,6 +82,12 @@ class Handlers {
                                       const engine::MappingMetricsView* view,
                                       bool with_invocations);
   void warn_stored_only(const api_models::EventSourceMapping& m) const;
+  // The declared function a /2015-03-31/functions/{FunctionName} path names (with ?Qualifier=),
+  // its ARN as AWS would print it in `arn`.
+  api_models::Result<engine::FunctionTarget> declared_function(const Request& req,
+                                                               std::string& arn) const;
+  Response invoke_and_answer(const engine::FunctionTarget& target, const std::string& payload,
+                             const std::string& version, const Request& req);
 };
 
 Router make_routes(Handlers& handlers);

@@ -64,6 +64,8 @@ struct MappingMetricsView {
 // consumers that run, starts and stops MappingRunners, and writes State,
 // StateTransitionReason and LastProcessingResult back. Owned by run(); notify_changed() may be
 // called from any thread, start()/stop() from the owner.
+class BoundedExecutor;
+
 class Engine {
  public:
   // `invoker` calls the functions (shared by every runner; outlives the engine).
@@ -92,6 +94,11 @@ class Engine {
   // the event was not recorded in full.
   api_models::Result<api_models::InvocationRecord> replay(
       const api_models::EventSourceMapping& mapping, const std::string& request_id);
+  // The Invoke API's calls of declared functions: now, on the calling thread (RequestResponse),
+  // or on one of a few workers of the engine's (Event), given up when the engine stops.
+  InvokeResult invoke_now(const FunctionTarget& target, const std::string& payload,
+                          const InvocationIds& ids);
+  void invoke_later(FunctionTarget target, std::string payload, InvocationIds ids);
 
  private:
   struct Slot {
@@ -127,7 +134,8 @@ class Engine {
   std::map<std::string, Slot> slots_;  // guarded by mutex_; touched by the reconciler only
   std::map<std::string, MappingMetricsView> metrics_;    // guarded by mutex_
   std::vector<std::unique_ptr<MappingRunner>> retired_;  // guarded by mutex_
-  std::atomic<bool> stopping_{false};                    // set by stop(): replays under way give up
+  std::atomic<bool> stopping_{false};  // set by stop(): replays and Invoke calls give up
+  std::unique_ptr<BoundedExecutor> async_invocations_;  // Event invocations; joined when destroyed
   std::jthread reconciler_;  // last: starts after, and joins before, the members above
 };
 
