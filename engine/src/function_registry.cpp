@@ -29,13 +29,14 @@ std::optional<long> parse_seconds(std::string_view text) {
 }  // namespace
 
 Result<Ok> FunctionRegistry::add(const std::string& name, const std::string& target,
-                                 std::chrono::seconds timeout, std::string ca_file) {
+                                 std::chrono::seconds timeout, std::string ca_file,
+                                 const FunctionTarget& runtime) {
   if (name.empty() || name.size() > 64 ||
       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
           std::string::npos) {
     return bad("function name '" + name + "' is not a valid Lambda function name");
   }
-  FunctionTarget t;
+  FunctionTarget t = runtime;
   t.name = name;
   t.timeout = timeout;
   const bool https = target.rfind("https://", 0) == 0;
@@ -43,10 +44,15 @@ Result<Ok> FunctionRegistry::add(const std::string& name, const std::string& tar
     t.kind = FunctionTarget::Kind::Http;
   } else if (target.rfind("exec:", 0) == 0 && target.size() > 5) {
     t.kind = FunctionTarget::Kind::Exec;
+    t.location = target.substr(5);
+  } else if (target.rfind("runtime:", 0) == 0 && target.size() > 8) {
+    t.kind = FunctionTarget::Kind::Runtime;
+    t.location = target.substr(8);
   } else {
-    return bad("function '" + name + "': target must be http://... or exec:COMMAND");
+    return bad("function '" + name +
+               "': target must be http(s)://..., exec:COMMAND or runtime:COMMAND");
   }
-  t.location = t.kind == FunctionTarget::Kind::Exec ? target.substr(5) : target;
+  if (t.kind == FunctionTarget::Kind::Http) t.location = target;
   if (timeout.count() < 1) return bad("function '" + name + "': timeout must be at least 1 second");
   if (ca_file.empty()) ca_file = https ? default_ca_file_ : "";
   if (!ca_file.empty()) {
@@ -66,8 +72,9 @@ Result<Ok> FunctionRegistry::declare(std::string_view declaration) {
   std::string target(declaration.substr(eq + 1));
   auto timeout = kDefaultTimeout;
   std::string ca_file;
+  FunctionTarget runtime;
   // Options trail the target, in any order (an exec: command may hold commas of its own).
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 5; ++i) {
     const auto comma = target.rfind(',');
     if (comma == std::string::npos) break;
     const std::string_view option = std::string_view(target).substr(comma + 1);
@@ -77,12 +84,26 @@ Result<Ok> FunctionRegistry::declare(std::string_view declaration) {
       timeout = std::chrono::seconds(*secs);
     } else if (option.starts_with("ca=") && option.size() > 3) {
       ca_file = std::string(option.substr(3));
+    } else if (option.starts_with("memory=") || option.starts_with("concurrency=")) {
+      const bool memory = option.starts_with("memory=");
+      auto n = parse_seconds(option.substr(option.find('=') + 1));
+      if (!n || (memory ? (*n < 128 || *n > 10240) : (*n < 1 || *n > 1000)))
+        return bad(
+            "--function " + name +
+            (memory ? ": memory must be 128 to 10240 (MB)" : ": concurrency must be 1 to 1000"));
+      (memory ? runtime.memory_mb : runtime.concurrency) = static_cast<int>(*n);
+    } else if (option.starts_with("handler=") && option.size() > 8) {
+      runtime.handler = std::string(option.substr(8));
     } else {
       break;
     }
     target.resize(comma);
   }
-  return add(name, target, timeout, std::move(ca_file));
+  if (target.rfind("runtime:", 0) != 0 &&
+      (runtime.memory_mb != 128 || runtime.concurrency != 10 || !runtime.handler.empty()))
+    return bad("--function " + name +
+               ": memory=, concurrency= and handler= apply to runtime: only");
+  return add(name, target, timeout, std::move(ca_file), runtime);
 }
 
 Result<Ok> FunctionRegistry::declare_file(const std::string& path) {

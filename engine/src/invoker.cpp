@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "aws_client/http_client.hpp"
+#include "runtime_host.hpp"
 
 namespace esm::engine {
 
@@ -451,14 +452,36 @@ InvokeResult run_command(const std::string& command, const std::string& payload,
 
 }  // namespace
 
-FunctionInvoker::FunctionInvoker() : pool_(std::make_unique<ConnectionPool>()) {}
+FunctionInvoker::FunctionInvoker(RuntimeContext runtime)
+    : pool_(std::make_unique<ConnectionPool>()), runtime_(std::move(runtime)) {}
 FunctionInvoker::~FunctionInvoker() = default;
+
+// The function's environments, started with its first invocation.
+RuntimeHost& FunctionInvoker::runtime_host(const FunctionTarget& target) {
+  std::lock_guard lock(runtimes_mutex_);
+  auto& host = runtimes_[target.name];
+  if (!host) {
+    RuntimeSpec spec;
+    spec.name = target.name;
+    spec.command = target.location;
+    spec.handler = target.handler;
+    spec.region = runtime_.region;
+    spec.account_id = runtime_.account_id;
+    spec.memory_mb = target.memory_mb;
+    spec.concurrency = target.concurrency;
+    spec.timeout = target.timeout;
+    host = std::make_unique<RuntimeHost>(std::move(spec), runtime_.log);
+  }
+  return *host;
+}
 
 InvokeResult FunctionInvoker::invoke(const FunctionTarget& target, const std::string& payload,
                                      const InvocationIds& ids, const std::atomic<bool>& cancel) {
   switch (target.kind) {
     case FunctionTarget::Kind::Exec:
       return run_command(target.location, payload, ids, target.timeout, cancel);
+    case FunctionTarget::Kind::Runtime:
+      return runtime_host(target).invoke(payload, ids, cancel);
     case FunctionTarget::Kind::Http: {
       if (target.location.rfind("https://", 0) == 0)
         return https_post(target, payload, ids, cancel);

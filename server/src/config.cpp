@@ -270,7 +270,8 @@ std::string usage() {
   --credentials AK:SK           access key and secret key accepted by --require-sigv4 (repeatable)
   --ca-file FILE                CAs (PEM) that https:// functions and AWS endpoints are verified against (the system's)
   --dashboard-token TOKEN       with --require-sigv4: open the dashboard at /#token=TOKEN (else it is off)
-  --function NAME=TARGET[,timeout=SECONDS][,ca=FILE]   declare a function: http(s)://..., exec:COMMAND (repeatable)
+  --function NAME=TARGET[,timeout=S][,ca=FILE][,memory=MB][,concurrency=N][,handler=H]
+                                declare a function: http(s)://..., exec:COMMAND, runtime:COMMAND (repeatable)
   --functions FILE              declarations as JSON: {"NAME": "TARGET"} or {"NAME": {"target": ..., "timeout": S}}
   --lambda-endpoint URL         invoke undeclared functions through the Lambda Invoke API at URL
   --msk-cluster ARN=HOST:PORT[,HOST:PORT]    brokers of an MSK cluster ARN (repeatable)

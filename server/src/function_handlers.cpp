@@ -145,9 +145,11 @@ Response Handlers::get_function(Request& req) {
   f.arn = arn;
   f.version = target->qualifier.value_or("$LATEST");
   f.timeout_seconds = target->timeout.count();
-  f.description = target->kind == engine::FunctionTarget::Kind::Exec
-                      ? "esm-emulator: an exec: command"
-                      : "esm-emulator: an HTTP endpoint";
+  static constexpr const char* kKinds[] = {"an HTTP endpoint", "an exec: command",
+                                           "the Invoke API of another endpoint",
+                                           "a runtime: command (Lambda Runtime API)"};
+  f.description = std::string("esm-emulator: ") + kKinds[static_cast<int>(target->kind)];
+  f.memory_mb = target->memory_mb;
   return json_response(200, api_models::function_configuration_json(f), req);
 }
 

@@ -187,7 +187,8 @@ int run(const Config& config) {
   engine_settings.aws_services = aws_services(config);
   engine_settings.history.invocations = config.invocation_history;
   engine_settings.history.event_bytes = config.invocation_event_bytes;
-  engine::FunctionInvoker invoker;  // HTTP, exec: and Invoke API targets; owns the connections
+  // HTTP(S), exec:, runtime: and Invoke API targets; owns the connections and environments.
+  engine::FunctionInvoker invoker({config.region, config.account_id, &log});
   engine::Engine engine(*store.value(), functions, invoker, engine_settings, log);
 
   api_models::RequestContext request_defaults{config.region, config.account_id,

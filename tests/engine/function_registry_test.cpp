@@ -72,3 +72,27 @@ TEST_CASE("FunctionRegistry: a JSON file of declarations", "[engine]") {
   CHECK_FALSE(r.declare_file(path).ok());
   std::remove(path);
 }
+
+TEST_CASE("FunctionRegistry: runtime: declarations and their options", "[engine]") {
+  FunctionRegistry r;
+  REQUIRE(r.declare("py=runtime:python -m awslambdaric app.handler,memory=512,concurrency=3,"
+                    "timeout=30,handler=app.handler")
+              .ok());
+  auto py = r.resolve(*parse_function_name("py"));
+  REQUIRE(py);
+  CHECK(py->kind == FunctionTarget::Kind::Runtime);
+  CHECK(py->location == "python -m awslambdaric app.handler");
+  CHECK(py->memory_mb == 512);
+  CHECK(py->concurrency == 3);
+  CHECK(py->handler == "app.handler");
+  CHECK(py->timeout == std::chrono::seconds(30));
+  REQUIRE(r.declare("plain=runtime:./bootstrap").ok());
+  CHECK(r.resolve(*parse_function_name("plain"))->memory_mb == 128);
+  CHECK(r.declare("m=runtime:x,memory=64").error().message.find("memory must be") !=
+        std::string::npos);
+  CHECK(r.declare("c=runtime:x,concurrency=0").error().message.find("concurrency must be") !=
+        std::string::npos);
+  CHECK(r.declare("e=exec:x,memory=256").error().message.find("runtime: only") !=
+        std::string::npos);
+  CHECK(r.declare("r=runtime:").error().message.find("target must be") != std::string::npos);
+}

@@ -13,13 +13,17 @@ namespace esm::engine {
 
 // Where a function's invocations go (DESIGN §4).
 struct FunctionTarget {
-  enum class Kind { Http, Exec, LambdaApi };
+  enum class Kind { Http, Exec, LambdaApi, Runtime };
   Kind kind = Kind::Http;
-  std::string location;  // URL, shell command, or the Invoke API base URL
+  std::string location;  // URL, shell command (exec:, runtime:), or the Invoke API base URL
   std::string name;      // the function name (for the Invoke API path)
   std::optional<std::string> qualifier;
   std::chrono::seconds timeout{60};
   std::string ca_file;  // https: the CAs trusted (PEM; ca=FILE or --ca-file); "": the system's
+  // runtime: what Lambda tells the runtime, and how many environments run at once.
+  int memory_mb = 128;
+  int concurrency = 10;
+  std::string handler;
 };
 
 // Declared functions (--function, --functions) and the --lambda-endpoint fallback. Built once
@@ -30,7 +34,8 @@ class FunctionRegistry {
   // Kafka mappings take functions whose timeout is at most 14 minutes.
   static constexpr std::chrono::seconds kKafkaMaxTimeout{840};
 
-  // NAME=TARGET[,timeout=SECONDS][,ca=FILE]; TARGET is http(s)://..., or exec:COMMAND.
+  // NAME=TARGET[,timeout=SECONDS][,ca=FILE][,memory=MB][,concurrency=N][,handler=H]; TARGET is
+  // http(s)://..., exec:COMMAND or runtime:COMMAND (a Lambda Runtime API client).
   api_models::Result<api_models::Ok> declare(std::string_view declaration);
   // A JSON file: {"NAME": "TARGET"} or {"NAME": {"target": "...", "timeout": S, "ca": FILE}}.
   api_models::Result<api_models::Ok> declare_file(const std::string& path);
@@ -45,7 +50,8 @@ class FunctionRegistry {
 
  private:
   api_models::Result<api_models::Ok> add(const std::string& name, const std::string& target,
-                                         std::chrono::seconds timeout, std::string ca_file);
+                                         std::chrono::seconds timeout, std::string ca_file,
+                                         const FunctionTarget& runtime = {});
   std::map<std::string, FunctionTarget, std::less<>> declared_;
   std::string default_ca_file_;
   std::optional<std::string> lambda_endpoint_;

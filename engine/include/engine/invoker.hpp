@@ -2,9 +2,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
+#include "api_models/log.hpp"
 #include "engine/function_registry.hpp"
 
 namespace esm::engine {
@@ -42,13 +45,22 @@ class Invoker {
 };
 
 class ConnectionPool;
+class RuntimeHost;
 
-// HTTP endpoints, `exec:` commands and the Lambda Invoke API of another endpoint. Keep-alive
+// Where `runtime:` functions say they run, and where their processes log.
+struct RuntimeContext {
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  api_models::Logger* log = nullptr;
+};
+
+// HTTP(S) endpoints, `exec:` commands, `runtime:` commands (Lambda Runtime API clients, their
+// environments kept warm here) and the Lambda Invoke API of another endpoint. Keep-alive
 // connections to HTTP functions are pooled per host:port and owned here (closed with it).
 // Thread-safe.
 class FunctionInvoker final : public Invoker {
  public:
-  FunctionInvoker();
+  explicit FunctionInvoker(RuntimeContext runtime = {});
   ~FunctionInvoker() override;
   FunctionInvoker(const FunctionInvoker&) = delete;
   FunctionInvoker& operator=(const FunctionInvoker&) = delete;
@@ -56,7 +68,12 @@ class FunctionInvoker final : public Invoker {
                       const InvocationIds& ids, const std::atomic<bool>& cancel) override;
 
  private:
+  RuntimeHost& runtime_host(const FunctionTarget& target);
+
   std::unique_ptr<ConnectionPool> pool_;
+  const RuntimeContext runtime_;
+  std::mutex runtimes_mutex_;
+  std::map<std::string, std::unique_ptr<RuntimeHost>> runtimes_;  // guarded: by function name
 };
 
 }  // namespace esm::engine

@@ -1,0 +1,113 @@
+"""runtime:COMMAND functions: the user's unmodified handler run as a local process through the
+Lambda Runtime API the emulator serves, with AWS's official Python runtime interface client
+(awslambdaric from PyPI; the handler parses the event with AWS Lambda Powertools) and a shell
+bootstrap of a custom runtime (curl). Warm environments, concurrency, function errors, a
+timeout, a crash and an init failure, each as Lambda reports it."""
+import json
+import pathlib
+import sys
+import threading
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from conftest import ROOT, Emulator, eventually
+from test_error_handling import create, produce
+
+RUNTIMES = ROOT / "tests" / "integration" / "runtimes"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
+
+
+@pytest.fixture
+def hosted(tmp_path, kafka_port):
+    out = tmp_path / "out"
+    out.mkdir()
+    ric = f"runtime:cd {RUNTIMES} && exec {PYTHON} -m awslambdaric handler.handler"
+    emu = Emulator(tmp_path, [
+        f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "py-orders:2",
+        "--embedded-kafka-topic", "sh-orders:1",
+        "--function", f"py={ric},memory=256,concurrency=2,timeout=3",
+        "--function", f"sh=runtime:{RUNTIMES / 'bootstrap.sh'},handler=my.handler",
+        "--function", "broken=runtime:echo 'no runtime here' >&2; exit 4",
+    ], env={"OUT_DIR": str(out)})
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.out = out
+    emu.start()
+    emu.lam = boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1",
+                           aws_access_key_id="AK", aws_secret_access_key="SK",
+                           config=Config(retries={"max_attempts": 1}, read_timeout=60))
+    yield emu
+    emu.stop()
+
+
+def seen(emu):
+    return [json.loads(p.read_text()) for p in sorted(emu.out.glob("*-*.json"))]
+
+
+def invoke(emu, name, payload):
+    r = emu.lam.invoke(FunctionName=name, Payload=json.dumps(payload).encode())
+    return r.get("FunctionError"), json.loads(r["Payload"].read())
+
+
+def test_a_mapping_delivers_to_an_unmodified_python_handler(hosted, clients_for):
+    produce(hosted.kafka_bootstrap, "py-orders", ["a", "b"], partition=0)
+    produce(hosted.kafka_bootstrap, "py-orders", ["c"], partition=1)
+    m = create(clients_for(hosted), hosted, "py-orders", FunctionName="py", BatchSize=10)
+    got = eventually(lambda: sorted(v for s in seen(hosted) for v in s["values"]) == ["a", "b", "c"] and seen(hosted),
+                     message="the handler parsed every record")
+    first = got[0]
+    assert first["event"]["eventSource"] == "SelfManagedKafka"
+    assert first["arn"] == ARN + "py" and first["name"] == "py" and first["memory"] == "256"
+    assert 0 < first["remaining_ms"] <= 3000 and first["log_group"] == "/aws/lambda/py"
+    status = eventually(lambda: (s := json.loads(__import__("urllib.request").request.urlopen(
+        f"{hosted.endpoint}/_esm/mappings/{m['UUID']}").read()))["OffsetLag"] == 0 and s["Invocations"] and s,
+        message="committed")
+    inv = status["Invocations"][-1]
+    assert inv["Outcome"] == "Success" and json.loads(inv["Response"])["values"]
+    # The request id the status API records is the handler's context.aws_request_id.
+    assert {s["request_id"] for s in got} <= {i["RequestId"] for i in status["Invocations"]}
+    logs = hosted.logs()
+    assert "START RequestId: " in logs and "REPORT RequestId: " in logs and "Init Duration: " in logs
+    assert "Memory Size: 256 MB" in logs and "handled " in logs  # the handler's stdout, in the log
+
+
+def test_a_shell_custom_runtime_gets_the_event_and_lambda_s_headers(hosted, clients_for):
+    produce(hosted.kafka_bootstrap, "sh-orders", ["x"])
+    create(clients_for(hosted), hosted, "sh-orders", FunctionName="sh", BatchSize=10)
+    event = eventually(lambda: [s for s in seen(hosted) if "records" in s] or None, message="an event")[0]
+    assert list(event["records"]) == ["sh-orders-0"]
+    error, answer = invoke(hosted, "sh", {"ping": 1})
+    assert error is None and answer["function"] == "sh" and answer["handler"] == "my.handler"
+    assert answer["deadline"] > 0
+
+
+def test_warm_environments_concurrency_and_failures(hosted):
+    _, one = invoke(hosted, "py", {"n": 1})
+    _, two = invoke(hosted, "py", {"n": 2})
+    assert one["pid"] == two["pid"]  # warm: the same environment
+    # Two at once: two environments (concurrency=2).
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(invoke(hosted, "py", {"action": "sleep", "seconds": 1})))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len({a[1]["pid"] for a in answers}) == 2
+    # A handler's exception: a function error with its type; the environment stays.
+    error, doc = invoke(hosted, "py", {"action": "fail"})
+    assert error == "Unhandled" and doc["errorType"] == "ValueError" and doc["errorMessage"] == "asked to fail"
+    # Past the timeout: killed, "Task timed out", replaced by a new environment.
+    error, doc = invoke(hosted, "py", {"action": "sleep", "seconds": 10})
+    assert error == "Unhandled" and doc["errorMessage"] == "Task timed out after 3.00 seconds"
+    # A crash mid-invocation: Runtime.ExitError.
+    error, doc = invoke(hosted, "py", {"action": "exit"})
+    assert error == "Unhandled" and doc["errorType"] == "Runtime.ExitError"
+    _, after = invoke(hosted, "py", {"n": 3})
+    assert after["pid"] not in {a[1]["pid"] for a in answers}  # both earlier environments were replaced
+    # A runtime that exits before asking for work: an init failure, reported, not a hang.
+    error, doc = invoke(hosted, "broken", {})
+    assert error == "Unhandled" and "Runtime" in doc["errorType"]
+    assert "no runtime here" in hosted.logs()
