@@ -13,10 +13,12 @@ fi
 [ -x build/tests/engine_tests ] || { echo "test.sh: the unit tests were not built" >&2; exit 1; }
 (cd build && ctest --output-on-failure --timeout 300 -j2)
 
+# The integration suite runs in ESM_TEST_WORKERS (3) pytest-xdist workers: its tests mostly wait
+# on brokers and processes, each on ports and topics of its own (conftest.free_port).
 # A real Kafka broker for the integration suite, stopped however this script ends.
 KAFKA_RUN=$(mktemp -d /tmp/esm-kafka-test.XXXXXX)
 trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true' EXIT
 ESM_REAL_KAFKA=$(scripts/kafka.sh start "$KAFKA_RUN" | sed -n 's/^KAFKA_BOOTSTRAP=//p')
 export ESM_REAL_KAFKA
 export ESM_REAL_KAFKA_DIR="$KAFKA_RUN"  # secure.json: the SASL_SSL, mTLS and TLS listeners, users, certificates
-.venv/bin/python -m pytest -q tests/integration "$@"
+.venv/bin/python -m pytest -q -n "${ESM_TEST_WORKERS:-3}" tests/integration "$@"

@@ -21,12 +21,23 @@ BINARY = pathlib.Path(os.environ.get("ESM_BINARY", ROOT / "build" / "server" / "
 _handed_out = set()
 
 
+def _port_range():
+    """20000-31999, split between pytest-xdist workers (gw0, gw1, ...) so that no two workers hand
+    out the same port (a port handed out is bound only later, and rebound after a restart)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(worker[2:]) if worker.startswith("gw") else 0
+    width = 12000 // max(count, 1)
+    return 20000 + index * width, 20000 + (index + 1) * width - 1
+
+
 def free_port():
     """A loopback port nothing listens on, below the kernel's ephemeral range (32768-60999 by
     default): a port from that range (what binding port 0 gives) can be taken by an outgoing
     connection between this check and the emulator's bind ("Address already in use")."""
+    low, high = _port_range()
     for _ in range(1000):
-        port = random.randint(20000, 32000)
+        port = random.randint(low, high)
         if port in _handed_out:
             continue
         with socket.socket() as s:
@@ -36,7 +47,7 @@ def free_port():
                 continue
         _handed_out.add(port)
         return port
-    raise RuntimeError("no free loopback port in 20000-32000")
+    raise RuntimeError(f"no free loopback port in {low}-{high}")
 
 
 def eventually(condition, timeout=30.0, interval=0.05, message="condition"):
