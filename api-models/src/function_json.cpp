@@ -25,6 +25,12 @@ std::string function_configuration_json(const FunctionConfiguration& f) {
   w.key("State").string("Active");
   w.key("LastUpdateStatus").string("Successful");
   w.key("Description").string(f.description);
+  if (!f.handler.empty()) w.key("Handler").string(f.handler);
+  if (!f.variables.empty()) {
+    w.key("Environment").start_object().key("Variables").start_object();
+    for (const auto& [k, v] : f.variables) w.key(k).string(v);
+    w.end_object().end_object();
+  }
   w.end_object().end_object();
   return w.take();
 }

@@ -309,16 +309,18 @@ InvokeResult https_post(const FunctionTarget& target, const std::string& payload
   return result;
 }
 
-// The process environment plus the invocation's ids, built before fork (the child may only call
-// async-signal-safe functions).
+// The process environment, the operator's variables and the invocation's ids, built before fork
+// (the child may only call async-signal-safe functions).
 class CommandEnvironment {
  public:
-  explicit CommandEnvironment(const InvocationIds& ids) {
+  CommandEnvironment(const InvocationIds& ids, const std::map<std::string, std::string>& env) {
     for (char** e = environ; e && *e; ++e) {
       const std::string_view entry(*e);
-      if (!entry.starts_with("ESM_MAPPING_UUID=") && !entry.starts_with("ESM_REQUEST_ID="))
+      const auto key = std::string(entry.substr(0, entry.find('=')));
+      if (key != "ESM_MAPPING_UUID" && key != "ESM_REQUEST_ID" && !env.contains(key))
         entries_.emplace_back(entry);
     }
+    for (const auto& [k, v] : env) entries_.push_back(k + "=" + v);
     entries_.push_back("ESM_MAPPING_UUID=" + ids.mapping_uuid);
     entries_.push_back("ESM_REQUEST_ID=" + ids.request_id);
     for (auto& entry : entries_) pointers_.push_back(entry.data());
@@ -332,11 +334,12 @@ class CommandEnvironment {
 };
 
 // Runs COMMAND under /bin/sh -c with the payload on stdin; stdout is the response.
-InvokeResult run_command(const std::string& command, const std::string& payload,
-                         const InvocationIds& ids, std::chrono::seconds timeout,
-                         const std::atomic<bool>& cancel) {
+InvokeResult run_command(const FunctionTarget& target, const std::string& payload,
+                         const InvocationIds& ids, const std::atomic<bool>& cancel) {
+  const std::string& command = target.location;
+  const std::chrono::seconds timeout = target.timeout;
   InvokeResult result;
-  CommandEnvironment environment(ids);
+  CommandEnvironment environment(ids, target.env);
   int in_pipe[2];
   int out_pipe[2];
   int err_pipe[2];
@@ -465,6 +468,7 @@ RuntimeHost& FunctionInvoker::runtime_host(const FunctionTarget& target) {
     spec.name = target.name;
     spec.command = target.location;
     spec.handler = target.handler;
+    spec.env = target.env;
     spec.region = runtime_.region;
     spec.account_id = runtime_.account_id;
     spec.memory_mb = target.memory_mb;
@@ -479,7 +483,7 @@ InvokeResult FunctionInvoker::invoke(const FunctionTarget& target, const std::st
                                      const InvocationIds& ids, const std::atomic<bool>& cancel) {
   switch (target.kind) {
     case FunctionTarget::Kind::Exec:
-      return run_command(target.location, payload, ids, target.timeout, cancel);
+      return run_command(target, payload, ids, cancel);
     case FunctionTarget::Kind::Runtime:
       return runtime_host(target).invoke(payload, ids, cancel);
     case FunctionTarget::Kind::Http: {

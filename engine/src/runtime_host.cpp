@@ -65,7 +65,8 @@ std::string log_stream_name() {
   return std::string(day) + "/[$LATEST]" + random_hex(32);
 }
 
-// The environment Lambda gives a runtime, on top of the emulator's own.
+// The environment Lambda gives a runtime, on top of the emulator's own, and the operator's
+// variables on top of both (none of Lambda's reserved keys: FunctionRegistry refuses those).
 std::vector<std::string> runtime_environment(const RuntimeSpec& s, const std::string& api) {
   const std::map<std::string, std::string> ours = {
       {"AWS_LAMBDA_RUNTIME_API", api},
@@ -87,13 +88,17 @@ std::vector<std::string> runtime_environment(const RuntimeSpec& s, const std::st
   for (char** e = environ; e && *e; ++e) {
     const std::string_view entry(*e);
     const auto eq = entry.find('=');
-    if (eq != std::string_view::npos && !ours.contains(std::string(entry.substr(0, eq))))
-      out.emplace_back(entry);
+    if (eq == std::string_view::npos) continue;
+    const std::string key(entry.substr(0, eq));
+    if (!ours.contains(key) && !s.env.contains(key)) out.emplace_back(entry);
   }
   char cwd[4096];
   const std::string here = getcwd(cwd, sizeof cwd) ? cwd : "/";
-  for (const auto& [k, v] : ours)
+  for (const auto& [k, v] : ours) {
+    if (s.env.contains(k)) continue;  // TZ, which Lambda lets a function set
     out.push_back(k + "=" + (k == "LAMBDA_TASK_ROOT" || k == "LAMBDA_RUNTIME_DIR" ? here : v));
+  }
+  for (const auto& [k, v] : s.env) out.push_back(k + "=" + v);
   return out;
 }
 

@@ -19,8 +19,9 @@ namespace esm::engine {
 // what Lambda tells its runtime about it.
 struct RuntimeSpec {
   std::string name;
-  std::string command;  // run with /bin/sh -c
-  std::string handler;  // _HANDLER
+  std::string command;                     // run with /bin/sh -c
+  std::string handler;                     // _HANDLER
+  std::map<std::string, std::string> env;  // the operator's, on top of Lambda's
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
   int memory_mb = 128;

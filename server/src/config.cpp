@@ -272,7 +272,8 @@ std::string usage() {
   --dashboard-token TOKEN       with --require-sigv4: open the dashboard at /#token=TOKEN (else it is off)
   --function NAME=TARGET[,timeout=S][,ca=FILE][,memory=MB][,concurrency=N][,handler=H]
                                 declare a function: http(s)://..., exec:COMMAND, runtime:COMMAND (repeatable)
-  --functions FILE              declarations as JSON: {"NAME": "TARGET"} or {"NAME": {"target": ..., "timeout": S}}
+  --functions FILE              declarations as JSON: {"NAME": "TARGET"} or {"NAME": {"target": ..., "timeout": S,
+                                "memory": MB, "handler": H, "env": {"KEY": "VALUE"}, ...}}
   --lambda-endpoint URL         invoke undeclared functions through the Lambda Invoke API at URL
   --msk-cluster ARN=HOST:PORT[,HOST:PORT]    brokers of an MSK cluster ARN (repeatable)
   --embedded-kafka[=HOST:PORT]  serve an in-process Kafka at HOST:PORT (127.0.0.1:9092)

@@ -134,7 +134,7 @@ Response Handlers::invoke_and_answer(const engine::FunctionTarget& target,
 }
 
 // GET /2015-03-31/functions/{FunctionName}: the declared function's configuration as AWS shapes
-// it (what the emulator knows: name, ARN, timeout; the memory is Lambda's default).
+// it (what the emulator knows: name, ARN, timeout, memory, handler, the declared variables).
 Response Handlers::get_function(Request& req) {
   std::string arn;
   auto found = declared_function(req, arn);
@@ -150,6 +150,8 @@ Response Handlers::get_function(Request& req) {
                                            "a runtime: command (Lambda Runtime API)"};
   f.description = std::string("esm-emulator: ") + kKinds[static_cast<int>(target->kind)];
   f.memory_mb = target->memory_mb;
+  f.handler = target->handler;
+  f.variables = target->env;
   return json_response(200, api_models::function_configuration_json(f), req);
 }
 

@@ -96,3 +96,58 @@ TEST_CASE("FunctionRegistry: runtime: declarations and their options", "[engine]
         std::string::npos);
   CHECK(r.declare("r=runtime:").error().message.find("target must be") != std::string::npos);
 }
+
+namespace {
+// Declares the JSON `text` from a file; the error message, or "" when it was accepted.
+std::string declare_json(FunctionRegistry& r, const std::string& text) {
+  char path[] = "/tmp/esm-functions-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  std::ofstream(path) << text;
+  auto result = r.declare_file(path);
+  std::remove(path);
+  return result.ok() ? "" : result.error().message;
+}
+}  // namespace
+
+TEST_CASE("FunctionRegistry: runtime options and env in the JSON file", "[engine]") {
+  FunctionRegistry r;
+  REQUIRE(declare_json(r, R"({"py": {"target": "runtime:python3 -m awslambdaric",
+      "handler": "app.handler", "memory": 1024, "concurrency": 2, "timeout": 9,
+      "env": {"TABLE": "orders", "TZ": "Europe/Paris"}},
+      "sh": {"target": "exec:cat", "env": {"MODE": "echo"}}})") == "");
+  auto py = r.resolve(*parse_function_name("py"));
+  REQUIRE(py);
+  CHECK(py->handler == "app.handler");
+  CHECK(py->memory_mb == 1024);
+  CHECK(py->concurrency == 2);
+  CHECK(py->timeout == std::chrono::seconds(9));
+  CHECK(py->env == std::map<std::string, std::string>{{"TABLE", "orders"}, {"TZ", "Europe/Paris"}});
+  CHECK(r.resolve(*parse_function_name("sh"))->env.at("MODE") == "echo");
+
+  const auto refused = [&](const std::string& text, const std::string& expected) {
+    FunctionRegistry fresh;
+    const auto message = declare_json(fresh, text);
+    INFO(message);
+    CHECK(message.find(expected) != std::string::npos);
+    CHECK(fresh.size() == 0);
+  };
+  refused(
+      R"({"f": {"target": "runtime:x", "env": {"AWS_REGION": "eu-west-1", "LAMBDA_TASK_ROOT": "/x"}}})",
+      "function 'f': Lambda was unable to configure your environment variables because the "
+      "environment variables you have provided contains reserved keys that are currently not "
+      "supported for modification. Reserved keys used in this request: AWS_REGION, "
+      "LAMBDA_TASK_ROOT");
+  refused(R"({"f": {"target": "runtime:x", "env": {"1BAD": "v"}}})", "'1BAD' is not a valid");
+  refused(R"({"f": {"target": "runtime:x", "env": {"K": 5}}})", "values are strings");
+  refused(R"({"f": {"target": "runtime:x", "env": {"BIG": ")" + std::string(4100, 'x') + R"("}}})",
+          "exceeded the 4KB limit");
+  refused(R"({"f": {"target": "http://127.0.0.1:1/", "env": {"K": "v"}}})",
+          "env applies to runtime: and exec: only");
+  refused(R"({"f": {"target": "runtime:x", "memory": 64}})", "memory must be 128 to 10240");
+  refused(R"({"f": {"target": "exec:x", "handler": "h"}})", "runtime: only");
+  refused(R"({"f": {"target": "runtime:x", "memroy": 256}})", "'memroy' is not an option");
+  refused(R"({"f": {"target": "runtime:x", "concurrency": "2"}})",
+          "'concurrency' has the wrong type");
+  refused(R"({"f": {"timeout": 3}})", "'target' is missing");
+}

@@ -111,3 +111,43 @@ def test_warm_environments_concurrency_and_failures(hosted):
     error, doc = invoke(hosted, "broken", {})
     assert error == "Unhandled" and "Runtime" in doc["errorType"]
     assert "no runtime here" in hosted.logs()
+
+
+def test_functions_file_declares_runtime_options_and_env(tmp_path):
+    """--functions JSON: a runtime: handler with handler/memory/env, an exec: command with env;
+    the handler sees the operator's variables beside Lambda's, GetFunction shows them."""
+    declarations = {
+        "py": {"target": f"runtime:cd {RUNTIMES} && exec {PYTHON} -m awslambdaric handler.handler",
+               "handler": "handler.handler", "memory": 512, "timeout": 5,
+               "env": {"ORDERS_TABLE": "orders-local", "TZ": "Europe/Paris"}},
+        "sh": {"target": "exec:printf '{\"mode\":\"%s\"}' \"$MODE\"", "env": {"MODE": "echo"}},
+    }
+    path = tmp_path / "functions.json"
+    path.write_text(json.dumps(declarations))
+    emu = Emulator(tmp_path, ["--functions", str(path)], env={"OUT_DIR": str(tmp_path)})
+    emu.start()
+    try:
+        lam = boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1",
+                           aws_access_key_id="AK", aws_secret_access_key="SK",
+                           config=Config(retries={"max_attempts": 1}, read_timeout=60))
+        r = lam.invoke(FunctionName="py", Payload=json.dumps(
+            {"action": "env", "keys": ["ORDERS_TABLE", "TZ", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "_HANDLER"]}))
+        assert "FunctionError" not in r
+        assert json.loads(r["Payload"].read()) == {"ORDERS_TABLE": "orders-local", "TZ": "Europe/Paris",
+                                                   "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+                                                   "_HANDLER": "handler.handler"}
+        r = lam.invoke(FunctionName="sh", Payload=b"{}")
+        assert json.loads(r["Payload"].read()) == {"mode": "echo"}
+        config = lam.get_function(FunctionName="py")["Configuration"]
+        assert config["Environment"]["Variables"] == declarations["py"]["env"]
+        assert config["Handler"] == "handler.handler" and config["MemorySize"] == 512 and config["Timeout"] == 5
+    finally:
+        emu.stop()
+
+
+def test_functions_file_refuses_lambda_s_reserved_variables(tmp_path):
+    path = tmp_path / "functions.json"
+    path.write_text(json.dumps({"py": {"target": "runtime:true", "env": {"AWS_REGION": "eu-west-1"}}}))
+    emu = Emulator(tmp_path, ["--functions", str(path)])
+    assert emu.start(expect_exit=True).wait(20) != 0
+    assert "Reserved keys used in this request: AWS_REGION" in emu.logs()

@@ -24,6 +24,8 @@ struct FunctionTarget {
   int memory_mb = 128;
   int concurrency = 10;
   std::string handler;
+  // runtime: and exec: the operator's variables, set on top of the emulator's environment.
+  std::map<std::string, std::string> env;
 };
 
 // Declared functions (--function, --functions) and the --lambda-endpoint fallback. Built once
@@ -37,7 +39,8 @@ class FunctionRegistry {
   // NAME=TARGET[,timeout=SECONDS][,ca=FILE][,memory=MB][,concurrency=N][,handler=H]; TARGET is
   // http(s)://..., exec:COMMAND or runtime:COMMAND (a Lambda Runtime API client).
   api_models::Result<api_models::Ok> declare(std::string_view declaration);
-  // A JSON file: {"NAME": "TARGET"} or {"NAME": {"target": "...", "timeout": S, "ca": FILE}}.
+  // A JSON file: {"NAME": "TARGET"} or {"NAME": {"target": "...", "timeout": S, "ca": FILE,
+  // "memory": MB, "concurrency": N, "handler": H, "env": {"KEY": "VALUE", ...}}}.
   api_models::Result<api_models::Ok> declare_file(const std::string& path);
   // The CAs https targets declared afterwards trust when they name none (--ca-file).
   void set_default_ca_file(std::string path) { default_ca_file_ = std::move(path); }
@@ -49,9 +52,9 @@ class FunctionRegistry {
   std::size_t size() const { return declared_.size(); }
 
  private:
+  // `options` carries what the declaration set besides name, kind and location.
   api_models::Result<api_models::Ok> add(const std::string& name, const std::string& target,
-                                         std::chrono::seconds timeout, std::string ca_file,
-                                         const FunctionTarget& runtime = {});
+                                         FunctionTarget options);
   std::map<std::string, FunctionTarget, std::less<>> declared_;
   std::string default_ca_file_;
   std::optional<std::string> lambda_endpoint_;

@@ -19,6 +19,8 @@ def handler(event, context):
         time.sleep(float(event["seconds"]))
     if action == "exit":
         os._exit(3)
+    if action == "env":
+        return {k: os.environ.get(k) for k in event["keys"]}
     seen = {"event": event, "request_id": context.aws_request_id,
             "arn": context.invoked_function_arn, "name": context.function_name,
             "memory": context.memory_limit_in_mb, "remaining_ms": context.get_remaining_time_in_millis(),
