@@ -33,6 +33,12 @@ done
 if [ "${1:-}" != "--run" ] && ! python3 -c 'import ensurepip' 2>/dev/null; then
   missing+=(python3-venv)  # a venv needs ensurepip; Debian's python3 has it only with python3-venv
 fi
+# Go: the Go runtime test builds a handler with aws-lambda-go, which needs Go 1.26 (Debian 12 has
+# 1.19, so no package can stand in).
+if [ "${1:-}" != "--run" ] && ! go version 2>/dev/null | grep -qE 'go1\.(2[6-9]|[3-9][0-9])'; then
+  echo "setup: the tests need Go 1.26 or newer on PATH (https://go.dev/dl/) for tests/integration/runtimes/go" >&2
+  exit 1
+fi
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   SUDO=""

@@ -1,11 +1,16 @@
 """runtime:COMMAND functions: the user's unmodified handler run as a local process through the
 Lambda Runtime API the emulator serves, with AWS's official Python runtime interface client
-(awslambdaric from PyPI; the handler parses the event with AWS Lambda Powertools) and a shell
-bootstrap of a custom runtime (curl). Warm environments, concurrency, function errors, a
-timeout, a crash and an init failure, each as Lambda reports it."""
+(awslambdaric from PyPI; the handler parses the event with AWS Lambda Powertools), a shell
+bootstrap of a custom runtime (curl) and a Go handler built with aws-lambda-go. Warm
+environments, concurrency, function errors, a timeout, a crash and an init failure, each as
+Lambda reports it."""
+import functools
 import json
+import os
 import pathlib
+import subprocess
 import sys
+import tempfile
 import threading
 
 import boto3
@@ -151,3 +156,48 @@ def test_functions_file_refuses_lambda_s_reserved_variables(tmp_path):
     emu = Emulator(tmp_path, ["--functions", str(path)])
     assert emu.start(expect_exit=True).wait(20) != 0
     assert "Reserved keys used in this request: AWS_REGION" in emu.logs()
+
+
+@functools.lru_cache(maxsize=1)
+def go_handler():
+    """tests/integration/runtimes/go built with the machine's Go (aws-lambda-go from the Go module
+    proxy, go.sum pinned); Go's build cache makes a rebuild quick."""
+    out = pathlib.Path(tempfile.mkdtemp(prefix="esm-go-handler-")) / "handler"
+    subprocess.run(["go", "build", "-o", str(out), "."], cwd=RUNTIMES / "go", check=True, timeout=600,
+                   env=dict(os.environ, CGO_ENABLED="0"))
+    return out
+
+
+def test_a_go_handler_built_with_aws_lambda_go(tmp_path, kafka_port, clients_for):
+    """AWS's Go library (lambda.Start, events.KafkaEvent, lambdacontext) against the Runtime API:
+    the event decoded into its Kafka type, the context's request id, ARN, memory and deadline."""
+    emu = Emulator(tmp_path, [
+        f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "go-orders:2",
+        "--function", f"go=runtime:{go_handler()},memory=256,timeout=4",
+    ], env={"OUT_DIR": str(tmp_path)})
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.out = tmp_path
+    emu.start()
+    try:
+        produce(emu.kafka_bootstrap, "go-orders", ["a", "b"], partition=0)
+        produce(emu.kafka_bootstrap, "go-orders", ["c"], partition=1)
+        create(clients_for(emu), emu, "go-orders", FunctionName="go", BatchSize=10)
+        got = eventually(lambda: sorted(v for s in seen(emu) for v in s["values"]) == ["a", "b", "c"] and seen(emu),
+                         message="the Go handler decoded every record")
+        first = got[0]
+        assert first["event"]["eventSource"] == "SelfManagedKafka"
+        records = [r for rs in first["event"]["records"].values() for r in rs]
+        assert records and all(r["topic"] == "go-orders" and r["offset"] >= 0 for r in records)
+        assert first["arn"] == ARN + "go" and first["name"] == "go" and first["memory"] == 256
+        assert 0 < first["remaining_ms"] <= 4000 and len(first["request_id"]) == 36
+        lam = boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1",
+                           aws_access_key_id="AK", aws_secret_access_key="SK",
+                           config=Config(retries={"max_attempts": 1}, read_timeout=60))
+        fail = {"eventSource": "SelfManagedKafka", "records": {"t-0": [
+            {"topic": "t", "partition": 0, "offset": 0, "value": "ZmFpbA=="}]}}  # "fail"
+        r = lam.invoke(FunctionName="go", Payload=json.dumps(fail).encode())
+        doc = json.loads(r["Payload"].read())
+        assert r["FunctionError"] == "Unhandled" and doc["errorMessage"] == "asked to fail"
+        assert doc["errorType"] == "errorString"  # aws-lambda-go's type name for errors.New
+    finally:
+        emu.stop()
