@@ -1,9 +1,11 @@
 """runtime:COMMAND functions: the user's unmodified handler run as a local process through the
 Lambda Runtime API the emulator serves, with AWS's official Python runtime interface client
 (awslambdaric from PyPI; the handler parses the event with AWS Lambda Powertools), a shell
-bootstrap of a custom runtime (curl) and a Go handler built with aws-lambda-go. Warm
+bootstrap of a custom runtime (curl), a Go handler built with aws-lambda-go and a Java handler
+run by AWS's Java runtime interface client (Maven Central). Warm
 environments, concurrency, function errors, a timeout, a crash and an init failure, each as
 Lambda reports it."""
+import base64
 import functools
 import json
 import os
@@ -40,15 +42,47 @@ def hosted(tmp_path, kafka_port):
     emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
     emu.out = out
     emu.start()
-    emu.lam = boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1",
-                           aws_access_key_id="AK", aws_secret_access_key="SK",
-                           config=Config(retries={"max_attempts": 1}, read_timeout=60))
+    emu.lam = lambda_client(emu)
     yield emu
     emu.stop()
 
 
 def seen(emu):
     return [json.loads(p.read_text()) for p in sorted(emu.out.glob("*-*.json"))]
+
+
+def lambda_client(emu):
+    return boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1",
+                        aws_access_key_id="AK", aws_secret_access_key="SK",
+                        config=Config(retries={"max_attempts": 1}, read_timeout=60))
+
+
+def kafka_event(value, offset=0):
+    """A one-record Kafka event as the ESM sends it, for invoking a handler directly."""
+    return {"eventSource": "SelfManagedKafka", "records": {"t-0": [
+        {"topic": "t", "partition": 0, "offset": offset, "value": base64.b64encode(value.encode()).decode()}]}}
+
+
+def one_function_emulator(tmp_path, kafka_port, declaration):
+    """An emulator with embedded Kafka (topic NAME-orders, 2 partitions) and one function; its
+    handler writes what it saw into tmp_path ($OUT_DIR)."""
+    name = declaration.split("=", 1)[0]
+    emu = Emulator(tmp_path, [
+        f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", f"{name}-orders:2",
+        "--function", declaration], env={"OUT_DIR": str(tmp_path)})
+    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
+    emu.out = tmp_path
+    return emu.start()
+
+
+def deliver_abc(emu, clients_for, name):
+    """Records a, b (partition 0) and c (partition 1) through a mapping to the function: what the
+    handler saw, once it saw all three."""
+    produce(emu.kafka_bootstrap, f"{name}-orders", ["a", "b"], partition=0)
+    produce(emu.kafka_bootstrap, f"{name}-orders", ["c"], partition=1)
+    create(clients_for(emu), emu, f"{name}-orders", FunctionName=name, BatchSize=10)
+    return eventually(lambda: sorted(v for s in seen(emu) for v in s["values"]) == ["a", "b", "c"] and seen(emu),
+                      timeout=60, message=f"the {name} handler decoded every record")
 
 
 def invoke(emu, name, payload):
@@ -132,9 +166,7 @@ def test_functions_file_declares_runtime_options_and_env(tmp_path):
     emu = Emulator(tmp_path, ["--functions", str(path)], env={"OUT_DIR": str(tmp_path)})
     emu.start()
     try:
-        lam = boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1",
-                           aws_access_key_id="AK", aws_secret_access_key="SK",
-                           config=Config(retries={"max_attempts": 1}, read_timeout=60))
+        lam = lambda_client(emu)
         r = lam.invoke(FunctionName="py", Payload=json.dumps(
             {"action": "env", "keys": ["ORDERS_TABLE", "TZ", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "_HANDLER"]}))
         assert "FunctionError" not in r
@@ -171,33 +203,58 @@ def go_handler():
 def test_a_go_handler_built_with_aws_lambda_go(tmp_path, kafka_port, clients_for):
     """AWS's Go library (lambda.Start, events.KafkaEvent, lambdacontext) against the Runtime API:
     the event decoded into its Kafka type, the context's request id, ARN, memory and deadline."""
-    emu = Emulator(tmp_path, [
-        f"--embedded-kafka=127.0.0.1:{kafka_port}", "--embedded-kafka-topic", "go-orders:2",
-        "--function", f"go=runtime:{go_handler()},memory=256,timeout=4",
-    ], env={"OUT_DIR": str(tmp_path)})
-    emu.kafka_bootstrap = f"127.0.0.1:{kafka_port}"
-    emu.out = tmp_path
-    emu.start()
+    emu = one_function_emulator(tmp_path, kafka_port, f"go=runtime:{go_handler()},memory=256,timeout=4")
     try:
-        produce(emu.kafka_bootstrap, "go-orders", ["a", "b"], partition=0)
-        produce(emu.kafka_bootstrap, "go-orders", ["c"], partition=1)
-        create(clients_for(emu), emu, "go-orders", FunctionName="go", BatchSize=10)
-        got = eventually(lambda: sorted(v for s in seen(emu) for v in s["values"]) == ["a", "b", "c"] and seen(emu),
-                         message="the Go handler decoded every record")
+        got = deliver_abc(emu, clients_for, "go")
         first = got[0]
         assert first["event"]["eventSource"] == "SelfManagedKafka"
         records = [r for rs in first["event"]["records"].values() for r in rs]
         assert records and all(r["topic"] == "go-orders" and r["offset"] >= 0 for r in records)
         assert first["arn"] == ARN + "go" and first["name"] == "go" and first["memory"] == 256
         assert 0 < first["remaining_ms"] <= 4000 and len(first["request_id"]) == 36
-        lam = boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1",
-                           aws_access_key_id="AK", aws_secret_access_key="SK",
-                           config=Config(retries={"max_attempts": 1}, read_timeout=60))
-        fail = {"eventSource": "SelfManagedKafka", "records": {"t-0": [
-            {"topic": "t", "partition": 0, "offset": 0, "value": "ZmFpbA=="}]}}  # "fail"
-        r = lam.invoke(FunctionName="go", Payload=json.dumps(fail).encode())
+        lam = lambda_client(emu)
+        r = lam.invoke(FunctionName="go", Payload=json.dumps(kafka_event("fail")).encode())
         doc = json.loads(r["Payload"].read())
         assert r["FunctionError"] == "Unhandled" and doc["errorMessage"] == "asked to fail"
         assert doc["errorType"] == "errorString"  # aws-lambda-go's type name for errors.New
+    finally:
+        emu.stop()
+
+
+@functools.lru_cache(maxsize=1)
+def java_handler():
+    """tests/integration/runtimes/java compiled against AWS's Java runtime interface client and
+    aws-lambda-java-events from Maven Central (scripts/maven_classpath.sh); the command that runs
+    it as Lambda's java runtimes do (the client's AWSLambda main class, handler Class::method)."""
+    libs = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "maven_classpath.sh"), "java-lambda-ric-2.10.1",
+         "com.amazonaws:aws-lambda-java-runtime-interface-client:2.10.1",
+         "com.amazonaws:aws-lambda-java-events:3.16.1"],
+        check=True, capture_output=True, text=True, timeout=600).stdout.strip()
+    classes = pathlib.Path(tempfile.mkdtemp(prefix="esm-java-handler-"))
+    subprocess.run(["javac", "-d", str(classes), "-cp", libs, "KafkaHandler.java"],
+                   cwd=RUNTIMES / "java", check=True, timeout=300)
+    return (f"java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp {classes}:{libs} "
+            "com.amazonaws.services.lambda.runtime.api.client.AWSLambda "
+            "example.KafkaHandler::handleRequest")
+
+
+def test_a_java_handler_run_by_aws_s_java_runtime_interface_client(tmp_path, kafka_port, clients_for):
+    """A RequestHandler<KafkaEvent, ...>: the event deserialized into aws-lambda-java-events'
+    KafkaEvent by the client, the Context's request id, ARN, memory and remaining time."""
+    emu = one_function_emulator(tmp_path, kafka_port, f"java=runtime:{java_handler()},memory=512,timeout=20")
+    try:
+        got = deliver_abc(emu, clients_for, "java")
+        first = got[0]
+        assert first["event_source"] == "SelfManagedKafka" and first["records"] == len(first["values"])
+        assert first["arn"] == ARN + "java" and first["name"] == "java" and first["memory"] == 512
+        assert 0 < first["remaining_ms"] <= 20000 and len(first["request_id"]) == 36
+        lam = lambda_client(emu)
+        r = lam.invoke(FunctionName="java", Payload=json.dumps(kafka_event("fail")).encode())
+        doc = json.loads(r["Payload"].read())
+        assert r["FunctionError"] == "Unhandled" and doc["errorMessage"] == "asked to fail"
+        assert doc["errorType"] == "java.lang.IllegalStateException" and doc["stackTrace"]
+        r = lam.invoke(FunctionName="java", Payload=json.dumps(kafka_event("z", offset=7)).encode())
+        assert "FunctionError" not in r and json.loads(r["Payload"].read()) == {"values": ["z"], "records": ["t@0:7"]}
     finally:
         emu.stop()
