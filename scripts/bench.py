@@ -42,6 +42,9 @@ GOALS = {
     "scrape_500_mappings_8_partitions_ms": 50,
     "many_mappings_rss_mib": 1024,
     "many_mappings_idle_cpu_percent": 2.0,
+    "runtime_added_p50_ms": 1.0,
+    "runtime_added_p99_ms": 5.0,
+    "runtime_throughput_ratio": 0.5,
 }
 
 
@@ -380,6 +383,84 @@ def bench_latency(bootstrap, duration, embedded=False):
             "max_ms": round(lat[-1], 2), "peak_rss_mib": round(peak, 1)}
 
 
+def go_runtime_handler():
+    """tests/integration/runtimes/go (AWS's aws-lambda-go; without OUT_DIR it only counts) built
+    with the machine's Go: an empty compiled handler behind the Runtime API."""
+    out = pathlib.Path(tempfile.mkdtemp(prefix="esm-bench-go-")) / "handler"
+    subprocess.run(["go", "build", "-o", str(out), "."], cwd=ROOT / "tests" / "integration" / "runtimes" / "go",
+                   check=True, timeout=600, env=dict(os.environ, CGO_ENABLED="0"))
+    return out
+
+
+def invoke_latencies_ms(endpoint, name, count):
+    """Round trips of the Invoke API (RequestResponse, payload {}) on one keep-alive connection."""
+    host, port = endpoint.split("//")[1].rsplit(":", 1)
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    out = []
+    for _ in range(count):
+        start = time.perf_counter()
+        conn.request("POST", f"/2015-03-31/functions/{name}/invocations", b"{}", {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        if r.status != 200 or r.getheader("X-Amz-Function-Error"):
+            raise RuntimeError(f"invoke {name}: {r.status} {r.getheader('X-Amz-Function-Error')}")
+        out.append((time.perf_counter() - start) * 1000)
+    conn.close()
+    return out
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def bench_runtime(bootstrap, invocations, records):
+    """runtime: functions (issue 15): an empty Go handler behind the Runtime API next to an HTTP
+    target (the counting sink), through the Invoke API warm and cold, and through a mapping at
+    BatchSize 1000."""
+    handler = go_runtime_handler()
+    count_dir = tempfile.mkdtemp(prefix="esm-bench-counts-")
+    sink = CountingSink()
+    runtime_target = f"runtime:{handler}"
+    # Cold: the first invocation of a fresh emulator starts the environment.
+    emu = Emulator({"go": runtime_target}, env={"COUNT_DIR": count_dir})
+    cold_ms = invoke_latencies_ms(emu.endpoint, "go", 1)[0]
+    emu.stop()
+    emu = Emulator({"go": runtime_target, "sink": sink.url}, env={"COUNT_DIR": count_dir})
+    invoke_latencies_ms(emu.endpoint, "go", 50)  # warm-up: environment, connections
+    invoke_latencies_ms(emu.endpoint, "sink", 50)
+    http_ms, runtime_ms = [], []
+    for _ in range(5):  # interleaved, so that both see the same machine
+        http_ms += invoke_latencies_ms(emu.endpoint, "sink", invocations // 5)
+        runtime_ms += invoke_latencies_ms(emu.endpoint, "go", invocations // 5)
+    emu.stop()
+    topic = create_topic(bootstrap, 8)
+    produce_bulk(bootstrap, topic, records, 100)
+    http_seconds, _ = deliver_all(bootstrap, topic, records, 1000)
+    for f in pathlib.Path(count_dir).iterdir():
+        f.unlink()
+    emu = Emulator({"go": runtime_target}, env={"COUNT_DIR": count_dir})
+    counted = lambda: sum(int(f.read_text() or 0) for f in pathlib.Path(count_dir).glob("[0-9]*"))  # noqa: E731
+    start = time.monotonic()
+    emu.client.create_event_source_mapping(**mapping(bootstrap, topic, function="go", BatchSize=1000))
+    deadline = start + 600
+    while counted() < records and time.monotonic() < deadline:
+        time.sleep(0.01)
+    runtime_seconds = time.monotonic() - start
+    emu.stop()
+    sink.close()
+    if counted() < records:
+        raise RuntimeError(f"the runtime: function saw {counted()} of {records} records")
+    return {"invocations": invocations, "cold_start_ms": round(cold_ms, 2),
+            "http_p50_ms": percentile(http_ms, 0.5), "http_p99_ms": percentile(http_ms, 0.99),
+            "runtime_p50_ms": percentile(runtime_ms, 0.5), "runtime_p99_ms": percentile(runtime_ms, 0.99),
+            "added_p50_ms": round(percentile(runtime_ms, 0.5) - percentile(http_ms, 0.5), 3),
+            "added_p99_ms": round(percentile(runtime_ms, 0.99) - percentile(http_ms, 0.99), 3),
+            "records": records, "http_records_per_second": round(records / http_seconds),
+            "runtime_records_per_second": round(records / runtime_seconds),
+            "ratio": round(http_seconds / runtime_seconds, 3)}
+
+
 def wrk(url, duration, connections=16):
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
                          capture_output=True, text=True, timeout=duration + 60, check=True).stdout
@@ -524,7 +605,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
-    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,api,scrape,many")
+    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,runtime,api,scrape,many")
     ap.add_argument("--baseline", metavar="BINARY",
                     help="also measure this esm-emulator binary (e.g. a build of an earlier commit) in each "
                          "throughput row, right before the current one")
@@ -538,7 +619,7 @@ def main():
     if not bootstrap:
         out = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "start", run_dir], capture_output=True, text=True, check=True)
         bootstrap = out.stdout.strip().split("KAFKA_BOOTSTRAP=")[1]
-    only = set((args.only or "throughput,filter,partial,latency,api,scrape,many").split(","))
+    only = set((args.only or "throughput,filter,partial,latency,runtime,api,scrape,many").split(","))
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
@@ -553,6 +634,8 @@ def main():
         if "latency" in only:
             results["latency"] = bench_latency(bootstrap, 3 if q else 30)
             results["latency_embedded"] = bench_latency(None, 3 if q else 30, embedded=True)
+        if "runtime" in only:
+            results["runtime"] = bench_runtime(bootstrap, 200 if q else 2000, 20000 if q else 500000)
         if "api" in only:
             results["api"] = bench_api(bootstrap, 2 if q else 10, 160 if q else 1600)
         if "scrape" in only:
@@ -603,6 +686,16 @@ def print_table(r):
     if "latency_embedded" in r:
         lat = r["latency_embedded"]
         row("latency, embedded Kafka, p50 / p99 / max (ms)", f"{lat['p50_ms']} / {lat['p99_ms']} / {lat['max_ms']}")
+    if "runtime" in r:
+        rt = r["runtime"]
+        row(f"Invoke, HTTP target, {rt['invocations']} warm, p50 / p99 (ms)", f"{rt['http_p50_ms']} / {rt['http_p99_ms']}")
+        row("Invoke, runtime: (Go, Runtime API), p50 / p99 (ms)", f"{rt['runtime_p50_ms']} / {rt['runtime_p99_ms']}")
+        row("  added by the Runtime API, p50 (ms)", rt["added_p50_ms"], "<= 1")
+        row("  added by the Runtime API, p99 (ms)", rt["added_p99_ms"], "<= 5")
+        row("  cold start, first Invoke of a fresh emulator (ms)", rt["cold_start_ms"])
+        row(f"mapping {rt['records']}x100B BS1000 to runtime: (rec/s)", rt["runtime_records_per_second"])
+        row("  same topic to the HTTP sink (rec/s)", rt["http_records_per_second"])
+        row("  ratio runtime: / HTTP", rt["ratio"], ">= 0.5")
     if "api" in r:
         for op in ("get", "list", "create", "delete"):
             a = r["api"][op]

@@ -1,6 +1,7 @@
 // A Go Lambda handler built with AWS's github.com/aws/aws-lambda-go (lambda.Start, the Kafka
 // event type of its events package), run unmodified under the emulator's Runtime API. It writes
-// what it received (event and context) to $OUT_DIR/<request id>.json.
+// what it received (event and context) to $OUT_DIR/<request id>.json. Without OUT_DIR it only
+// counts (scripts/bench): the records it has seen, in $COUNT_DIR/<pid>, when that is set.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,7 +29,29 @@ type seen struct {
 	Values      []string          `json:"values"`
 }
 
+// Records this environment has seen (lambda.Start calls the handler on one goroutine at a time).
+var counted int
+
+func count(event events.KafkaEvent) (map[string]any, error) {
+	for _, records := range event.Records {
+		counted += len(records)
+	}
+	if dir := os.Getenv("COUNT_DIR"); dir != "" {
+		file := filepath.Join(dir, strconv.Itoa(os.Getpid()))
+		if err := os.WriteFile(file+".tmp", []byte(strconv.Itoa(counted)), 0o644); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(file+".tmp", file); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
 func handle(ctx context.Context, event events.KafkaEvent) (map[string]any, error) {
+	if os.Getenv("OUT_DIR") == "" {
+		return count(event)
+	}
 	lc, _ := lambdacontext.FromContext(ctx)
 	deadline, _ := ctx.Deadline()
 	s := seen{Event: event, RequestID: lc.AwsRequestID, Arn: lc.InvokedFunctionArn,
