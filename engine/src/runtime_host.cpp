@@ -18,6 +18,8 @@
 #include <random>
 #include <thread>
 
+#include "api_models/function_json.hpp"
+
 extern char** environ;
 
 namespace esm::engine {
@@ -27,6 +29,7 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
+using api_models::function_error_json;
 
 namespace {
 
@@ -110,12 +113,6 @@ long max_memory_mb(pid_t pid) {
     if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
   }
   return 0;
-}
-
-std::string error_json(const std::string& type, const std::string& message) {
-  std::string out = "{\"errorMessage\":\"";
-  for (char c : message) out += c == '"' || c == '\\' ? std::string{'\\', c} : std::string{c};
-  return out + "\",\"errorType\":\"" + type + "\"}";
 }
 
 }  // namespace
@@ -251,7 +248,7 @@ InvokeResult RuntimeEnvironment::run(const std::string& payload, const Invocatio
   } else if (init_error_ || (exited_ && !init_ms_)) {
     dead_ = true;
     r = {InvokeResult::Outcome::FunctionError,
-         init_error_ ? *init_error_ : error_json("Runtime.ExitError", "init failed"),
+         init_error_ ? *init_error_ : function_error_json("Runtime.ExitError", "init failed"),
          "Runtime.InitError: " +
              (init_error_ ? *init_error_
                           : "the runtime exited before it asked for an invocation (exit status " +
@@ -261,7 +258,7 @@ InvokeResult RuntimeEnvironment::run(const std::string& payload, const Invocatio
     const std::string why = "RequestId: " + ids.request_id +
                             " Error: Runtime exited with error: exit status " +
                             std::to_string(exit_status_);
-    r = {InvokeResult::Outcome::FunctionError, error_json("Runtime.ExitError", why),
+    r = {InvokeResult::Outcome::FunctionError, function_error_json("Runtime.ExitError", why),
          "Runtime.ExitError: " + why};
   } else if (cancel.load()) {
     dead_ = true;  // its answer would be for an invocation nobody waits on
@@ -271,7 +268,7 @@ InvokeResult RuntimeEnvironment::run(const std::string& payload, const Invocatio
     char why[96];
     std::snprintf(why, sizeof why, "Task timed out after %.2f seconds",
                   static_cast<double>(spec_.timeout.count()));
-    r = {InvokeResult::Outcome::FunctionError, error_json("Sandbox.Timedout", why), why};
+    r = {InvokeResult::Outcome::FunctionError, function_error_json("Sandbox.Timedout", why), why};
   }
   pending_.reset();
   current_.clear();
@@ -343,12 +340,12 @@ http::response<http::string_body> RuntimeEnvironment::handle(
     return res;
   };
   if (target.rfind(kPrefix, 0) != 0)
-    return answer(http::status::not_found, error_json("InvalidURL", "no such Runtime API path"));
+    return answer(http::status::not_found, function_error_json("InvalidURL", "no such Runtime API path"));
   const std::string path = target.substr(kPrefix.size());
   if (req.method() == http::verb::get && path == "invocation/next") return next(req.version());
   if (req.method() == http::verb::post && path == "init/error") {
     std::lock_guard lock(mutex_);
-    init_error_ = req.body().empty() ? error_json("Runtime.Unknown", "init error") : req.body();
+    init_error_ = req.body().empty() ? function_error_json("Runtime.Unknown", "init error") : req.body();
     cv_.notify_all();
     say("init error: " + *init_error_);
     return answer(http::status::accepted, R"({"status":"OK"})");
@@ -360,7 +357,7 @@ http::response<http::string_body> RuntimeEnvironment::handle(
     const std::string what = slash == std::string::npos ? "" : path.substr(slash + 1);
     if (what == "response" || what == "error") return complete(id, what == "response", req);
   }
-  return answer(http::status::not_found, error_json("InvalidURL", "no such Runtime API path"));
+  return answer(http::status::not_found, function_error_json("InvalidURL", "no such Runtime API path"));
 }
 
 // GET /next: waits for an invocation (as long as it takes; a runtime polls this between them).
@@ -370,7 +367,7 @@ http::response<http::string_body> RuntimeEnvironment::next(unsigned version) {
   http::response<http::string_body> res{http::status::ok, version};
   if (stopping_) {
     res.result(http::status::internal_server_error);
-    res.body() = error_json("Runtime.Stopping", "the environment is shutting down");
+    res.body() = function_error_json("Runtime.Stopping", "the environment is shutting down");
     return res;
   }
   if (!init_ms_)
@@ -396,7 +393,7 @@ http::response<http::string_body> RuntimeEnvironment::complete(
   std::lock_guard lock(mutex_);
   if (id.empty() || id != current_ || result_) {
     res.result(http::status::bad_request);
-    res.body() = error_json("InvalidRequestID", "Invalid request ID: " + id);
+    res.body() = function_error_json("InvalidRequestID", "Invalid request ID: " + id);
     return res;
   }
   InvokeResult r;
@@ -404,8 +401,8 @@ http::response<http::string_body> RuntimeEnvironment::complete(
     res.result(http::status::payload_too_large);
     const std::string why = "Response payload size (" + std::to_string(req.body().size()) +
                             " bytes) exceeded maximum allowed payload size (6291456 bytes).";
-    res.body() = error_json("RequestEntityTooLarge", why);
-    r = {InvokeResult::Outcome::FunctionError, error_json("Function.ResponseSizeTooLarge", why),
+    res.body() = function_error_json("RequestEntityTooLarge", why);
+    r = {InvokeResult::Outcome::FunctionError, function_error_json("Function.ResponseSizeTooLarge", why),
          why};
   } else if (ok) {
     r = {InvokeResult::Outcome::Success, req.body(), ""};
