@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "api_models/function_json.hpp"
+#include "api_models/invocation_log.hpp"
 
 extern char** environ;
 
@@ -234,7 +235,7 @@ InvokeResult RuntimeEnvironment::run(const std::string& payload, const Invocatio
                         epoch_ms() + std::chrono::milliseconds(spec_.timeout).count()};
   result_.reset();
   cv_.notify_all();
-  say("START RequestId: " + ids.request_id + " Version: $LATEST");
+  say(api_models::start_line(ids.request_id));
   // Bounded by the deadline; woken by /response, /error, /init/error and the process's exit.
   while (!result_ && !exited_ && !init_error_ && !cancel.load() && Clock::now() < deadline)
     cv_.wait_for(lock, std::chrono::milliseconds(50));
@@ -278,20 +279,11 @@ InvokeResult RuntimeEnvironment::run(const std::string& payload, const Invocatio
   const bool replace = dead_;
   lock.unlock();
   if (replace) kill_process();
-  char report[320];
-  std::snprintf(report, sizeof report,
-                "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\tMemory Size: "
-                "%d MB\tMax Memory Used: %ld MB",
-                ids.request_id.c_str(), ms, ms < 1 ? 1.0 : ms + 0.5, spec_.memory_mb,
-                max_memory_mb(pid_));
-  std::string line = report;
-  if (cold) {
-    char init[48];
-    std::snprintf(init, sizeof init, "\tInit Duration: %.2f ms", init_ms);
-    line += init;
-  }
-  say("END RequestId: " + ids.request_id);
-  say(line);
+  api_models::InvocationReport report{ids.request_id, ms, spec_.memory_mb, max_memory_mb(pid_),
+                                      std::nullopt};
+  if (cold) report.init_duration_ms = init_ms;
+  say(api_models::end_line(ids.request_id));
+  say(api_models::report_line(report));
   return r;
 }
 
@@ -340,12 +332,14 @@ http::response<http::string_body> RuntimeEnvironment::handle(
     return res;
   };
   if (target.rfind(kPrefix, 0) != 0)
-    return answer(http::status::not_found, function_error_json("InvalidURL", "no such Runtime API path"));
+    return answer(http::status::not_found,
+                  function_error_json("InvalidURL", "no such Runtime API path"));
   const std::string path = target.substr(kPrefix.size());
   if (req.method() == http::verb::get && path == "invocation/next") return next(req.version());
   if (req.method() == http::verb::post && path == "init/error") {
     std::lock_guard lock(mutex_);
-    init_error_ = req.body().empty() ? function_error_json("Runtime.Unknown", "init error") : req.body();
+    init_error_ =
+        req.body().empty() ? function_error_json("Runtime.Unknown", "init error") : req.body();
     cv_.notify_all();
     say("init error: " + *init_error_);
     return answer(http::status::accepted, R"({"status":"OK"})");
@@ -357,7 +351,8 @@ http::response<http::string_body> RuntimeEnvironment::handle(
     const std::string what = slash == std::string::npos ? "" : path.substr(slash + 1);
     if (what == "response" || what == "error") return complete(id, what == "response", req);
   }
-  return answer(http::status::not_found, function_error_json("InvalidURL", "no such Runtime API path"));
+  return answer(http::status::not_found,
+                function_error_json("InvalidURL", "no such Runtime API path"));
 }
 
 // GET /next: waits for an invocation (as long as it takes; a runtime polls this between them).
@@ -402,8 +397,8 @@ http::response<http::string_body> RuntimeEnvironment::complete(
     const std::string why = "Response payload size (" + std::to_string(req.body().size()) +
                             " bytes) exceeded maximum allowed payload size (6291456 bytes).";
     res.body() = function_error_json("RequestEntityTooLarge", why);
-    r = {InvokeResult::Outcome::FunctionError, function_error_json("Function.ResponseSizeTooLarge", why),
-         why};
+    r = {InvokeResult::Outcome::FunctionError,
+         function_error_json("Function.ResponseSizeTooLarge", why), why};
   } else if (ok) {
     r = {InvokeResult::Outcome::Success, req.body(), ""};
     res.body() = R"({"status":"OK"})";

@@ -7,6 +7,7 @@
 
 #include "api_models/function_json.hpp"
 #include "api_models/function_name.hpp"
+#include "api_models/invocation_log.hpp"
 #include "api_models/uuid.hpp"
 #include "handlers.hpp"
 
@@ -32,14 +33,10 @@ std::string base64(std::string_view in) {
 
 // CloudWatch's lines for one invocation, with what the target printed (exec: stderr).
 std::string log_tail(const std::string& request_id, const std::string& printed, double ms) {
-  char report[256];
-  std::snprintf(report, sizeof report,
-                "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %.0f ms\tMemory Size: "
-                "128 MB\tMax Memory Used: 0 MB\t\n",
-                request_id.c_str(), ms, ms < 1 ? 1.0 : ms + 0.5);
-  std::string log = "START RequestId: " + request_id + " Version: $LATEST\n" + printed +
+  std::string log = api_models::start_line(request_id) + "\n" + printed +
                     (printed.empty() || printed.back() == '\n' ? "" : "\n") +
-                    "END RequestId: " + request_id + "\n" + report;
+                    api_models::end_line(request_id) + "\n" +
+                    api_models::report_line({request_id, ms, 128, 0, std::nullopt}) + "\t\n";
   return log.size() > kLogTail ? log.substr(log.size() - kLogTail) : log;
 }
 
