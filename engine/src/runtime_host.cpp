@@ -1,6 +1,7 @@
 #include "runtime_host.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -149,7 +150,17 @@ class RuntimeEnvironment {
   http::response<http::string_body> next(unsigned version);
   http::response<http::string_body> complete(const std::string& id, bool ok,
                                              const http::request<http::string_body>& req);
-  void read_output(int fd, const char* stream);
+  struct OutputStream {
+    int fd = -1;  // non-blocking; closed by its reader at EOF
+    const char* name = "";
+    std::string partial;  // a line not ended yet
+    bool eof = false;
+  };
+  InvokeResult outcome(const InvocationIds& ids, const std::atomic<bool>& cancel);
+  void read_output(OutputStream& stream);
+  void consume(OutputStream& stream);
+  void drain_output();
+  void print(const OutputStream& stream, const std::string& line);
   void wait_process();
   void kill_process();
   void stop();
@@ -167,8 +178,12 @@ class RuntimeEnvironment {
 
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::optional<Invocation> pending_;   // guarded: given to the runtime by /next
-  std::string current_;                 // guarded: the request id the runtime holds
+  std::optional<Invocation> pending_;  // guarded: given to the runtime by /next
+  std::string current_;                // guarded: the request id the runtime holds
+  std::string printed_;                // guarded: its output while it holds current_
+  // Held while a stream is read, by its reader thread or by drain_output(); taken before mutex_.
+  std::mutex read_mutex_;
+  OutputStream streams_[2];             // guarded by read_mutex_: stdout, stderr
   std::optional<InvokeResult> result_;  // guarded: what /response or /error said
   std::optional<std::string> init_error_;
   std::optional<double> init_ms_;  // guarded: set at the first /next
@@ -219,9 +234,12 @@ std::optional<std::string> RuntimeEnvironment::start() {
     close(err[0]);
     return std::string("fork failed: ") + std::strerror(errno);
   }
+  streams_[0] = {out[0], "stdout", "", false};
+  streams_[1] = {err[0], "stderr", "", false};
+  for (int fd : {out[0], err[0]}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   threads_.emplace_back([this] { accept_loop(); });
-  threads_.emplace_back([this, fd = out[0]] { read_output(fd, "stdout"); });
-  threads_.emplace_back([this, fd = err[0]] { read_output(fd, "stderr"); });
+  threads_.emplace_back([this] { read_output(streams_[0]); });
+  threads_.emplace_back([this] { read_output(streams_[1]); });
   threads_.emplace_back([this] { wait_process(); });
   return std::nullopt;
 }
@@ -230,61 +248,73 @@ InvokeResult RuntimeEnvironment::run(const std::string& payload, const Invocatio
                                      const std::atomic<bool>& cancel) {
   const auto start = Clock::now();
   const auto deadline = start + spec_.timeout;
+  say(api_models::start_line(ids.request_id));
   std::unique_lock lock(mutex_);
   pending_ = Invocation{ids.request_id, payload,
                         epoch_ms() + std::chrono::milliseconds(spec_.timeout).count()};
   result_.reset();
+  printed_.clear();
   cv_.notify_all();
-  say(api_models::start_line(ids.request_id));
   // Bounded by the deadline; woken by /response, /error, /init/error and the process's exit.
   while (!result_ && !exited_ && !init_error_ && !cancel.load() && Clock::now() < deadline)
     cv_.wait_for(lock, std::chrono::milliseconds(50));
   // Duration from the moment the runtime took the event (a cold start's init is reported apart).
   const auto from = handed_ > start ? handed_ : start;
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - from).count();
-  InvokeResult r;
-  if (result_) {
-    r = std::move(*result_);
-    result_.reset();
-  } else if (init_error_ || (exited_ && !init_ms_)) {
-    dead_ = true;
-    r = {InvokeResult::Outcome::FunctionError,
-         init_error_ ? *init_error_ : function_error_json("Runtime.ExitError", "init failed"),
-         "Runtime.InitError: " +
-             (init_error_ ? *init_error_
-                          : "the runtime exited before it asked for an invocation (exit status " +
-                                std::to_string(exit_status_) + ")")};
-  } else if (exited_) {
-    dead_ = true;
-    const std::string why = "RequestId: " + ids.request_id +
-                            " Error: Runtime exited with error: exit status " +
-                            std::to_string(exit_status_);
-    r = {InvokeResult::Outcome::FunctionError, function_error_json("Runtime.ExitError", why),
-         "Runtime.ExitError: " + why};
-  } else if (cancel.load()) {
-    dead_ = true;  // its answer would be for an invocation nobody waits on
-    r = {InvokeResult::Outcome::Cancelled, "", "cancelled"};
-  } else {
-    dead_ = true;
-    char why[96];
-    std::snprintf(why, sizeof why, "Task timed out after %.2f seconds",
-                  static_cast<double>(spec_.timeout.count()));
-    r = {InvokeResult::Outcome::FunctionError, function_error_json("Sandbox.Timedout", why), why};
-  }
-  pending_.reset();
-  current_.clear();
-  const bool cold = init_ms_ && !init_reported_;
-  init_reported_ = init_reported_ || init_ms_.has_value();
-  const double init_ms = init_ms_.value_or(0);
+  InvokeResult r = outcome(ids, cancel);
   const bool replace = dead_;
   lock.unlock();
   if (replace) kill_process();
+  drain_output();  // what the runtime printed before it answered is in its pipes by now
+  lock.lock();
+  pending_.reset();
+  current_.clear();
+  const std::string printed = std::move(printed_);
+  printed_.clear();
   api_models::InvocationReport report{ids.request_id, ms, spec_.memory_mb, max_memory_mb(pid_),
                                       std::nullopt};
-  if (cold) report.init_duration_ms = init_ms;
-  say(api_models::end_line(ids.request_id));
-  say(api_models::report_line(report));
+  if (init_ms_ && !init_reported_) report.init_duration_ms = init_ms_;
+  init_reported_ = init_reported_ || init_ms_.has_value();
+  lock.unlock();
+  const std::string end = api_models::end_line(ids.request_id);
+  const std::string report_line = api_models::report_line(report);
+  say(end);
+  say(report_line);
+  r.log = api_models::start_line(ids.request_id) + "\n" + printed + end + "\n" + report_line + "\n";
   return r;
+}
+
+// Caller holds mutex_: the runtime's answer, or why there is none (the environment then dead).
+InvokeResult RuntimeEnvironment::outcome(const InvocationIds& ids,
+                                         const std::atomic<bool>& cancel) {
+  if (result_) {
+    InvokeResult r = std::move(*result_);
+    result_.reset();
+    return r;
+  }
+  dead_ = true;
+  if (init_error_ || (exited_ && !init_ms_)) {
+    return {
+        InvokeResult::Outcome::FunctionError,
+        init_error_ ? *init_error_ : function_error_json("Runtime.ExitError", "init failed"),
+        "Runtime.InitError: " +
+            (init_error_ ? *init_error_
+                         : "the runtime exited before it asked for an invocation (exit status " +
+                               std::to_string(exit_status_) + ")")};
+  }
+  if (exited_) {
+    const std::string why = "RequestId: " + ids.request_id +
+                            " Error: Runtime exited with error: exit status " +
+                            std::to_string(exit_status_);
+    return {InvokeResult::Outcome::FunctionError, function_error_json("Runtime.ExitError", why),
+            "Runtime.ExitError: " + why};
+  }
+  // Cancelled: its answer would be for an invocation nobody waits on.
+  if (cancel.load()) return {InvokeResult::Outcome::Cancelled, "", "cancelled"};
+  char why[96];
+  std::snprintf(why, sizeof why, "Task timed out after %.2f seconds",
+                static_cast<double>(spec_.timeout.count()));
+  return {InvokeResult::Outcome::FunctionError, function_error_json("Sandbox.Timedout", why), why};
 }
 
 void RuntimeEnvironment::accept_loop() {
@@ -414,28 +444,60 @@ http::response<http::string_body> RuntimeEnvironment::complete(
   return res;
 }
 
-void RuntimeEnvironment::read_output(int fd, const char* stream) {
-  std::string pending;
-  char buf[4096];
+void RuntimeEnvironment::read_output(OutputStream& stream) {
   for (;;) {  // ends at EOF: the process and its children closed the stream
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    pending.append(buf, static_cast<std::size_t>(n));
-    for (auto nl = pending.find('\n'); nl != std::string::npos; nl = pending.find('\n')) {
-      std::string line = pending.substr(0, nl);
-      pending.erase(0, nl + 1);
-      std::string id;
-      {
-        std::lock_guard lock(mutex_);
-        id = current_;
-      }
-      say(std::string(stream) + (id.empty() ? "" : " [" + id + "]") + ": " + line);
-    }
-    if (pending.size() > 65536) pending.clear();  // a line without end: dropped, not hoarded
+    pollfd ready{stream.fd, POLLIN, 0};
+    if (poll(&ready, 1, -1) < 0 && errno != EINTR) break;
+    std::lock_guard lock(read_mutex_);
+    consume(stream);
+    if (stream.eof) break;
   }
-  if (!pending.empty()) say(std::string(stream) + ": " + pending);
-  close(fd);
+  std::lock_guard lock(read_mutex_);
+  if (!stream.partial.empty()) print(stream, stream.partial);
+  stream.eof = true;  // drain_output() leaves it alone from here
+  close(stream.fd);
+}
+
+// Caller holds read_mutex_: what the stream has now, line by line.
+void RuntimeEnvironment::consume(OutputStream& stream) {
+  char buf[4096];
+  for (int reads = 0; reads < 256 && !stream.eof; ++reads) {  // more: the next poll
+    const ssize_t n = read(stream.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      stream.eof = true;
+      return;
+    }
+    stream.partial.append(buf, static_cast<std::size_t>(n));
+    for (auto nl = stream.partial.find('\n'); nl != std::string::npos;
+         nl = stream.partial.find('\n')) {
+      print(stream, stream.partial.substr(0, nl));
+      stream.partial.erase(0, nl + 1);
+    }
+    if (stream.partial.size() > 65536) stream.partial.clear();  // a line without end: dropped
+  }
+}
+
+// What the runtime wrote before this call, read now (its readers may not have woken yet).
+void RuntimeEnvironment::drain_output() {
+  std::lock_guard lock(read_mutex_);
+  for (auto& stream : streams_)
+    if (!stream.eof) consume(stream);
+}
+
+// One line of the runtime's output: to the emulator's log, and to the invocation's own.
+void RuntimeEnvironment::print(const OutputStream& stream, const std::string& line) {
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    id = current_;
+    if (!id.empty()) {
+      printed_ += line + "\n";
+      if (printed_.size() > 16384) printed_.erase(0, printed_.size() - 8192);  // the tail counts
+    }
+  }
+  say(std::string(stream.name) + (id.empty() ? "" : " [" + id + "]") + ": " + line);
 }
 
 void RuntimeEnvironment::wait_process() {

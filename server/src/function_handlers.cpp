@@ -37,7 +37,7 @@ std::string log_tail(const std::string& request_id, const std::string& printed, 
                     (printed.empty() || printed.back() == '\n' ? "" : "\n") +
                     api_models::end_line(request_id) + "\n" +
                     api_models::report_line({request_id, ms, 128, 0, std::nullopt}) + "\t\n";
-  return log.size() > kLogTail ? log.substr(log.size() - kLogTail) : log;
+  return log;
 }
 
 Response empty_answer(int status, const Request& req) {
@@ -112,7 +112,9 @@ Response Handlers::invoke_and_answer(const engine::FunctionTarget& target,
   const bool exec = target.kind == engine::FunctionTarget::Kind::Exec;
   if (req.header("x-amz-log-type") == "Tail") {
     const std::string printed = exec ? result.detail : (failed ? result.detail : "");
-    r.headers.emplace_back("X-Amz-Log-Result", base64(log_tail(req.request_id, printed, ms)));
+    std::string log = result.log.empty() ? log_tail(req.request_id, printed, ms) : result.log;
+    if (log.size() > kLogTail) log.erase(0, log.size() - kLogTail);
+    r.headers.emplace_back("X-Amz-Log-Result", base64(log));
   }
   if (!failed) {
     r.body = std::move(result.body);

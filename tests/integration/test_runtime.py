@@ -122,6 +122,22 @@ def test_a_shell_custom_runtime_gets_the_event_and_lambda_s_headers(hosted, clie
     assert answer["deadline"] > 0
 
 
+def test_log_type_tail_carries_what_the_handler_printed(hosted):
+    """LogType Tail: the invocation's own lines, as CloudWatch shows them: START, the handler's
+    print, END and REPORT with the function's memory size (a cold start adds Init Duration)."""
+    tails = []
+    for n in range(3):
+        r = hosted.lam.invoke(FunctionName="py", LogType="Tail", Payload=json.dumps({"n": n}).encode())
+        assert "FunctionError" not in r
+        tails.append(base64.b64decode(r["LogResult"]).decode())
+    for tail in tails:
+        lines = tail.splitlines()
+        assert lines[0].startswith("START RequestId: ") and lines[-2].startswith("END RequestId: ")
+        assert "handled 0 record(s)" in lines[1:-2]
+        assert lines[-1].startswith("REPORT RequestId: ") and "Memory Size: 256 MB" in lines[-1]
+    assert "Init Duration: " in tails[0] and "Init Duration: " not in tails[1]
+
+
 def test_warm_environments_concurrency_and_failures(hosted):
     _, one = invoke(hosted, "py", {"n": 1})
     _, two = invoke(hosted, "py", {"n": 2})

@@ -23,6 +23,9 @@ struct InvokeResult {
   std::string body;          // the function's response (stdout for exec:)
   std::string detail;        // for the log: status line, exit code, error text
   bool tls_failure = false;  // ConnectionError: the TLS handshake failed (certificate, name)
+  // runtime: the invocation's lines as CloudWatch shows them (START, what the runtime printed,
+  // END, REPORT); "" for the other kinds.
+  std::string log{};
 };
 
 // Which mapping an invocation is for and its request id (the one the status API records): HTTP
