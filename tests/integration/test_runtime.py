@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from conftest import ROOT, Emulator, eventually
+from conftest import ROOT, Emulator, assert_no_sanitizer_report, eventually
 from test_error_handling import create, produce
 
 RUNTIMES = ROOT / "tests" / "integration" / "runtimes"
@@ -45,6 +45,7 @@ def hosted(tmp_path, kafka_port):
     emu.lam = lambda_client(emu)
     yield emu
     emu.stop()
+    assert_no_sanitizer_report(emu)
 
 
 def seen(emu):
@@ -196,6 +197,7 @@ def test_functions_file_declares_runtime_options_and_env(tmp_path):
         assert config["Handler"] == "handler.handler" and config["MemorySize"] == 512 and config["Timeout"] == 5
     finally:
         emu.stop()
+        assert_no_sanitizer_report(emu)
 
 
 def test_functions_file_refuses_lambda_s_reserved_variables(tmp_path):
@@ -235,6 +237,7 @@ def test_a_go_handler_built_with_aws_lambda_go(tmp_path, kafka_port, clients_for
         assert doc["errorType"] == "errorString"  # aws-lambda-go's type name for errors.New
     finally:
         emu.stop()
+        assert_no_sanitizer_report(emu)
 
 
 @functools.lru_cache(maxsize=1)
@@ -274,3 +277,4 @@ def test_a_java_handler_run_by_aws_s_java_runtime_interface_client(tmp_path, kaf
         assert "FunctionError" not in r and json.loads(r["Payload"].read()) == {"values": ["z"], "records": ["t@0:7"]}
     finally:
         emu.stop()
+        assert_no_sanitizer_report(emu)
