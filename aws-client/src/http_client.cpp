@@ -1,5 +1,7 @@
 #include "aws_client/http_client.hpp"
 
+#include <sys/stat.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -9,6 +11,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 
 namespace esm::aws {
@@ -68,21 +74,42 @@ bool is_ip_literal(const std::string& host) {
 }
 
 // The TLS settings of an https endpoint: its CAs, peer verification; or why they cannot be had.
-std::optional<std::string> configure_tls(net::ssl::context& ctx, const HttpEndpoint& endpoint) {
+std::optional<std::string> configure_tls(net::ssl::context& ctx, const std::string& ca_file) {
   beast::error_code ec;
-  if (endpoint.ca_file.empty()) {
+  if (ca_file.empty()) {
     ctx.set_default_verify_paths(ec);
   } else {
-    ctx.load_verify_file(endpoint.ca_file, ec);
+    ctx.load_verify_file(ca_file, ec);
   }
   if (ec) {
     return "cannot load " +
-           (endpoint.ca_file.empty() ? std::string("the system's trust store")
-                                     : "the CA file " + endpoint.ca_file) +
+           (ca_file.empty() ? std::string("the system's trust store") : "the CA file " + ca_file) +
            ": " + ec.message();
   }
   ctx.set_verify_mode(net::ssl::verify_peer);
   return std::nullopt;
+}
+
+// One client context per CA file ("": the system's trust store), built once and shared: loading
+// a trust store parses every certificate in it, too slow to do per request. A CA file changed on
+// disk (another modification time) is loaded again; a failed load is not kept. OpenSSL lets
+// threads make connections from one context at once.
+std::variant<std::shared_ptr<net::ssl::context>, std::string> tls_context(
+    const std::string& ca_file) {
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<std::int64_t, std::shared_ptr<net::ssl::context>>> cache;
+  struct stat st {};
+  const std::int64_t mtime =
+      !ca_file.empty() && stat(ca_file.c_str(), &st) == 0
+          ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec
+          : 0;
+  std::lock_guard lock(mutex);
+  if (auto it = cache.find(ca_file); it != cache.end() && it->second.first == mtime)
+    return it->second.second;
+  auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  if (auto why = configure_tls(*ctx, ca_file)) return *why;
+  cache[ca_file] = {mtime, ctx};
+  return ctx;
 }
 
 }  // namespace
@@ -97,11 +124,16 @@ std::variant<HttpReply, HttpFailure> http_exchange(
   req.prepare_payload();
 
   net::io_context io;
-  net::ssl::context ctx(net::ssl::context::tls_client);
+  std::shared_ptr<net::ssl::context> ctx;
   if (endpoint.tls) {
-    if (auto why = configure_tls(ctx, endpoint)) return HttpFailure{*why, true};
+    auto found = tls_context(endpoint.ca_file);
+    if (auto* why = std::get_if<std::string>(&found)) return HttpFailure{*why, true};
+    ctx = std::get<0>(std::move(found));
+  } else {
+    static net::ssl::context plain(net::ssl::context::tls_client);  // never handshakes
+    ctx = std::shared_ptr<net::ssl::context>(&plain, [](net::ssl::context*) {});
   }
-  beast::ssl_stream<beast::tcp_stream> tls_stream(io, ctx);
+  beast::ssl_stream<beast::tcp_stream> tls_stream(io, *ctx);
   beast::tcp_stream& stream = beast::get_lowest_layer(tls_stream);
   if (endpoint.tls) {
     // SNI for names (not for addresses, as RFC 6066 says), and the name checked by OpenSSL's
