@@ -95,6 +95,9 @@ start() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$controller
+# A starved machine (tests in parallel under TSan) delayed the broker's heartbeats to its own
+# controller past the 9 s default and it fenced itself ("All brokers are currently fenced").
+broker.session.timeout.ms=60000
 listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,TLS://127.0.0.1:$tls_port,CONTROLLER://127.0.0.1:$controller
 advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sasl_port,SSL://127.0.0.1:$ssl_port,TLS://127.0.0.1:$tls_port
 controller.listener.names=CONTROLLER
