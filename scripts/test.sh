@@ -21,4 +21,5 @@ trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true' EXIT
 ESM_REAL_KAFKA=$(scripts/kafka.sh start "$KAFKA_RUN" | sed -n 's/^KAFKA_BOOTSTRAP=//p')
 export ESM_REAL_KAFKA
 export ESM_REAL_KAFKA_DIR="$KAFKA_RUN"  # secure.json: the SASL_SSL, mTLS and TLS listeners, users, certificates
-.venv/bin/python -m pytest -q -n "${ESM_TEST_WORKERS:-3}" tests/integration "$@"
+.venv/bin/python -m pytest -q -n "${ESM_TEST_WORKERS:-3}" -m "not serial" tests/integration "$@"
+.venv/bin/python -m pytest -q -m serial tests/integration "$@"

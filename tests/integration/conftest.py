@@ -171,4 +171,7 @@ def clients_for():
 
 
 def pytest_configure(config):
+    # serial: a test that stops the shared real broker; scripts/test.sh runs these after the
+    # parallel part, on their own, so no other test sees the broker go away.
+    config.addinivalue_line("markers", "serial: stops shared services; run alone, not under xdist")
     assert BINARY.exists(), f"build first: {BINARY} is missing (scripts/build.sh)"

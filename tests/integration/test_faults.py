@@ -171,6 +171,7 @@ def kafka_sh(command):
                    capture_output=True, timeout=180)
 
 
+@pytest.mark.serial
 def test_broker_stopped_and_started_mid_stream_reports_then_recovers_without_loss(setup, function_sink):
     emu, get, stream = setup
     progress(function_sink, range(PARTITIONS), more=5, message="every partition flowing")
