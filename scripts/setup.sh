@@ -21,7 +21,8 @@ if [ "${1:-}" != "--run" ]; then
   APT_PACKAGES+=(catch2)
   TOOLS+=(sqlite3:sqlite3 clang-format:clang-format python3:python3 node:nodejs npm:npm
           java:openjdk-17-jre-headless mvn:maven openssl:openssl curl:curl
-          prometheus:prometheus promtool:prometheus chromium:chromium)
+          prometheus:prometheus promtool:prometheus chromium:chromium
+          autoreconf:autoconf automake:automake libtoolize:libtool)  # aws-lambda-ric's native build
 fi
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -69,5 +70,12 @@ if [ ! -d tests/integration/node/node_modules/@aws-sdk/client-lambda ] \
    || [ ! -d tests/integration/node/node_modules/playwright-core ] \
    || [ tests/integration/node/package.json -nt tests/integration/node/node_modules/.installed ]; then
   (cd tests/integration/node && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
+fi
+# AWS's Node.js runtime interface client for the Node handler test, pinned in
+# tests/integration/runtimes/node/package.json; it builds its native part (aws-lambda-cpp and
+# curl, about 80 s of CPU) on install, so it is installed once per change of that file.
+if [ ! -x tests/integration/runtimes/node/node_modules/.bin/aws-lambda-ric ] \
+   || [ tests/integration/runtimes/node/package.json -nt tests/integration/runtimes/node/node_modules/.installed ]; then
+  (cd tests/integration/runtimes/node && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
 fi
 echo "setup: ok"

@@ -1,8 +1,9 @@
 """runtime:COMMAND functions: the user's unmodified handler run as a local process through the
 Lambda Runtime API the emulator serves, with AWS's official Python runtime interface client
 (awslambdaric from PyPI; the handler parses the event with AWS Lambda Powertools), a shell
-bootstrap of a custom runtime (curl), a Go handler built with aws-lambda-go and a Java handler
-run by AWS's Java runtime interface client (Maven Central). Warm
+bootstrap of a custom runtime (curl), a Go handler built with aws-lambda-go, a Java handler
+run by AWS's Java runtime interface client (Maven Central) and a Node.js handler run by AWS's
+Node.js runtime interface client (aws-lambda-ric from npm). Warm
 environments, concurrency, function errors, a timeout, a crash and an init failure, each as
 Lambda reports it."""
 import base64
@@ -84,6 +85,16 @@ def deliver_abc(emu, clients_for, name):
     create(clients_for(emu), emu, f"{name}-orders", FunctionName=name, BatchSize=10)
     return eventually(lambda: sorted(v for s in seen(emu) for v in s["values"]) == ["a", "b", "c"] and seen(emu),
                       timeout=60, message=f"the {name} handler decoded every record")
+
+
+def assert_fails_as_lambda_reports(emu, name, error_type):
+    """Invoked directly with a record "fail", the handler's error comes back as Lambda shapes it:
+    FunctionError Unhandled, the runtime client's errorMessage and errorType; the document."""
+    r = lambda_client(emu).invoke(FunctionName=name, Payload=json.dumps(kafka_event("fail")).encode())
+    doc = json.loads(r["Payload"].read())
+    assert r["FunctionError"] == "Unhandled" and doc["errorMessage"] == "asked to fail"
+    assert doc["errorType"] == error_type
+    return doc
 
 
 def invoke(emu, name, payload):
@@ -230,11 +241,7 @@ def test_a_go_handler_built_with_aws_lambda_go(tmp_path, kafka_port, clients_for
         assert records and all(r["topic"] == "go-orders" and r["offset"] >= 0 for r in records)
         assert first["arn"] == ARN + "go" and first["name"] == "go" and first["memory"] == 256
         assert 0 < first["remaining_ms"] <= 4000 and len(first["request_id"]) == 36
-        lam = lambda_client(emu)
-        r = lam.invoke(FunctionName="go", Payload=json.dumps(kafka_event("fail")).encode())
-        doc = json.loads(r["Payload"].read())
-        assert r["FunctionError"] == "Unhandled" and doc["errorMessage"] == "asked to fail"
-        assert doc["errorType"] == "errorString"  # aws-lambda-go's type name for errors.New
+        assert_fails_as_lambda_reports(emu, "go", "errorString")  # aws-lambda-go's name for errors.New
     finally:
         emu.stop()
         assert_no_sanitizer_report(emu)
@@ -268,13 +275,38 @@ def test_a_java_handler_run_by_aws_s_java_runtime_interface_client(tmp_path, kaf
         assert first["event_source"] == "SelfManagedKafka" and first["records"] == len(first["values"])
         assert first["arn"] == ARN + "java" and first["name"] == "java" and first["memory"] == 512
         assert 0 < first["remaining_ms"] <= 20000 and len(first["request_id"]) == 36
-        lam = lambda_client(emu)
-        r = lam.invoke(FunctionName="java", Payload=json.dumps(kafka_event("fail")).encode())
-        doc = json.loads(r["Payload"].read())
-        assert r["FunctionError"] == "Unhandled" and doc["errorMessage"] == "asked to fail"
-        assert doc["errorType"] == "java.lang.IllegalStateException" and doc["stackTrace"]
-        r = lam.invoke(FunctionName="java", Payload=json.dumps(kafka_event("z", offset=7)).encode())
+        assert assert_fails_as_lambda_reports(emu, "java", "java.lang.IllegalStateException")["stackTrace"]
+        r = lambda_client(emu).invoke(FunctionName="java", Payload=json.dumps(kafka_event("z", offset=7)).encode())
         assert "FunctionError" not in r and json.loads(r["Payload"].read()) == {"values": ["z"], "records": ["t@0:7"]}
+    finally:
+        emu.stop()
+        assert_no_sanitizer_report(emu)
+
+
+NODE_RIC = RUNTIMES / "node" / "node_modules" / ".bin" / "aws-lambda-ric"
+
+
+def test_a_node_handler_run_by_aws_s_node_runtime_interface_client(tmp_path, kafka_port, clients_for):
+    """An async handler(event, context) in index.js started as Lambda's nodejs runtimes start it
+    (aws-lambda-ric index.handler, installed by scripts/setup.sh): the event, the context's request
+    id, ARN, memory, log group and remaining time; a thrown TypeError with its stack; the client's
+    own log line in the Tail."""
+    emu = one_function_emulator(
+        tmp_path, kafka_port, f"node=runtime:cd {RUNTIMES / 'node'} && exec {NODE_RIC} index.handler,memory=384,timeout=10")
+    try:
+        got = deliver_abc(emu, clients_for, "node")
+        first = got[0]
+        assert first["event"]["eventSource"] == "SelfManagedKafka"
+        assert first["arn"] == ARN + "node" and first["name"] == "node" and first["memory"] == 384
+        assert 0 < first["remaining_ms"] <= 10000 and len(first["request_id"]) == 36
+        assert first["log_group"] == "/aws/lambda/node"
+        doc = assert_fails_as_lambda_reports(emu, "node", "TypeError")
+        assert any("index.js" in line for line in doc["trace"])
+        r = lambda_client(emu).invoke(FunctionName="node", LogType="Tail",
+                                      Payload=json.dumps(kafka_event("z", offset=7)).encode())
+        assert json.loads(r["Payload"].read()) == {"values": ["z"], "records": ["t@0:7"]}
+        tail = base64.b64decode(r["LogResult"]).decode()
+        assert "\tINFO\thandled 1 record(s)" in tail and "REPORT RequestId:" in tail
     finally:
         emu.stop()
         assert_no_sanitizer_report(emu)
