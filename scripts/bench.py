@@ -22,6 +22,7 @@ import uuid as uuidlib
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BINARY = pathlib.Path(os.environ.get("ESM_BENCH_BINARY", str(ROOT / "build" / "server" / "esm-emulator")))
 RAW = ROOT / "build" / "tests" / "esm-raw-consumer"
+SINK = ROOT / "build" / "tests" / "esm-function-sink"
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 import boto3  # noqa: E402
@@ -116,6 +117,39 @@ class CountingSink:
         self.server.server_close()
 
 
+class CompiledSink:
+    """tests/bench/function_sink.cpp: a function that does nearly nothing per record, so that the
+    emulator is what is measured. With fail_mod (M, R) it reports, through batchItemFailures, the
+    first record of each partition group whose offset is R mod M and that it has not failed
+    before; count() is then the records done (per partition, those before the lowest reported
+    offset), else the records received."""
+
+    def __init__(self, fail_mod=None):
+        self.proc = subprocess.Popen([str(SINK), *(["--fail-mod", *map(str, fail_mod)] if fail_mod else [])],
+                                     stdout=subprocess.PIPE)
+        port = int(self.proc.stdout.readline().decode().split("listening on ")[1])
+        self.url = f"http://127.0.0.1:{port}/"
+        self.stats_connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        self.fail_mod = fail_mod
+
+    def stats(self):
+        self.stats_connection.request("GET", "/stats")
+        return json.loads(self.stats_connection.getresponse().read())
+
+    def count(self):
+        s = self.stats()
+        return s["done"] if self.fail_mod else s["records"]
+
+    @property
+    def last_ack(self):
+        return self.stats()["last_ack_ns"] / 1e9
+
+    def close(self):
+        self.stats_connection.close()
+        self.proc.kill()
+        self.proc.wait()
+
+
 class Emulator:
     def __init__(self, functions, extra=(), log_level="warn", env=None, binary=None):
         extra = [*extra, *EXTRA_ARGS]
@@ -194,8 +228,9 @@ def mapping(bootstrap, topic, function="sink", **extra):
 
 
 def deliver_all(bootstrap, topic, count, batch, binary=None):
-    """Seconds from Create until the function has every record, and the emulator's peak RSS."""
-    sink = CountingSink()
+    """Seconds from Create until the function (the compiled sink) has every record, and the
+    emulator's peak RSS."""
+    sink = CompiledSink()
     emu = Emulator({"sink": sink.url}, binary=binary)
     start = time.monotonic()
     emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=batch))
@@ -228,58 +263,6 @@ def bench_throughput(bootstrap, count, size, batch_sizes, baseline=None):
     return rows
 
 
-class PartialFailureSink:
-    """A function that reports, through batchItemFailures, the records whose offset is 37 mod 100
-    (1 %) as failed the first time it sees them, and counts the records done: per partition,
-    those before the lowest reported offset (the emulator retries the rest)."""
-
-    def __init__(self, fail=True):
-        self.done_up_to = {}  # "topic-N" -> first offset not done
-        self.failed_once = set()
-        self.last_ack = None
-        self.lock = threading.Lock()
-        sink = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                event = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                failures = []
-                with sink.lock:
-                    for key, records in event["records"].items():
-                        end = records[-1]["offset"] + 1
-                        for r in records:
-                            o = r["offset"]
-                            if fail and o % 100 == 37 and (key, o) not in sink.failed_once:
-                                sink.failed_once.add((key, o))
-                                failures.append({"itemIdentifier": {"partition": key, "offset": o}})
-                                end = o
-                                break
-                        sink.done_up_to[key] = max(sink.done_up_to.get(key, 0), end)
-                    sink.last_ack = time.monotonic()
-                body = json.dumps({"batchItemFailures": failures}).encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def count(self):
-        with self.lock:
-            return sum(self.done_up_to.values())
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def bench_partial_failures(bootstrap, count):
     """Delivered records/s when the function reports 1 % of records failed through
     batchItemFailures, next to the same function reporting none, same topic, BatchSize 1000."""
@@ -287,7 +270,7 @@ def bench_partial_failures(bootstrap, count):
     produce_bulk(bootstrap, topic, count, 100)
     runs = {}
     for name, fail in (("all_success", False), ("one_percent_failed", True)):
-        sink = PartialFailureSink(fail)
+        sink = CompiledSink((100, 37) if fail else (1000000000, -1))
         emu = Emulator({"sink": sink.url})
         start = time.monotonic()
         emu.client.create_event_source_mapping(**mapping(
@@ -295,10 +278,11 @@ def bench_partial_failures(bootstrap, count):
             ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2}))
         wait_for(lambda: sink.count() >= count, 600, f"{count} records done at the function")
         runs[name] = count / (sink.last_ack - start)
+        failed = sink.stats()["failed"]
         emu.stop()
         sink.close()
-        if fail and len(sink.failed_once) != count // 100:
-            raise RuntimeError(f"{len(sink.failed_once)} records reported failed, expected {count // 100}")
+        if fail and failed != count // 100:
+            raise RuntimeError(f"{failed} records reported failed, expected {count // 100}")
     return {"records": count, "record_bytes": 100, "batch_size": 1000,
             "all_success_records_per_second": round(runs["all_success"]),
             "one_percent_failed_records_per_second": round(runs["one_percent_failed"]),
