@@ -32,10 +32,13 @@ inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
   if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
   if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
   rd_kafka_headers_t* hdrs = nullptr;
-  // librdkafka parses headers on first access and keeps them with the message.
-  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(msg), &hdrs) ==
-          RD_KAFKA_RESP_ERR_NO_ERROR &&
-      hdrs) {
+  auto* m = const_cast<rd_kafka_message_t*>(msg);
+  // librdkafka parses headers on first access and keeps them with the message, but a record
+  // with none (a header count of 0) it parses again, allocating, at every call: an empty list
+  // given to the message makes the next views of it (a retry, the size bound) cost nothing.
+  const rd_kafka_resp_err_t err = rd_kafka_message_headers(m, &hdrs);
+  if (err == RD_KAFKA_RESP_ERR__NOENT) rd_kafka_message_set_headers(m, rd_kafka_headers_new(0));
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
     const char* name = nullptr;
     const void* val = nullptr;
     size_t len = 0;
