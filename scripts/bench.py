@@ -46,6 +46,8 @@ GOALS = {
     "runtime_added_p50_ms": 1.0,
     "runtime_added_p99_ms": 5.0,
     "runtime_throughput_ratio": 0.5,
+    "embedded_create_first_event_ms": 500,
+    "embedded_update_next_event_ms": 2000,
 }
 
 
@@ -367,6 +369,51 @@ def bench_latency(bootstrap, duration, embedded=False):
             "max_ms": round(lat[-1], 2), "peak_rss_mib": round(peak, 1)}
 
 
+def first_event_seconds(emu, sink, start, before, what):
+    """Seconds from `start` until the function has more than `before` records."""
+    wait_for(lambda: sink.count() > before, 60, what)
+    return sink.last_ack - start
+
+
+def bench_startup(bootstrap, rounds):
+    """Create -> first event at the function, and Update -> the next event (a record produced
+    right after the Update), on the emulator's --embedded-kafka cluster and (create only) on the
+    real broker, where the consumer joins a group first; `rounds` mappings each, medians and maxima."""
+    sink = CountingSink()
+    embedded = f"127.0.0.1:{free_port()}"
+    emu = Emulator({"sink": sink.url}, extra=[f"--embedded-kafka={embedded}",
+                                              *[a for i in range(rounds) for a in ("--embedded-kafka-topic", f"start-{i}:1")]])
+    p = Producer({"bootstrap.servers": embedded, "linger.ms": 0, "acks": 1})
+    real = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": 1})
+    created, updated, created_real = [], [], []
+    for i in range(rounds):
+        p.produce(f"start-{i}", value=b"first", partition=0)
+        p.flush(30)
+        before = sink.count()
+        start = time.monotonic()
+        uuid = emu.client.create_event_source_mapping(**mapping(embedded, f"start-{i}", BatchSize=1))["UUID"]
+        created.append(first_event_seconds(emu, sink, start, before, "the first event (embedded)"))
+        wait_for(lambda: emu.client.get_event_source_mapping(UUID=uuid)["State"] == "Enabled", 60, "Enabled")
+        before = sink.count()
+        start = time.monotonic()
+        emu.client.update_event_source_mapping(UUID=uuid, BatchSize=2)
+        p.produce(f"start-{i}", value=b"next", partition=0)
+        p.flush(30)
+        updated.append(first_event_seconds(emu, sink, start, before, "the event after an Update (embedded)"))
+        topic = create_topic(bootstrap, 1)
+        real.produce(topic, value=b"first", partition=0)
+        real.flush(30)
+        before = sink.count()
+        start = time.monotonic()
+        emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=1))
+        created_real.append(first_event_seconds(emu, sink, start, before, "the first event (real broker)"))
+    emu.stop()
+    sink.close()
+    ms = lambda values: {"median_ms": round(statistics.median(values) * 1000), "max_ms": round(max(values) * 1000)}  # noqa: E731
+    return {"rounds": rounds, "embedded_create_first_event": ms(created),
+            "embedded_update_next_event": ms(updated), "real_broker_create_first_event": ms(created_real)}
+
+
 def go_runtime_handler():
     """tests/integration/runtimes/go (AWS's aws-lambda-go; without OUT_DIR it only counts) built
     with the machine's Go: an empty compiled handler behind the Runtime API."""
@@ -591,7 +638,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
-    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,runtime,api,scrape,many")
+    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,startup,runtime,api,scrape,many")
     ap.add_argument("--baseline", metavar="BINARY",
                     help="also measure this esm-emulator binary (e.g. a build of an earlier commit) in each "
                          "throughput row, right before the current one")
@@ -605,7 +652,7 @@ def main():
     if not bootstrap:
         out = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "start", run_dir], capture_output=True, text=True, check=True)
         bootstrap = out.stdout.strip().split("KAFKA_BOOTSTRAP=")[1]
-    only = set((args.only or "throughput,filter,partial,latency,runtime,api,scrape,many").split(","))
+    only = set((args.only or "throughput,filter,partial,latency,startup,runtime,api,scrape,many").split(","))
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
@@ -620,6 +667,8 @@ def main():
         if "latency" in only:
             results["latency"] = bench_latency(bootstrap, 3 if q else 30)
             results["latency_embedded"] = bench_latency(None, 3 if q else 30, embedded=True)
+        if "startup" in only:
+            results["startup"] = bench_startup(bootstrap, 2 if q else 5)
         if "runtime" in only:
             results["runtime"] = bench_runtime(bootstrap, 200 if q else 2000, 20000 if q else 500000)
         if "api" in only:
@@ -672,6 +721,12 @@ def print_table(r):
     if "latency_embedded" in r:
         lat = r["latency_embedded"]
         row("latency, embedded Kafka, p50 / p99 / max (ms)", f"{lat['p50_ms']} / {lat['p99_ms']} / {lat['max_ms']}")
+    if "startup" in r:
+        st = r["startup"]
+        for key, name, goal in (("embedded_create_first_event", "embedded Kafka: Create -> first event", "<= 500"),
+                                ("embedded_update_next_event", "embedded Kafka: Update -> next event", "<= 2000"),
+                                ("real_broker_create_first_event", "real broker: Create -> first event", "")):
+            row(f"{name}, median / max (ms)", f"{st[key]['median_ms']} / {st[key]['max_ms']}", goal)
     if "runtime" in r:
         rt = r["runtime"]
         row(f"Invoke, HTTP target, {rt['invocations']} warm, p50 / p99 (ms)", f"{rt['http_p50_ms']} / {rt['http_p99_ms']}")
