@@ -115,7 +115,8 @@ class Transaction {
 
 void MappingStore::DbCloser::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-MappingStore::MappingStore(sqlite3* db) : db_(db) {}
+MappingStore::MappingStore(sqlite3* db)
+    : db_(db), statements_(std::make_unique<StatementCache>(db)) {}
 MappingStore::~MappingStore() = default;
 
 Result<std::unique_ptr<MappingStore>> MappingStore::open(const StoreSettings& settings) {
@@ -172,7 +173,8 @@ Result<std::unique_ptr<MappingStore>> MappingStore::open(const StoreSettings& se
 
 Result<Ok> MappingStore::write_locked(const EventSourceMapping& m, bool insert) {
   const std::string doc = api_models::to_json(m, api_models::MappingView::Storage);
-  Statement st(db_.get(), insert ? "INSERT INTO mappings (uuid, function_arn, function_base_arn, "
+  Statement st(*statements_, insert
+                                 ? "INSERT INTO mappings (uuid, function_arn, function_base_arn, "
                                    "event_source_arn, topic, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
                                  : "UPDATE mappings SET function_arn=?2, function_base_arn=?3, "
                                    "event_source_arn=?4, topic=?5, doc=?6 WHERE uuid=?1");
@@ -193,7 +195,7 @@ Result<EventSourceMapping> MappingStore::insert(EventSourceMapping mapping,
   Transaction tx(db_.get());
   if (!tx.active()) return service_error(db_.get(), "begin");
   {
-    Statement st(db_.get(), "SELECT doc FROM mappings WHERE function_arn=?1 AND topic=?2");
+    Statement st(*statements_, "SELECT doc FROM mappings WHERE function_arn=?1 AND topic=?2");
     st.bind(1, mapping.function_arn)
         .bind(2, mapping.topics.empty() ? std::string() : mapping.topics.front());
     for (int rc = st.step(); rc == SQLITE_ROW; rc = st.step()) {
@@ -208,7 +210,8 @@ Result<EventSourceMapping> MappingStore::insert(EventSourceMapping mapping,
   if (mapping.consumer_group_id.empty()) mapping.consumer_group_id = mapping.uuid;
   if (auto w = write_locked(mapping, true); !w.ok()) return w.error();
   for (const auto& [k, v] : tags) {
-    Statement st(db_.get(), "INSERT OR REPLACE INTO tags (uuid, key, value) VALUES (?1, ?2, ?3)");
+    Statement st(*statements_,
+                 "INSERT OR REPLACE INTO tags (uuid, key, value) VALUES (?1, ?2, ?3)");
     st.bind(1, mapping.uuid).bind(2, k).bind(3, v);
     if (st.step() != SQLITE_DONE) return service_error(db_.get(), "insert tag");
   }
@@ -217,7 +220,7 @@ Result<EventSourceMapping> MappingStore::insert(EventSourceMapping mapping,
 }
 
 Result<EventSourceMapping> MappingStore::get_locked(const std::string& uuid) {
-  Statement st(db_.get(), "SELECT doc FROM mappings WHERE uuid=?1");
+  Statement st(*statements_, "SELECT doc FROM mappings WHERE uuid=?1");
   st.bind(1, uuid);
   const int rc = st.step();
   if (rc == SQLITE_DONE) return not_found();
@@ -238,7 +241,7 @@ Result<ListPage> MappingStore::list(const ListFilter& f) {
     after = *m;
   }
   std::lock_guard lock(mutex_);
-  Statement st(db_.get(),
+  Statement st(*statements_,
                "SELECT seq, doc FROM mappings WHERE seq > ?1 "
                "AND (?2 IS NULL OR event_source_arn = ?2) AND (?3 IS NULL OR function_arn = ?3) "
                "AND (?4 IS NULL OR function_base_arn = ?4) ORDER BY seq LIMIT ?5");
@@ -276,7 +279,7 @@ Result<ListPage> MappingStore::list(const ListFilter& f) {
 std::vector<EventSourceMapping> MappingStore::all() {
   std::lock_guard lock(mutex_);
   std::vector<EventSourceMapping> out;
-  Statement st(db_.get(), "SELECT doc FROM mappings ORDER BY seq");
+  Statement st(*statements_, "SELECT doc FROM mappings ORDER BY seq");
   for (int rc = st.step(); rc == SQLITE_ROW; rc = st.step()) {
     if (auto m = api_models::mapping_from_storage(st.column_text(0)); m.ok())
       out.push_back(std::move(m).value());
@@ -301,7 +304,7 @@ Result<EventSourceMapping> MappingStore::update(
 
 Result<Ok> MappingStore::remove(const std::string& uuid) {
   std::lock_guard lock(mutex_);
-  Statement st(db_.get(), "DELETE FROM mappings WHERE uuid=?1");
+  Statement st(*statements_, "DELETE FROM mappings WHERE uuid=?1");
   st.bind(1, uuid);
   if (st.step() != SQLITE_DONE) return service_error(db_.get(), "delete mapping");
   if (sqlite3_changes(db_.get()) == 0) return not_found();
@@ -309,7 +312,7 @@ Result<Ok> MappingStore::remove(const std::string& uuid) {
 }
 
 Result<Ok> MappingStore::exists_locked(const std::string& uuid) {
-  Statement st(db_.get(), "SELECT 1 FROM mappings WHERE uuid=?1");
+  Statement st(*statements_, "SELECT 1 FROM mappings WHERE uuid=?1");
   st.bind(1, uuid);
   const int rc = st.step();
   if (rc == SQLITE_DONE) return not_found();
@@ -321,7 +324,7 @@ Result<api_models::Tags> MappingStore::tags(const std::string& uuid) {
   std::lock_guard lock(mutex_);
   if (auto e = exists_locked(uuid); !e.ok()) return e.error();
   api_models::Tags out;
-  Statement st(db_.get(), "SELECT key, value FROM tags WHERE uuid=?1 ORDER BY key");
+  Statement st(*statements_, "SELECT key, value FROM tags WHERE uuid=?1 ORDER BY key");
   st.bind(1, uuid);
   for (int rc = st.step(); rc == SQLITE_ROW; rc = st.step())
     out[st.column_text(0)] = st.column_text(1);
@@ -334,7 +337,8 @@ Result<Ok> MappingStore::add_tags(const std::string& uuid, const api_models::Tag
   if (!tx.active()) return service_error(db_.get(), "begin");
   if (auto e = exists_locked(uuid); !e.ok()) return e.error();
   for (const auto& [k, v] : tags) {
-    Statement st(db_.get(), "INSERT OR REPLACE INTO tags (uuid, key, value) VALUES (?1, ?2, ?3)");
+    Statement st(*statements_,
+                 "INSERT OR REPLACE INTO tags (uuid, key, value) VALUES (?1, ?2, ?3)");
     st.bind(1, uuid).bind(2, k).bind(3, v);
     if (st.step() != SQLITE_DONE) return service_error(db_.get(), "insert tag");
   }
@@ -349,7 +353,7 @@ Result<Ok> MappingStore::remove_tags(const std::string& uuid,
   if (!tx.active()) return service_error(db_.get(), "begin");
   if (auto e = exists_locked(uuid); !e.ok()) return e.error();
   for (const auto& k : keys) {
-    Statement st(db_.get(), "DELETE FROM tags WHERE uuid=?1 AND key=?2");
+    Statement st(*statements_, "DELETE FROM tags WHERE uuid=?1 AND key=?2");
     st.bind(1, uuid).bind(2, k);
     if (st.step() != SQLITE_DONE) return service_error(db_.get(), "delete tag");
   }
@@ -359,7 +363,7 @@ Result<Ok> MappingStore::remove_tags(const std::string& uuid,
 
 Result<api_models::Secret> MappingStore::find_secret_locked(const std::string& id) {
   // By name, by full ARN, or by ARN without the "-XXXXXX" suffix (a partial ARN).
-  Statement st(db_.get(),
+  Statement st(*statements_,
                "SELECT doc FROM secrets WHERE name = ?1 OR arn = ?1 OR "
                "(length(arn) > 7 AND substr(arn, 1, length(arn) - 7) = ?1) "
                "ORDER BY (arn = ?1) DESC, (name = ?1) DESC LIMIT 1");
@@ -377,14 +381,14 @@ Result<api_models::Secret> MappingStore::find_secret_locked(const std::string& i
 }
 
 Result<bool> MappingStore::delete_secret_locked(const std::string& arn) {
-  Statement del(db_.get(), "DELETE FROM secrets WHERE arn = ?1");
+  Statement del(*statements_, "DELETE FROM secrets WHERE arn = ?1");
   del.bind(1, arn);
   if (del.step() != SQLITE_DONE) return service_error(db_.get(), "delete secret");
   return sqlite3_changes(db_.get()) > 0;
 }
 
 Result<Ok> MappingStore::write_secret_locked(const api_models::Secret& s) {
-  Statement st(db_.get(), "UPDATE secrets SET doc = ?2 WHERE arn = ?1");
+  Statement st(*statements_, "UPDATE secrets SET doc = ?2 WHERE arn = ?1");
   st.bind(1, s.arn).bind(2, api_models::secret_to_storage(s));
   if (st.step() != SQLITE_DONE) return service_error(db_.get(), "write secret");
   return Ok{};
@@ -405,7 +409,7 @@ Result<api_models::Secret> MappingStore::insert_secret(const api_models::Secret&
   } else if (existing.error().code != ErrorCode::ResourceNotFound) {
     return existing.error();
   }
-  Statement st(db_.get(), "INSERT INTO secrets (name, arn, doc) VALUES (?1, ?2, ?3)");
+  Statement st(*statements_, "INSERT INTO secrets (name, arn, doc) VALUES (?1, ?2, ?3)");
   st.bind(1, secret.name).bind(2, secret.arn).bind(3, api_models::secret_to_storage(secret));
   if (st.step() != SQLITE_DONE) return service_error(db_.get(), "insert secret");
   if (!tx.commit()) return service_error(db_.get(), "commit");
@@ -451,7 +455,7 @@ Result<std::vector<std::pair<std::int64_t, api_models::Secret>>> MappingStore::s
   std::vector<std::pair<std::int64_t, api_models::Secret>> out;
   std::vector<std::string> expired;
   {
-    Statement st(db_.get(), "SELECT seq, doc FROM secrets WHERE seq > ?1 ORDER BY seq");
+    Statement st(*statements_, "SELECT seq, doc FROM secrets WHERE seq > ?1 ORDER BY seq");
     st.bind(1, after_seq);
     int rc = st.step();
     for (; rc == SQLITE_ROW; rc = st.step()) {

@@ -36,6 +36,8 @@ struct ListPage {
   std::string next_marker;  // empty on the last page
 };
 
+class StatementCache;  // sqlite_handle.hpp
+
 // The durable home of mappings, their tags and the Secrets Manager secrets: one SQLite database
 // (WAL, schema version in PRAGMA user_version, forward-only migrations, file mode 0600). Any thread
 // may call it; one connection serialised by mutex_. Every call that returns success has committed.
@@ -91,7 +93,8 @@ class MappingStore {
     void operator()(sqlite3* db) const;
   };
   std::mutex mutex_;
-  std::unique_ptr<sqlite3, DbCloser> db_;  // guarded by mutex_
+  std::unique_ptr<sqlite3, DbCloser> db_;       // guarded by mutex_
+  std::unique_ptr<StatementCache> statements_;  // db_'s, guarded by mutex_; goes before it
 };
 
 }  // namespace esm::storage
