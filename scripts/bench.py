@@ -157,7 +157,7 @@ class Emulator:
         extra = [*extra, *EXTRA_ARGS]
         self.data = tempfile.mkdtemp(prefix="esm-bench-")
         args = [str(binary or BINARY), "--listen", "127.0.0.1:0", "--data-dir", self.data, "--log-level", log_level,
-                "--http-threads", "2", *extra]
+                *([] if "--http-threads" in extra else ["--http-threads", "2"]), *extra]
         for name, url in functions.items():
             args += ["--function", f"{name}={url}"]
         self.log = open(os.path.join(self.data, "emulator.log"), "wb")
