@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "api_models/base64.hpp"
+
 namespace esm::api_models {
 
 namespace {
@@ -54,31 +56,6 @@ void append_integer(std::string& out, std::int64_t v) {
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
   out.append(buf, end);
-}
-
-void append_base64(std::string& out, std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const std::size_t start = out.size();
-  out.resize(start + (in.size() + 2) / 3 * 4);
-  char* o = out.data() + start;
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    const unsigned n = (unsigned{p[i]} << 16) | (unsigned{p[i + 1]} << 8) | p[i + 2];
-    *o++ = kAlphabet[(n >> 18) & 63];
-    *o++ = kAlphabet[(n >> 12) & 63];
-    *o++ = kAlphabet[(n >> 6) & 63];
-    *o++ = kAlphabet[n & 63];
-  }
-  if (i < in.size()) {
-    unsigned n = unsigned{p[i]} << 16;
-    if (i + 1 < in.size()) n |= unsigned{p[i + 1]} << 8;
-    *o++ = kAlphabet[(n >> 18) & 63];
-    *o++ = kAlphabet[(n >> 12) & 63];
-    *o++ = i + 1 < in.size() ? kAlphabet[(n >> 6) & 63] : '=';
-    *o++ = '=';
-  }
 }
 
 }  // namespace

@@ -13,8 +13,6 @@ namespace esm::aws {
 
 using Clock = std::chrono::system_clock;
 
-namespace {
-
 std::vector<std::string_view> split(std::string_view s, char sep) {
   std::vector<std::string_view> out;
   std::size_t start = 0;
@@ -25,8 +23,6 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
     start = pos + 1;
   }
 }
-
-}  // namespace
 
 std::string hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";

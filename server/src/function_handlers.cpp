@@ -1,10 +1,10 @@
 // The Lambda Invoke and GetFunction APIs for declared functions (--function, --functions), so
 // a handler can be tested directly and other tools can use the emulator as their Invoke
 // endpoint. Undeclared names are not passed on to --lambda-endpoint (which may be this emulator).
-#include <openssl/evp.h>
 
 #include <cstdio>
 
+#include "api_models/base64.hpp"
 #include "api_models/function_json.hpp"
 #include "api_models/function_name.hpp"
 #include "api_models/invocation_log.hpp"
@@ -21,15 +21,6 @@ namespace {
 constexpr std::size_t kMaxSyncPayload = 6291456;   // Lambda's synchronous invocation quota
 constexpr std::size_t kMaxAsyncPayload = 1048576;  // and asynchronous (1 MB since 2025)
 constexpr std::size_t kLogTail = 4096;
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 // CloudWatch's lines for one invocation, with what the target printed (exec: stderr).
 std::string log_tail(const std::string& request_id, const std::string& printed, double ms) {
@@ -114,7 +105,7 @@ Response Handlers::invoke_and_answer(const engine::FunctionTarget& target,
     const std::string printed = exec ? result.detail : (failed ? result.detail : "");
     std::string log = result.log.empty() ? log_tail(req.request_id, printed, ms) : result.log;
     if (log.size() > kLogTail) log.erase(0, log.size() - kLogTail);
-    r.headers.emplace_back("X-Amz-Log-Result", base64(log));
+    r.headers.emplace_back("X-Amz-Log-Result", api_models::base64(log));
   }
   if (!failed) {
     r.body = std::move(result.body);

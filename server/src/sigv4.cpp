@@ -44,17 +44,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto pos = s.find(sep, start);
-    out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
-    if (pos == std::string_view::npos) return out;
-    start = pos + 1;
-  }
-}
-
 // Constant-time comparison of two hex signatures.
 bool same(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -45,6 +45,7 @@ using aws::hmac_sha256;
 using aws::parse_amz_date;
 using aws::sha256_hex;
 using aws::signing_key;
+using aws::split;
 using aws::uri_encode;
 
 }  // namespace esm::server::sigv4

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace esm::aws {
 
@@ -32,6 +33,9 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_
 std::string format_amz_date(std::chrono::system_clock::time_point t);
 std::string signing_key(std::string_view secret, std::string_view date, std::string_view region,
                         std::string_view service);
+// The fields of a credential scope, a signed-headers list or an Authorization header: the pieces
+// between each `sep` (empty ones kept).
+std::vector<std::string_view> split(std::string_view s, char sep);
 
 }  // namespace esm::aws
 
