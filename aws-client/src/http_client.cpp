@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 namespace esm::aws {
@@ -90,20 +89,21 @@ std::optional<std::string> configure_tls(net::ssl::context& ctx, const std::stri
   return std::nullopt;
 }
 
-// One client context per CA file ("": the system's trust store), built once and shared: loading
-// a trust store parses every certificate in it, too slow to do per request. A CA file changed on
-// disk (another modification time) is loaded again; a failed load is not kept. OpenSSL lets
-// threads make connections from one context at once.
+// One client context per CA file ("": the system's trust store) and thread, built once: loading
+// a trust store parses every certificate in it, too slow to do per request (about 43 ms for
+// Debian's bundle). Per thread, not shared: two threads verifying against one context's store at
+// once raced inside libcrypto under ThreadSanitizer (ASN1_STRING_cmp, CI), and a thread makes one
+// connection at a time. A CA file changed on disk (another modification time) is loaded again; a
+// failed load is not kept.
 std::variant<std::shared_ptr<net::ssl::context>, std::string> tls_context(
     const std::string& ca_file) {
-  static std::mutex mutex;
-  static std::map<std::string, std::pair<std::int64_t, std::shared_ptr<net::ssl::context>>> cache;
+  thread_local std::map<std::string, std::pair<std::int64_t, std::shared_ptr<net::ssl::context>>>
+      cache;
   struct stat st {};
   const std::int64_t mtime =
       !ca_file.empty() && stat(ca_file.c_str(), &st) == 0
           ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec
           : 0;
-  std::lock_guard lock(mutex);
   if (auto it = cache.find(ca_file); it != cache.end() && it->second.first == mtime)
     return it->second.second;
   auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
