@@ -301,7 +301,7 @@ def bench_partial_failures(bootstrap, count):
     produce_bulk(bootstrap, topic, count, 100)
     runs = {}
     for name, fail in (("all_success", False), ("one_percent_failed", True)):
-        sink = CompiledSink((100, 37) if fail else (1000000000, -1))
+        sink = CompiledSink((100, 37) if fail else None)
         emu = Emulator({"sink": sink.url})
         start = time.monotonic()
         emu.client.create_event_source_mapping(**mapping(
@@ -398,7 +398,7 @@ def bench_latency(bootstrap, duration, embedded=False):
             "max_ms": round(lat[-1], 2), "peak_rss_mib": round(peak, 1)}
 
 
-def first_event_seconds(emu, sink, start, before, what):
+def first_event_seconds(sink, start, before, what):
     """Seconds from `start` until the function has more than `before` records."""
     wait_for(lambda: sink.count() > before, 60, what)
     return sink.last_ack - start
@@ -421,21 +421,21 @@ def bench_startup(bootstrap, rounds):
         before = sink.count()
         start = time.monotonic()
         uuid = emu.client.create_event_source_mapping(**mapping(embedded, f"start-{i}", BatchSize=1))["UUID"]
-        created.append(first_event_seconds(emu, sink, start, before, "the first event (embedded)"))
+        created.append(first_event_seconds(sink, start, before, "the first event (embedded)"))
         wait_for(lambda: emu.client.get_event_source_mapping(UUID=uuid)["State"] == "Enabled", 60, "Enabled")
         before = sink.count()
         start = time.monotonic()
         emu.client.update_event_source_mapping(UUID=uuid, BatchSize=2)
         p.produce(f"start-{i}", value=b"next", partition=0)
         p.flush(30)
-        updated.append(first_event_seconds(emu, sink, start, before, "the event after an Update (embedded)"))
+        updated.append(first_event_seconds(sink, start, before, "the event after an Update (embedded)"))
         topic = create_topic(bootstrap, 1)
         real.produce(topic, value=b"first", partition=0)
         real.flush(30)
         before = sink.count()
         start = time.monotonic()
         emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=1))
-        created_real.append(first_event_seconds(emu, sink, start, before, "the first event (real broker)"))
+        created_real.append(first_event_seconds(sink, start, before, "the first event (real broker)"))
     emu.stop()
     sink.close()
     ms = lambda values: {"median_ms": round(statistics.median(values) * 1000), "max_ms": round(max(values) * 1000)}  # noqa: E731
