@@ -27,6 +27,36 @@ void append_base64(std::string& out, std::string_view in) {
   }
 }
 
+std::optional<std::string> from_base64(std::string_view in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(in.size() / 4 * 3);
+  unsigned n = 0;
+  int bits = 0;
+  std::size_t padding = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    if (c >= '0' && c <= '9') v = c - '0' + 52;
+    if (c == '+') v = 62;
+    if (c == '/') v = 63;
+    if (c == '=' && i + 2 >= in.size()) {
+      ++padding;
+      continue;
+    }
+    if (v < 0 || padding > 0) return std::nullopt;  // not the alphabet, or data after '='
+    n = (n << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((n >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
 std::string base64(std::string_view in) {
   std::string out;
   append_base64(out, in);

@@ -81,6 +81,13 @@ DeliveryOptions delivery_options(const EventSourceMapping& m) {
     if (!d.HasParseError()) {
       o.schema_registry_uri = string_at(d, "SchemaRegistryURI");
       o.event_record_format = string_at(d, "EventRecordFormat");
+      o.schema_validation_attributes = strings(member(d, "SchemaValidationConfigs"), "Attribute");
+      if (const auto* access = member(d, "AccessConfigs"); access && access->IsArray()) {
+        for (const auto& a : access->GetArray()) {
+          o.schema_registry_access.emplace_back(string_at(a, "Type").value_or(""),
+                                                string_at(a, "URI").value_or(""));
+        }
+      }
     }
   }
   return o;

@@ -43,6 +43,10 @@ std::string condition_name(FailureCondition condition, DestinationKind kind) {
       return "RecordAgeExceeded";
     case FailureCondition::MaximumPayloadSizeExceeded:
       return "MaximumPayloadSizeExceeded";
+    case FailureCondition::SchemaNotFound:  // the schema registry page's reason codes
+      return "SCHEMA_NOT_FOUND";
+    case FailureCondition::DeserializationError:
+      return "DESERIALIZATION_ERROR";
   }
   return "RetryAttemptsExhausted";
 }

@@ -58,6 +58,17 @@ void append_integer(std::string& out, std::int64_t v) {
   out.append(buf, end);
 }
 
+void append_schema_metadata(std::string& out, std::string_view member,
+                            const std::optional<SchemaMetadataView>& m) {
+  if (!m) return;
+  out += member;
+  out += R"({"dataFormat":)";
+  append_string(out, m->data_format);
+  out += R"(,"schemaId":)";
+  append_string(out, m->schema_id);
+  out += '}';
+}
+
 }  // namespace
 
 std::string kafka_event_json(const KafkaEventSource& source,
@@ -123,7 +134,10 @@ std::string kafka_event_json(const KafkaEventSource& source,
       }
       out += "]}";
     }
-    out += "]}";
+    out += ']';
+    append_schema_metadata(out, R"(,"keySchemaMetadata":)", r.key_schema);
+    append_schema_metadata(out, R"(,"valueSchemaMetadata":)", r.value_schema);
+    out += '}';
   }
   if (group != nullptr) out += ']';
   out += "}}";
@@ -138,6 +152,9 @@ std::size_t kafka_record_size_bound(const KafkaRecordView& r) {
   if (r.value) n += (r.value->size() + 2) / 3 * 4 + 12;
   for (const auto& [name, value] : r.headers) {
     n += 6 * name.size() + 8 + (value ? 5 * value->size() : 0);
+  }
+  for (const auto* m : {&r.key_schema, &r.value_schema}) {
+    if (*m) n += 64 + 6 * ((*m)->data_format.size() + (*m)->schema_id.size());
   }
   return n;
 }

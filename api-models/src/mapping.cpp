@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "api_models/delivery_options.hpp"
+
 namespace esm::api_models {
 
 namespace {
@@ -43,7 +45,12 @@ bool is_transitional(MappingState state) {
 
 std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
   std::vector<std::string> out;
-  if (m.schema_registry_config) out.emplace_back("SchemaRegistryConfig (records are not decoded)");
+  const auto o = delivery_options(m);
+  if (o.schema_registry_uri && o.schema_registry_uri->rfind("arn:", 0) == 0)
+    out.emplace_back("SchemaRegistryConfig with an AWS Glue registry (records are not decoded)");
+  for (const auto& [type, uri] : o.schema_registry_access) {
+    if (type != "BASIC_AUTH") out.emplace_back("SchemaRegistryConfig.AccessConfigs " + type);
+  }
   return out;
 }
 

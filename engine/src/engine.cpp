@@ -330,6 +330,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
   config.tls_material = sec.tls;
   log_.info(m.uuid, "authentication: " + sec.summary);
   apply_error_handling(options, config);
+  if (options.schema_registry_uri && !start_decoder(m, options, config)) return;
   config.function = *target;
   config.metrics = metrics_for(m);
   config.history = settings_.history;
@@ -347,6 +348,34 @@ void Engine::start_runner(const EventSourceMapping& m) {
       std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), invoker_, log_);
   std::lock_guard lock(mutex_);
   slots_[uuid] = Slot{std::move(runner), false};
+}
+
+// SchemaRegistryConfig: a Confluent-compatible registry's URL gets a decoder; an AWS Glue
+// registry's ARN is not decoded yet (README lists it, and the log says so). False: stopped.
+bool Engine::start_decoder(const EventSourceMapping& m, const api_models::DeliveryOptions& o,
+                           RunnerConfig& config) {
+  if (o.schema_registry_uri->rfind("arn:", 0) == 0) {
+    log_.warn(m.uuid, "SchemaRegistryConfig names an AWS Glue registry (" + *o.schema_registry_uri +
+                          "): not supported yet, records are delivered undecoded");
+    return true;
+  }
+  std::vector<std::string> not_performed;
+  auto settings = schema_registry_settings(
+      o, [this](const std::string& id) { return store_.find_secret(id); }, not_performed);
+  if (auto* stop = std::get_if<StopReason>(&settings)) {
+    stop_with_reason(m.uuid, m.revision, stop->reason, stop->result);
+    return false;
+  }
+  for (const auto& type : not_performed) {
+    log_.warn(m.uuid, "SchemaRegistryConfig access type " + type +
+                          " is not used: the registry is reached without it");
+  }
+  auto& s = std::get<schema_registry::RegistrySettings>(settings);
+  log_.info(m.uuid, "schema registry " + s.uri + ": " + (s.decode_key ? "key " : "") +
+                        (s.decode_value ? "value " : "") + "decoded, delivered as " +
+                        (s.deliver_json ? "JSON" : "SOURCE"));
+  config.decoder = std::make_shared<schema_registry::RecordDecoder>(std::move(s));
+  return true;
 }
 
 // LoggingConfig.SystemLogLevel: the mapping's lines at its own level (kept across its runners).

@@ -61,6 +61,8 @@ struct BatchPart {
 struct Batch {
   std::vector<KafkaMessage> messages;  // partition by partition, in offset order
   std::vector<KafkaRecordView> views;
+  // What the schema registry stage made of them (the views point into these).
+  std::vector<std::shared_ptr<const schema_registry::DecodedRecord>> decoded;
 };
 
 // One invocation being made, or one destination write, on the runner's executor. Letting go of
@@ -146,6 +148,12 @@ class Delivery {
   void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
   std::map<std::int32_t, std::int64_t> pending_time_floors_;  // set by place_start_offsets
   void accept(KafkaMessage msg);
+  // The schema registry stage (decode_record, settle_held_records) and the filter stage.
+  enum class Verdict { Deliver, Hold, Drop };
+  Verdict decode_record(PartitionBuffer& p, const rd_kafka_message_t& m);
+  void settle_held_records();
+  void decode_again(PartitionBuffer& p);
+  bool passes_filter(const PartitionBuffer& p, const rd_kafka_message_t& m);
   // Delivery buffers from the partition queues; true if a queue may hold more that is wanted now.
   bool refill();
   std::vector<rd_kafka_message_t*> refill_buffer_;  // refill()'s, kept: it runs every turn
@@ -169,6 +177,7 @@ class Delivery {
   void start_destination_writes();
   void complete_destination_write(const InvokeResult& r, InFlight& done);
   void schedule_retry(PartitionBuffer& p);
+  std::chrono::milliseconds backoff(int attempts) const;
   void retry_now(PartitionBuffer& p);
   void count_invocation(const InvokeResult& r, std::size_t records, bool whole_batch);
   void publish_progress();
@@ -575,19 +584,127 @@ void Delivery::accept(KafkaMessage msg) {
     p.time_floor_ms.reset();
   }
   metrics_.polled.fetch_add(1, std::memory_order_relaxed);
-  if (config_.filter) {
-    const auto value = msg->payload ? std::optional<std::string_view>(std::string_view(
-                                          static_cast<const char*>(msg->payload), msg->len))
-                                    : std::nullopt;
-    if (!config_.filter->matches_kafka_value(value)) {
-      ++filtered_out_;
-      metrics_.filtered_out.fetch_add(1, std::memory_order_relaxed);
-      passed_over_pending_ = true;
+  if (connection_problem_) recovered();
+  if (config_.decoder) {
+    if (p.decode_attempts > 0) {  // behind a record the registry did not answer for: in order
+      p.held.emplace(msg->offset, HeldRecord{});
+      p.push_back(std::move(msg));
+      return;
+    }
+    const Verdict verdict = decode_record(p, *msg);
+    if (verdict == Verdict::Drop) return;
+    if (verdict == Verdict::Hold) {
+      p.push_back(std::move(msg));
       return;
     }
   }
+  if (!passes_filter(p, *msg)) return;
   p.push_back(std::move(msg));
-  if (connection_problem_) recovered();
+}
+
+bool Delivery::passes_filter(const PartitionBuffer& p, const rd_kafka_message_t& m) {
+  if (!config_.filter) return true;
+  std::optional<std::string_view> value;
+  const auto* decoded = p.decoded(m.offset);
+  if (decoded && decoded->value_json) {
+    value = *decoded->value_json;  // filters read the decoded value (reference 8.12)
+  } else if (m.payload) {
+    value = std::string_view(static_cast<const char*>(m.payload), m.len);
+  }
+  if (config_.filter->matches_kafka_value(value)) return true;
+  ++filtered_out_;
+  metrics_.filtered_out.fetch_add(1, std::memory_order_relaxed);
+  passed_over_pending_ = true;
+  return false;
+}
+
+// The schema registry stage for one record: decoded (kept by offset for the events that carry
+// it); held back when the registry did not answer or, with a destination, when it cannot be
+// decoded; dropped (passed over) when it cannot be decoded and there is no destination.
+Delivery::Verdict Delivery::decode_record(PartitionBuffer& p, const rd_kafka_message_t& m) {
+  const auto bytes = [](const void* data, std::size_t len) {
+    return data ? std::optional<std::string_view>(
+                      std::string_view(static_cast<const char*>(data), len))
+                : std::nullopt;
+  };
+  auto outcome = config_.decoder->decode(bytes(m.key, m.key_len), bytes(m.payload, m.len));
+  const std::string where = config_.mapping.topics.front() + "-" + std::to_string(m.partition) +
+                            " offset " + std::to_string(m.offset);
+  switch (outcome.status) {
+    case schema_registry::DecodeStatus::Ok:
+      p.decode_attempts = 0;
+      p.set_decoded(m.offset, std::move(outcome.record));
+      return Verdict::Deliver;
+    case schema_registry::DecodeStatus::RegistryUnavailable:
+      p.held[m.offset] = HeldRecord{};
+      p.decode_retry_at = Clock::now() + backoff(++p.decode_attempts);
+      log_.warn(uuid_, "record " + where + " waits for the schema registry: " + outcome.detail);
+      report("PROBLEM: Schema registry error. " + outcome.detail);
+      return Verdict::Hold;
+    case schema_registry::DecodeStatus::SchemaNotFound:
+    case schema_registry::DecodeStatus::DeserializationError:
+      break;
+  }
+  const bool not_found = outcome.status == schema_registry::DecodeStatus::SchemaNotFound;
+  (not_found ? metrics_.schema_not_found : metrics_.deserialization_errors)
+      .fetch_add(1, std::memory_order_relaxed);
+  const auto condition = not_found ? api_models::FailureCondition::SchemaNotFound
+                                   : api_models::FailureCondition::DeserializationError;
+  const std::string reason =
+      api_models::condition_name(condition, api_models::DestinationKind::Sqs);
+  if (config_.destination) {
+    log_.warn(uuid_, "record " + where + " not decoded (" + reason + "): " + outcome.detail);
+    p.held[m.offset] = HeldRecord{condition, outcome.detail};
+    return Verdict::Hold;
+  }
+  log_.warn(uuid_, "record " + where + " not decoded (" + reason + "): " + outcome.detail +
+                       "; dropped: no OnFailure destination");
+  metrics_.dropped.fetch_add(1, std::memory_order_relaxed);
+  passed_over_pending_ = true;
+  return Verdict::Drop;
+}
+
+// Records the registry did not answer for are decoded again, in order, once their partition's
+// backoff has passed; records that cannot be decoded go to the destination from the front.
+void Delivery::settle_held_records() {
+  if (!config_.decoder) return;
+  const auto now = Clock::now();
+  std::vector<BatchPart> passed;
+  for (auto& [id, p] : partitions_) {
+    p.prune_held();
+    p.prune_decoded();
+    if (p.decode_attempts > 0 && now >= p.decode_retry_at) decode_again(p);
+    if (p.in_flight || p.given_up || p.held.empty() || p.empty()) continue;
+    const auto front = p.held.begin();
+    if (!front->second.rejected || front->first != p.at(0)->offset) continue;
+    api_models::FailureReport report;
+    report.condition = *front->second.rejected;
+    p.held.erase(front);
+    std::vector<KafkaMessage> record;
+    record.push_back(p.pop_front());
+    p.consume_retry_batch(1);
+    if (auto part = give_up(p, id, std::move(record), std::move(report))) passed.push_back(*part);
+  }
+  if (!passed.empty()) commit(passed);
+}
+
+void Delivery::decode_again(PartitionBuffer& p) {
+  for (auto it = p.held.begin(); it != p.held.end();) {
+    if (it->second.rejected) {
+      ++it;
+      continue;
+    }
+    const std::int64_t offset = it->first;
+    it = p.held.erase(it);  // decided anew
+    const std::size_t i = p.index_of(offset);
+    if (i >= p.size() || p.at(i)->offset != offset) continue;  // left the buffer
+    const Verdict verdict = decode_record(p, *p.at(i));
+    if (auto again = p.held.find(offset); again != p.held.end() && !again->second.rejected) {
+      return;  // still no answer: this one and every one after it wait for the next attempt
+    }
+    if (verdict == Verdict::Drop || (verdict == Verdict::Deliver && !passes_filter(p, *p.at(i))))
+      p.erase_at(i);
+  }
 }
 
 bool Delivery::refill() {
@@ -994,10 +1111,13 @@ void Delivery::complete_destination_write(const InvokeResult& r, InFlight& done)
 
 void Delivery::schedule_retry(PartitionBuffer& p) {
   ++p.attempts;
-  auto backoff = config_.retry_backoff_initial * (1LL << std::min(p.attempts - 1, 16));
-  p.retry_at = Clock::now() + std::min<std::chrono::milliseconds>(
-                                  std::chrono::duration_cast<std::chrono::milliseconds>(backoff),
-                                  config_.retry_backoff_max);
+  p.retry_at = Clock::now() + backoff(p.attempts);
+}
+
+std::chrono::milliseconds Delivery::backoff(int attempts) const {
+  auto wait = config_.retry_backoff_initial * (1LL << std::min(attempts - 1, 16));
+  return std::min<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(wait), config_.retry_backoff_max);
 }
 
 BatchLimits Delivery::batch_limits() const {
@@ -1013,10 +1133,11 @@ bool Delivery::maybe_dispatch() {
   start_destination_writes();
   if (inflight_.size() >= concurrency_limit()) return false;
   expire_old_records();
+  settle_held_records();
   snapshots_.clear();
   for (const auto& [id, p] : partitions_) {
     // A partition with records on their way to the destination sends nothing else meanwhile.
-    snapshots_.push_back({id, p.size(), p.bytes(), p.attempts, p.batch_cap(),
+    snapshots_.push_back({id, p.ready(), p.bytes(), p.attempts, p.batch_cap(),
                           p.in_flight || p.given_up != nullptr, p.retry_at, p.first_buffered});
   }
   const std::string_view topic = config_.mapping.topics.front();
@@ -1043,7 +1164,7 @@ bool Delivery::maybe_dispatch() {
 bool Delivery::pass_over_if_too_large(std::int32_t id) {
   auto& p = partitions_.at(id);
   const auto& topic = config_.mapping.topics.front();
-  const KafkaRecordView v = record_view(p.at(0), topic);
+  const KafkaRecordView v = p.view(0, topic);
   const std::size_t size = api_models::kafka_event_json(source_, {v}).size();
   if (size <= api_models::kMaxPayloadBytes) return false;
   log_.error(uuid_, "record " + topic + "-" + std::to_string(id) + " offset " +
@@ -1083,8 +1204,9 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
     p.in_flight = true;
     BatchPart part{planned.partition, count, -1, p.epoch};
     for (std::size_t i = 0; i < count; ++i) {
+      if (const auto* d = p.decoded_ptr(p.at(0)->offset)) f.batch->decoded.push_back(*d);
       f.batch->messages.push_back(p.pop_front());
-      f.batch->views.push_back(record_view(f.batch->messages.back().get(), topic));
+      f.batch->views.push_back(p.view_of(f.batch->messages.back().get(), topic));
       part.last_offset = f.batch->messages.back()->offset;
     }
     f.parts.push_back(part);

@@ -20,6 +20,7 @@
 #include "engine/mapping_metrics.hpp"
 #include "failure_destination.hpp"
 #include "failure_policy.hpp"
+#include "schema_registry/record_decoder.hpp"
 
 namespace esm::engine {
 
@@ -52,6 +53,9 @@ struct RunnerConfig {
   // The mapping's FilterCriteria, compiled: records that match none of its patterns are passed
   // over (never sent, committed past once everything before them is done). None: all pass.
   std::optional<api_models::RecordFilter> filter;
+  // SchemaRegistryConfig: decodes keys and values before the filters (null: none). The runner's
+  // consumer thread alone uses it.
+  std::shared_ptr<schema_registry::RecordDecoder> decoder;
   // Where the runner counts what it does (the engine's, one per mapping; never null).
   std::shared_ptr<MappingMetrics> metrics = std::make_shared<MappingMetrics>();
   HistorySettings history;

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <deque>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "api_models/failure_record.hpp"
 #include "api_models/kafka_event.hpp"
 #include "kafka_handles.hpp"
+#include "schema_registry/record_decoder.hpp"
 
 namespace esm::engine {
 
@@ -51,6 +54,26 @@ inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
   }
   return v;
 }
+
+// The view with what the schema registry stage made of the record in place of its key and value.
+inline void apply_decoded(api_models::KafkaRecordView& v, const schema_registry::DecodedRecord& d) {
+  if (d.key) {
+    v.key = d.key->bytes;
+    v.key_schema = api_models::SchemaMetadataView{d.key->data_format, d.key->schema_id};
+  }
+  if (d.value) {
+    v.value = d.value->bytes;
+    v.value_schema = api_models::SchemaMetadataView{d.value->data_format, d.value->schema_id};
+  }
+}
+
+// A buffered record the schema registry stage holds back from delivery.
+struct HeldRecord {
+  // Undecided: the registry did not answer (it is asked again); or rejected: SCHEMA_NOT_FOUND /
+  // DESERIALIZATION_ERROR, given up to the destination once it reaches the front.
+  std::optional<api_models::FailureCondition> rejected;
+  std::string detail;
+};
 
 // Records the function failed for, owed another attempt: the next batch of the partition holds
 // exactly these `records` (front first). Bisecting replaces one by its two halves.
@@ -113,15 +136,76 @@ class PartitionBuffer {
   std::size_t size() const { return records_.size(); }
   std::size_t bytes() const { return bytes_; }  // keys and values held
   const rd_kafka_message_t* at(std::size_t i) const { return records_[i].msg.get(); }
+  // Record i as the event carries it (decoded, when the schema registry stage decoded it).
+  api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
+    return view_of(records_[i].msg.get(), topic);
+  }
+  api_models::KafkaRecordView view_of(const rd_kafka_message_t* msg, std::string_view topic) const {
+    auto v = record_view(msg, topic);
+    if (!decoded_.empty()) {
+      if (const auto* d = decoded(msg->offset)) apply_decoded(v, *d);
+    }
+    return v;
+  }
   // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
   // stage first asks.
   std::size_t size_bound(std::size_t i, std::string_view topic) {
     Entry& e = records_[i];
     if (e.bound == 0) {
-      e.bound = static_cast<std::uint32_t>(
-          api_models::kafka_record_size_bound(record_view(e.msg.get(), topic)));
+      e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(view(i, topic)));
     }
     return e.bound;
+  }
+
+  // The schema registry stage's results, by offset: kept until the commit passes the record (a
+  // retry sends it decoded again); shared with the batches that carry them.
+  void set_decoded(std::int64_t offset, std::shared_ptr<const schema_registry::DecodedRecord> d) {
+    decoded_[offset] = std::move(d);
+  }
+  const std::shared_ptr<const schema_registry::DecodedRecord>* decoded_ptr(
+      std::int64_t offset) const {
+    auto it = decoded_.find(offset);
+    return it == decoded_.end() ? nullptr : &it->second;
+  }
+  const schema_registry::DecodedRecord* decoded(std::int64_t offset) const {
+    const auto* d = decoded_ptr(offset);
+    return d ? d->get() : nullptr;
+  }
+  // Forgets what lies before the commit point.
+  void prune_decoded() {
+    if (decoded_.empty()) return;
+    const auto done = done_up_to();
+    if (done) decoded_.erase(decoded_.begin(), decoded_.lower_bound(*done));
+  }
+
+  // Records held back by the schema registry stage, by offset; the batches stop before the first.
+  std::map<std::int64_t, HeldRecord> held;
+  // Forgets held records that left the buffer meanwhile (given up as too old).
+  void prune_held() {
+    while (!held.empty() &&
+           (records_.empty() || held.begin()->first < records_.front().msg->offset)) {
+      held.erase(held.begin());
+    }
+  }
+  Clock::time_point decode_retry_at{};  // the registry did not answer: ask again from then
+  int decode_attempts = 0;
+  // Records at the front that may be delivered (all, unless one is held).
+  std::size_t ready() const {
+    if (held.empty()) return records_.size();
+    return index_of(held.begin()->first);
+  }
+  // The position of the buffered record at `offset`, or of the first after it (size(): none).
+  std::size_t index_of(std::int64_t offset) const {
+    auto it = std::lower_bound(records_.begin(), records_.end(), offset,
+                               [](const Entry& e, std::int64_t o) { return e.msg->offset < o; });
+    return static_cast<std::size_t>(it - records_.begin());
+  }
+  // Record i taken out of the buffer (passed over where it lies).
+  KafkaMessage erase_at(std::size_t i) {
+    KafkaMessage msg = std::move(records_[i].msg);
+    records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(i));
+    bytes_ -= size_of(*msg);
+    return msg;
   }
 
   // Every record taken from the queue passes here first, delivered or not.
@@ -168,6 +252,7 @@ class PartitionBuffer {
     std::uint32_t bound = 0;  // 0: not computed yet (an event is at most 6 MB)
   };
   std::deque<Entry> records_;
+  std::map<std::int64_t, std::shared_ptr<const schema_registry::DecodedRecord>> decoded_;
   std::size_t bytes_ = 0;
   std::int64_t next_offset_ = -1;  // one past the last offset taken from `queue`
 };

@@ -88,6 +88,12 @@ const std::vector<Counter>& counters() {
       {"esm_destination_write_failures_total",
        "Writes to the on-failure destination that it did not accept.",
        [](const MappingMetrics& m) { return m.destination_failures.load(); }},
+      {"esm_schema_not_found_events_total",
+       "Records whose schema id the schema registry does not have (SCHEMA_NOT_FOUND).",
+       [](const MappingMetrics& m) { return m.schema_not_found.load(); }},
+      {"esm_deserialization_error_events_total",
+       "Records that do not decode with their schema (DESERIALIZATION_ERROR).",
+       [](const MappingMetrics& m) { return m.deserialization_errors.load(); }},
   };
   return kCounters;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,5 +10,7 @@ namespace esm::api_models {
 // values in events, X-Amz-Log-Result.
 void append_base64(std::string& out, std::string_view in);
 std::string base64(std::string_view in);
+// The bytes of standard, padded base64; none if `in` is not that.
+std::optional<std::string> from_base64(std::string_view in);
 
 }  // namespace esm::api_models

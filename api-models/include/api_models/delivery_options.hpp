@@ -26,6 +26,9 @@ struct DeliveryOptions {
   std::string consumption_mode = "Stream";         // SelfManagedKafkaEventSourceConfig
   std::optional<std::string> schema_registry_uri;  // SchemaRegistryConfig.SchemaRegistryURI
   std::optional<std::string> event_record_format;  // SchemaRegistryConfig.EventRecordFormat
+  // SchemaRegistryConfig.AccessConfigs: Type and URI (a secret's ARN) of each.
+  std::vector<std::pair<std::string, std::string>> schema_registry_access;
+  std::vector<std::string> schema_validation_attributes;  // SchemaValidationConfigs[].Attribute
 
   bool provisioned() const { return minimum_pollers || maximum_pollers || poller_group_name; }
 };

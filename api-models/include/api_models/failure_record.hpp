@@ -14,6 +14,8 @@ enum class FailureCondition {
   RetriesExhausted,            // the function failed for them on every attempt allowed
   RecordAgeExceeded,           // older than MaximumRecordAgeInSeconds: never sent
   MaximumPayloadSizeExceeded,  // one record alone makes an event over 6 MB: never sent
+  SchemaNotFound,              // its schema id is not in the schema registry: never sent
+  DeserializationError,        // not decodable with its schema: never sent
 };
 
 // Where they go: the document formats differ (reference §8.8).

@@ -11,6 +11,12 @@ namespace esm::api_models {
 
 // One Kafka record as the event carries it (reference/aws-esm-kafka.md §8.6). Views into the
 // consumer's message memory: valid while the caller holds the messages.
+// keySchemaMetadata / valueSchemaMetadata of a record decoded with a schema registry.
+struct SchemaMetadataView {
+  std::string_view data_format;  // "JSON", "AVRO", "PROTOBUF"
+  std::string_view schema_id;
+};
+
 struct KafkaRecordView {
   std::string_view topic;
   std::int32_t partition = 0;
@@ -20,6 +26,8 @@ struct KafkaRecordView {
   std::optional<std::string_view> key;    // nullopt: null key, "key" omitted
   std::optional<std::string_view> value;  // nullopt: tombstone, "value" omitted
   std::vector<std::pair<std::string_view, std::optional<std::string_view>>> headers;
+  std::optional<SchemaMetadataView> key_schema;    // "keySchemaMetadata"; none: omitted
+  std::optional<SchemaMetadataView> value_schema;  // "valueSchemaMetadata"; none: omitted
 };
 
 struct KafkaEventSource {

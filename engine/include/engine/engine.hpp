@@ -112,6 +112,8 @@ class Engine {
   std::shared_ptr<MappingMetrics> metrics_for(const api_models::EventSourceMapping& mapping);
   void apply_log_level(const std::string& uuid, const api_models::DeliveryOptions& options);
   void apply_error_handling(const api_models::DeliveryOptions& options, RunnerConfig& config);
+  bool start_decoder(const api_models::EventSourceMapping& m,
+                     const api_models::DeliveryOptions& options, RunnerConfig& config);
   std::shared_ptr<FailureDestination> aws_destination(const std::string& target,
                                                       const std::string& uuid) const;
   void stop_runner(const std::string& uuid, bool graceful);

@@ -71,6 +71,9 @@ struct MappingMetrics {
   std::atomic<std::uint64_t> function_errors{0};       // the function answered with an error
   std::atomic<std::uint64_t> function_unreachable{0};  // it could not be reached
   std::atomic<std::uint64_t> destination_failures{0};  // writes the destination did not take
+  // Records the schema registry stage could not decode (sent to the destination, or dropped).
+  std::atomic<std::uint64_t> schema_not_found{0};
+  std::atomic<std::uint64_t> deserialization_errors{0};
   Histogram<10> duration_seconds{{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10}};
   Histogram<8> batch_records{{1, 10, 100, 500, 1000, 2000, 5000, 10000}};
 

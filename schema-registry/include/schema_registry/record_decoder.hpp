@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace esm::schema_registry {
+
+// A mapping's SchemaRegistryConfig, resolved (secrets read) by the engine.
+struct RegistrySettings {
+  std::string uri;                        // a Confluent-compatible registry's URL, http or https
+  bool deliver_json = true;               // EventRecordFormat JSON; false: SOURCE
+  bool decode_key = false;                // SchemaValidationConfigs has KEY
+  bool decode_value = false;              // ... VALUE
+  std::optional<std::string> basic_auth;  // "user:password" (BASIC_AUTH), never logged
+  std::string ca_file;  // https: the CAs trusted (SERVER_ROOT_CA_CERTIFICATE); "": the system's
+  std::chrono::milliseconds timeout{5000};  // one registry request
+};
+
+// What a record's key or value becomes: the bytes the event carries, and its metadata.
+struct DecodedField {
+  std::string bytes;        // JSON text (JSON) or the encoding without the framing (SOURCE)
+  std::string data_format;  // dataFormat: "JSON" when delivered as JSON, else AVRO/PROTOBUF/JSON
+  std::string schema_id;    // schemaId: the registry's id, as a string
+};
+
+struct DecodedRecord {
+  std::optional<DecodedField> key;        // none: not decoded (not asked for, or a null key)
+  std::optional<DecodedField> value;      // none: not decoded (not asked for, or a tombstone)
+  std::optional<std::string> value_json;  // the value as JSON, what filters read; none: as sent
+};
+
+enum class DecodeStatus {
+  Ok,
+  SchemaNotFound,        // the registry has no schema of the record's id: SCHEMA_NOT_FOUND
+  DeserializationError,  // not the registry's wire format, or not valid for its schema
+  RegistryUnavailable,   // the registry did not answer (try again later; nothing is decided)
+};
+
+struct DecodeOutcome {
+  DecodeStatus status = DecodeStatus::Ok;
+  std::string detail;  // for the log and LastProcessingResult: what failed, for which field
+  std::shared_ptr<const DecodedRecord> record;  // Ok only
+};
+
+class SchemaCache;
+
+// Decodes records as AWS's provisioned-mode poller does with a schema registry: the fields
+// SchemaValidationConfigs names are read in the Confluent wire format (magic byte 0, 4-byte
+// schema id, Protobuf message indexes), their schema fetched from the registry (cached by id)
+// and the bytes deserialized with it (Avro, Protobuf or JSON Schema). One decoder per mapping
+// runner, used by its consumer thread only.
+class RecordDecoder {
+ public:
+  explicit RecordDecoder(RegistrySettings settings);
+  ~RecordDecoder();
+  RecordDecoder(const RecordDecoder&) = delete;
+  RecordDecoder& operator=(const RecordDecoder&) = delete;
+
+  DecodeOutcome decode(std::optional<std::string_view> key, std::optional<std::string_view> value);
+  const RegistrySettings& settings() const { return settings_; }
+
+ private:
+  RegistrySettings settings_;
+  std::unique_ptr<SchemaCache> cache_;
+};
+
+}  // namespace esm::schema_registry

@@ -1,0 +1,81 @@
+#include "schema_registry/record_decoder.hpp"
+
+#include "schema_cache.hpp"
+#include "wire_format.hpp"
+
+namespace esm::schema_registry {
+
+namespace {
+
+// One field (key or value) decoded, or the outcome that stops the record.
+std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
+                                                       const RegistrySettings& settings,
+                                                       std::string_view field,
+                                                       std::string_view bytes,
+                                                       std::string* json_out) {
+  const std::string of = std::string(" (record ") + std::string(field) + ")";
+  const auto frame = confluent_frame(bytes);
+  if (!frame) {
+    return DecodeOutcome{DecodeStatus::DeserializationError,
+                         "not in the schema registry's wire format (magic byte 0, schema id)" + of,
+                         nullptr};
+  }
+  const std::string id = std::to_string(frame->schema_id);
+  auto found = cache.find(frame->schema_id);
+  if (auto* down = std::get_if<RegistryDown>(&found))
+    return DecodeOutcome{DecodeStatus::RegistryUnavailable, down->why, nullptr};
+  if (auto* missing = std::get_if<SchemaMissing>(&found)) {
+    return DecodeOutcome{DecodeStatus::SchemaNotFound,
+                         "schema " + id + " not found in the registry" + of + ": " + missing->why,
+                         nullptr};
+  }
+  if (auto* bad = std::get_if<Undecodable>(&found)) {
+    return DecodeOutcome{DecodeStatus::DeserializationError, "schema " + id + ": " + bad->why + of,
+                         nullptr};
+  }
+  const Schema& schema = *std::get<const Schema*>(found);
+  auto json = schema.to_json(frame->body);
+  if (auto* bad = std::get_if<Undecodable>(&json)) {
+    return DecodeOutcome{DecodeStatus::DeserializationError, "schema " + id + ": " + bad->why + of,
+                         nullptr};
+  }
+  DecodedField out;
+  out.schema_id = id;
+  if (settings.deliver_json) {
+    out.bytes = std::move(std::get<std::string>(json));
+    out.data_format = "JSON";
+    if (json_out) *json_out = out.bytes;
+  } else {
+    out.bytes = std::string(schema.source_bytes(frame->body));
+    out.data_format = std::string(schema.data_format());
+    if (json_out) *json_out = std::move(std::get<std::string>(json));
+  }
+  return out;
+}
+
+}  // namespace
+
+RecordDecoder::RecordDecoder(RegistrySettings settings)
+    : settings_(std::move(settings)), cache_(std::make_unique<SchemaCache>(settings_)) {}
+
+RecordDecoder::~RecordDecoder() = default;
+
+DecodeOutcome RecordDecoder::decode(std::optional<std::string_view> key,
+                                    std::optional<std::string_view> value) {
+  auto record = std::make_shared<DecodedRecord>();
+  if (settings_.decode_key && key) {
+    auto field = decode_field(*cache_, settings_, "key", *key, nullptr);
+    if (auto* stop = std::get_if<DecodeOutcome>(&field)) return std::move(*stop);
+    record->key = std::move(std::get<DecodedField>(field));
+  }
+  if (settings_.decode_value && value) {
+    std::string json;
+    auto field = decode_field(*cache_, settings_, "value", *value, &json);
+    if (auto* stop = std::get_if<DecodeOutcome>(&field)) return std::move(*stop);
+    record->value = std::move(std::get<DecodedField>(field));
+    record->value_json = std::move(json);
+  }
+  return DecodeOutcome{DecodeStatus::Ok, {}, std::move(record)};
+}
+
+}  // namespace esm::schema_registry
