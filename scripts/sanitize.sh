@@ -14,14 +14,19 @@ ESM_SANITIZE="$SANITIZE" ESM_BUILD_TYPE=Debug ESM_WERROR=ON scripts/build.sh
 dir="build-${SANITIZE//,/-}"
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp"
 # TSan: report and go on (the emulator's log is checked for reports by every test; a process
 # that reported exits 66, failing its unit test).
 export TSAN_OPTIONS="suppressions=$PWD/tests/tsan/tsan.supp halt_on_error=0 second_deadlock_stack=1"
 (cd "$dir" && ctest --output-on-failure --timeout 900 -j2)
 KAFKA_RUN=$(mktemp -d /tmp/esm-kafka-san.XXXXXX)
-trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true' EXIT
+REGISTRY_RUN=$(mktemp -d /tmp/esm-registry-san.XXXXXX)
+trap 'scripts/kafka.sh stop "$KAFKA_RUN" >/dev/null 2>&1 || true
+      scripts/schema_registry.sh stop "$REGISTRY_RUN" >/dev/null 2>&1 || true' EXIT
 ESM_REAL_KAFKA=$(scripts/kafka.sh start "$KAFKA_RUN" | sed -n 's/^KAFKA_BOOTSTRAP=//p')
 export ESM_REAL_KAFKA
 export ESM_REAL_KAFKA_DIR="$KAFKA_RUN"  # secure.json: the SASL_SSL, mTLS and TLS listeners, users, certificates
+ESM_SCHEMA_REGISTRY=$(scripts/schema_registry.sh start "$REGISTRY_RUN" | sed -n 's/^SCHEMA_REGISTRY_URL=//p')
+export ESM_SCHEMA_REGISTRY
 ESM_BINARY="$PWD/$dir/server/esm-emulator" .venv/bin/python -m pytest -q -n "${ESM_TEST_WORKERS:-2}" -m "not serial" tests/integration "$@"
 ESM_BINARY="$PWD/$dir/server/esm-emulator" .venv/bin/python -m pytest -q -m serial tests/integration "$@"
