@@ -4,6 +4,7 @@ import argparse
 import base64
 import http.client
 import http.server
+import io
 import json
 import os
 import pathlib
@@ -36,6 +37,7 @@ GOALS = {
     "throughput_ratio_batch_1000": 0.5,
     "filter_scan_ratio": 0.8,
     "partial_failures_ratio": 0.5,
+    "schema_avro_json_ratio": 0.5,
     "latency_p50_ms": 5.0,
     "latency_p99_ms": 20.0,
     "get_requests_per_second": 20000,
@@ -357,6 +359,61 @@ def bench_filter(bootstrap, count):
             "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)}
 
 
+SCHEMA_ORDER = json.dumps({"type": "record", "name": "Order", "namespace": "bench", "fields": [
+    {"name": "id", "type": "long"}, {"name": "customer", "type": "string"},
+    {"name": "region", "type": "string"}, {"name": "amount", "type": "double"},
+    {"name": "note", "type": ["null", "string"], "default": None}]})
+
+
+def bench_schema(bootstrap, count):
+    """Records/s delivered decoded from Avro (~100 B, Confluent framing, a real registry:
+    scripts/schema_registry.sh) to JSON, next to the raw consumer reading the same topic."""
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    run_dir = tempfile.mkdtemp(prefix="esm-bench-registry-")
+    out = subprocess.run([str(ROOT / "scripts" / "schema_registry.sh"), "start", run_dir],
+                         capture_output=True, text=True, check=True).stdout
+    url = out.strip().split("SCHEMA_REGISTRY_URL=")[1]
+    try:
+        topic = create_topic(bootstrap, 8)
+        ser = AvroSerializer(SchemaRegistryClient({"url": url}), SCHEMA_ORDER)
+        ctx = SerializationContext(topic, MessageField.VALUE)
+        template = {"customer": "customer-0042", "region": "eu-west-1", "amount": 123.45,
+                    "note": "deliver to the back door, ring twice please"}
+        sample = ser({**template, "id": 0}, ctx)
+        prefix = sample[:5]  # one schema: its framing, then each record's Avro body
+        from fastavro import parse_schema, schemaless_writer
+        parsed = parse_schema(json.loads(SCHEMA_ORDER))
+
+        def value_of(i):
+            body = io.BytesIO()
+            schemaless_writer(body, parsed, {**template, "id": i})
+            return prefix + body.getvalue()
+        produce_values(bootstrap, topic, count, value_of)
+        raw = raw_consumer(bootstrap, topic, count)
+        sink = CompiledSink()
+        emu = Emulator({"sink": sink.url})
+        start = time.monotonic()
+        emu.client.create_event_source_mapping(**mapping(
+            bootstrap, topic, BatchSize=1000, ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
+            SelfManagedKafkaEventSourceConfig={"SchemaRegistryConfig": {
+                "SchemaRegistryURI": url, "EventRecordFormat": "JSON",
+                "SchemaValidationConfigs": [{"Attribute": "VALUE"}]}}))
+        wait_for(lambda: sink.count() >= count, 600, f"{count} decoded records at the function")
+        seconds = sink.last_ack - start
+        peak = emu.stop()
+        sink.close()
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "schema_registry.sh"), "stop", run_dir], capture_output=True)
+    rps = count / seconds
+    return {"records": count, "record_bytes": len(value_of(0)), "batch_size": 1000,
+            "seconds": round(seconds, 3), "records_per_second": round(rps),
+            "raw_records_per_second": raw["records_per_second"],
+            "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)}
+
+
 def bench_latency(bootstrap, duration, embedded=False):
     """Produce-to-invoke latency on the real broker, or (embedded) on the emulator's own
     --embedded-kafka cluster (librdkafka's mock cluster)."""
@@ -667,7 +724,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
-    ap.add_argument("--only", help="comma list: throughput,filter,partial,latency,startup,runtime,api,scrape,many")
+    ap.add_argument("--only", help="comma list: throughput,filter,schema,partial,latency,startup,runtime,api,scrape,many")
     ap.add_argument("--baseline", metavar="BINARY",
                     help="also measure this esm-emulator binary (e.g. a build of an earlier commit) in each "
                          "throughput row, right before the current one")
@@ -681,7 +738,7 @@ def main():
     if not bootstrap:
         out = subprocess.run([str(ROOT / "scripts" / "kafka.sh"), "start", run_dir], capture_output=True, text=True, check=True)
         bootstrap = out.stdout.strip().split("KAFKA_BOOTSTRAP=")[1]
-    only = set((args.only or "throughput,filter,partial,latency,startup,runtime,api,scrape,many").split(","))
+    only = set((args.only or "throughput,filter,schema,partial,latency,startup,runtime,api,scrape,many").split(","))
     results = {"quick": q, "machine": {"cpus": os.cpu_count()}, "goals": GOALS}
     try:
         if "throughput" in only:
@@ -691,6 +748,8 @@ def main():
                                      bench_throughput(bootstrap, 5000 if q else 200000, 1024, batches, args.baseline))
         if "filter" in only:
             results["filter"] = bench_filter(bootstrap, 20000 if q else 1000000)
+        if "schema" in only:
+            results["schema"] = bench_schema(bootstrap, 20000 if q else 1000000)
         if "partial" in only:
             results["partial_failures"] = bench_partial_failures(bootstrap, 20000 if q else 200000)
         if "latency" in only:
@@ -742,6 +801,11 @@ def print_table(r):
         row(f"filter, 3 fields matching 10 %: {f['records']} scanned (rec/s)", f["scanned_per_second"])
         row("  raw librdkafka consumer, same topic (rec/s)", f["raw_records_per_second"])
         row("  ratio emulator / raw", f["ratio"], ">= 0.8")
+    if "schema" in r:
+        f = r["schema"]
+        row(f"schema registry, Avro -> JSON: {f['records']}x{f['record_bytes']}B BS1000 (rec/s)", f["records_per_second"])
+        row("  raw librdkafka consumer, same topic (rec/s)", f["raw_records_per_second"])
+        row("  ratio emulator / raw", f["ratio"], ">= 0.5")
     if "partial_failures" in r:
         f = r["partial_failures"]
         row(f"batchItemFailures, 1 % failed: {f['records']}x100B BS1000 (rec/s)", f["one_percent_failed_records_per_second"])

@@ -606,8 +606,8 @@ bool Delivery::passes_filter(const PartitionBuffer& p, const rd_kafka_message_t&
   if (!config_.filter) return true;
   std::optional<std::string_view> value;
   const auto* decoded = p.decoded(m.offset);
-  if (decoded && decoded->value_json) {
-    value = *decoded->value_json;  // filters read the decoded value (reference 8.12)
+  if (const std::string* json = decoded ? decoded->filter_json() : nullptr) {
+    value = *json;  // filters read the decoded value (reference 8.12)
   } else if (m.payload) {
     value = std::string_view(static_cast<const char*>(m.payload), m.len);
   }

@@ -165,6 +165,8 @@ bool write_value(JsonWriter& w, avro_value_t& v, int depth) {
   return false;
 }
 
+// One value and one memory reader, made once and reused for every record (the decoder's
+// consumer thread is the only user).
 class AvroSchema final : public Schema {
  public:
   AvroSchema(avro_schema_t schema, avro_value_iface_t* iface) {
@@ -174,26 +176,31 @@ class AvroSchema final : public Schema {
   std::string_view data_format() const override { return "AVRO"; }
 
   std::variant<std::string, Undecodable> to_json(std::string_view body) const override {
-    ValueRef value;
-    if (avro_generic_value_new(class_.iface, &value.value) != 0) {
-      return Undecodable{std::string("Avro: ") + avro_strerror()};
+    if (!value_.made) {
+      if (avro_generic_value_new(class_.iface, &value_.value) != 0)
+        return Undecodable{std::string("Avro: ") + avro_strerror()};
+      value_.made = true;
+      reader_.reader = avro_reader_memory(nullptr, 0);
+      if (reader_.reader == nullptr) return Undecodable{"Avro: out of memory"};
     }
-    value.made = true;
-    ReaderRef reader;
-    reader.reader = avro_reader_memory(body.data(), static_cast<int64_t>(body.size()));
-    if (reader.reader == nullptr) return Undecodable{"Avro: out of memory"};
-    if (avro_value_read(reader.reader, &value.value) != 0) {
+    avro_value_reset(&value_.value);
+    avro_reader_memory_set_source(reader_.reader, body.data(), static_cast<int64_t>(body.size()));
+    if (avro_value_read(reader_.reader, &value_.value) != 0) {
       return Undecodable{std::string("not valid Avro for its schema: ") + avro_strerror()};
     }
-    rapidjson::StringBuffer out;
-    JsonWriter w(out);
-    if (!write_value(w, value.value, 0)) return Undecodable{"Avro value not representable as JSON"};
-    return std::string(out.GetString(), out.GetSize());
+    out_.Clear();
+    JsonWriter w(out_);
+    if (!write_value(w, value_.value, 0))
+      return Undecodable{"Avro value not representable as JSON"};
+    return std::string(out_.GetString(), out_.GetSize());
   }
 
  private:
   SchemaRef schema_;
   ClassRef class_;
+  mutable ValueRef value_;  // destroyed before the class it was made from
+  mutable ReaderRef reader_;
+  mutable rapidjson::StringBuffer out_;
 };
 
 }  // namespace

@@ -43,8 +43,7 @@ std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
   out.schema_id = id;
   if (settings.deliver_json) {
     out.bytes = std::move(std::get<std::string>(json));
-    out.data_format = "JSON";
-    if (json_out) *json_out = out.bytes;
+    out.data_format = "JSON";  // filters read `bytes` itself
   } else {
     out.bytes = std::string(schema.source_bytes(frame->body));
     out.data_format = std::string(schema.data_format());
@@ -73,7 +72,7 @@ DecodeOutcome RecordDecoder::decode(std::optional<std::string_view> key,
     auto field = decode_field(*cache_, settings_, "value", *value, &json);
     if (auto* stop = std::get_if<DecodeOutcome>(&field)) return std::move(*stop);
     record->value = std::move(std::get<DecodedField>(field));
-    record->value_json = std::move(json);
+    if (!settings_.deliver_json) record->value_json = std::move(json);
   }
   return DecodeOutcome{DecodeStatus::Ok, {}, std::move(record)};
 }

@@ -29,9 +29,14 @@ struct DecodedField {
 };
 
 struct DecodedRecord {
-  std::optional<DecodedField> key;        // none: not decoded (not asked for, or a null key)
-  std::optional<DecodedField> value;      // none: not decoded (not asked for, or a tombstone)
-  std::optional<std::string> value_json;  // the value as JSON, what filters read; none: as sent
+  std::optional<DecodedField> key;    // none: not decoded (not asked for, or a null key)
+  std::optional<DecodedField> value;  // none: not decoded (not asked for, or a tombstone)
+  // SOURCE: the value as JSON, what filters read (JSON: `value->bytes` is that already).
+  std::optional<std::string> value_json;
+  const std::string* filter_json() const {
+    if (value_json) return &*value_json;
+    return value && value->data_format == "JSON" ? &value->bytes : nullptr;
+  }
 };
 
 enum class DecodeStatus {
