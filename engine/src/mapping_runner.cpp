@@ -638,7 +638,7 @@ Delivery::Verdict Delivery::decode_record(PartitionBuffer& p, const rd_kafka_mes
     case schema_registry::DecodeStatus::RegistryUnavailable:
       p.held[m.offset] = HeldRecord{};
       p.decode_retry_at = Clock::now() + backoff(++p.decode_attempts);
-      log_.warn(uuid_, "record " + where + " waits for the schema registry: " + outcome.detail);
+      log_.warn(uuid_, "record " + where + " waits for the schema registry. " + outcome.detail);
       report("PROBLEM: Schema registry error. " + outcome.detail);
       return Verdict::Hold;
     case schema_registry::DecodeStatus::SchemaNotFound:

@@ -56,7 +56,7 @@ std::variant<SchemaText, SchemaMissing, RegistryDown> SchemaCache::fetch(std::ui
   d.Parse(text.data(), text.size());
   const char* schema = d.HasParseError() ? nullptr : string_member(d, "schema");
   if (schema == nullptr)
-    return RegistryDown{"the registry's answer for schema " + std::to_string(id) +
+    return RegistryDown{"The registry's answer for schema " + std::to_string(id) +
                         " has no \"schema\""};
   SchemaText out;
   out.text = schema;
@@ -87,7 +87,9 @@ std::variant<SchemaText, SchemaMissing, RegistryDown> SchemaCache::fetch(std::ui
 
 std::variant<std::string, SchemaMissing, RegistryDown> SchemaCache::get(const std::string& path) {
   const auto* endpoint = std::get_if<aws::HttpEndpoint>(&endpoint_);
-  if (endpoint == nullptr) return RegistryDown{std::get<std::string>(endpoint_)};
+  if (endpoint == nullptr)
+    return RegistryDown{"The SchemaRegistryURI cannot be used: " +
+                        std::get<std::string>(endpoint_)};
   std::map<std::string, std::string> headers{
       {"host", endpoint->host_header()},
       {"accept", "application/vnd.schemaregistry.v1+json, application/json"}};
@@ -96,7 +98,7 @@ std::variant<std::string, SchemaMissing, RegistryDown> SchemaCache::get(const st
   auto reply = aws::http_request(*endpoint, "GET", endpoint->path_prefix + path, headers, "",
                                  settings_.timeout);
   if (auto* failure = std::get_if<std::string>(&reply)) {
-    return RegistryDown{"the schema registry " + settings_.uri +
+    return RegistryDown{"The schema registry " + settings_.uri +
                         " could not be reached: " + *failure};
   }
   auto& r = std::get<aws::HttpReply>(reply);
@@ -104,10 +106,10 @@ std::variant<std::string, SchemaMissing, RegistryDown> SchemaCache::get(const st
   if (r.status == 404)
     return SchemaMissing{settings_.uri + path + " answered 404: " + r.body.substr(0, 200)};
   if (r.status == 401 || r.status == 403) {
-    return RegistryDown{"the schema registry " + settings_.uri + " refused the credentials (HTTP " +
+    return RegistryDown{"The schema registry " + settings_.uri + " refused the credentials (HTTP " +
                         std::to_string(r.status) + ")"};
   }
-  return RegistryDown{"the schema registry " + settings_.uri + " answered HTTP " +
+  return RegistryDown{"The schema registry " + settings_.uri + " answered HTTP " +
                       std::to_string(r.status) + " for " + path};
 }
 

@@ -268,7 +268,7 @@ def test_a_registry_that_does_not_answer_holds_records_back_until_it_does(
     flaky = FlakyRegistry(registry.url)
     c = clients_for(emu)
     m = create_decoding(c, emu, "held", registry_config(flaky.url))
-    eventually(lambda: "Schema registry error" in c.call(
+    eventually(lambda: "PROBLEM: Schema registry error. The schema registry " in c.call(
         "GetEventSourceMapping", UUID=m["UUID"]).get("LastProcessingResult", ""),
         message="the PROBLEM")
     eventually(lambda: flaky.requests >= 2, message="asked again")
