@@ -6,6 +6,7 @@
 #include "aws_client/services.hpp"
 #include "bounded_executor.hpp"
 #include "engine/kafka_auth.hpp"
+#include "engine/registry_access.hpp"
 #include "failure_destination.hpp"
 #include "group_offsets.hpp"
 #include "invocation_record.hpp"

@@ -4,69 +4,14 @@
 
 #include <vector>
 
-#include "api_models/json_value.hpp"
+#include "access_secrets.hpp"
 
 namespace esm::engine {
 
-using api_models::JsonValue;
-
 namespace {
-
-constexpr std::string_view kConfigNotValid = "ESM_CONFIG_NOT_VALID";
-constexpr std::string_view kAuthnError = "EVENT_SOURCE_AUTHN_ERROR";
-constexpr std::string_view kAuthzError = "EVENT_SOURCE_AUTHZ_ERROR";
-
-StopReason config_not_valid(std::string text) {
-  return {std::string(kConfigNotValid), "PROBLEM: " + std::move(text)};
-}
-
-StopReason authn(std::string_view result) {
-  return {std::string(kAuthnError), std::string(result)};
-}
 
 bool contains(std::string_view text, std::string_view what) {
   return text.find(what) != std::string_view::npos;
-}
-
-// One PEM block of `label` at least, each opened and closed.
-bool has_pem(std::string_view text, std::string_view label) {
-  const std::string begin = "-----BEGIN " + std::string(label) + "-----";
-  const std::string end = "-----END " + std::string(label) + "-----";
-  const auto b = text.find(begin);
-  return b != std::string_view::npos && text.find(end, b + begin.size()) != std::string_view::npos;
-}
-
-StopReason bad_format(const api_models::SourceAccessConfiguration& sac, std::string_view format) {
-  return config_not_valid("The secret " + sac.uri + " named by " + sac.type +
-                          " is not in the expected format: " + std::string(format) + ".");
-}
-
-// The secret's AWSCURRENT SecretString parsed as a JSON object, or why not.
-struct SecretJson {
-  JsonValue doc;
-  std::string name;
-};
-
-std::variant<SecretJson, StopReason> read_secret(const api_models::SourceAccessConfiguration& sac,
-                                                 const SecretLookup& lookup,
-                                                 std::string_view format) {
-  auto secret = lookup(sac.uri);
-  if (!secret.ok() || secret.value().scheduled_for_deletion()) {
-    return config_not_valid("The secret " + sac.uri + " named by " + sac.type +
-                            " cannot be found in Secrets Manager.");
-  }
-  const auto* current = secret.value().current();
-  if (current == nullptr || !current->string_value) return bad_format(sac, format);
-  auto parsed = JsonValue::parse(*current->string_value);
-  if (!parsed.ok() || !parsed.value().is_object()) return bad_format(sac, format);
-  return SecretJson{std::move(parsed).value(), secret.value().name};
-}
-
-// A non-empty string member, or nothing.
-std::optional<std::string> member(const JsonValue& doc, std::string_view key) {
-  const auto* v = doc.get(key);
-  if (v == nullptr || !v->is_string() || v->as_string().empty()) return std::nullopt;
-  return v->as_string();
 }
 
 }  // namespace
@@ -157,34 +102,6 @@ std::string sasl_failure_result(std::string_view sasl_mechanism, int version) {
          " cannot complete SCRAM logins to Kafka 4.x brokers (confluentinc/librdkafka#4895, "
          "fixed in 2.6.1). Build esm-emulator with librdkafka 2.6.1 or later, or use BASIC_AUTH "
          "or CLIENT_CERTIFICATE_TLS_AUTH.";
-}
-
-std::variant<schema_registry::RegistrySettings, StopReason> schema_registry_settings(
-    const api_models::DeliveryOptions& o, const SecretLookup& lookup,
-    std::vector<std::string>& not_performed) {
-  schema_registry::RegistrySettings out;
-  out.uri = o.schema_registry_uri.value_or("");
-  out.deliver_json = o.event_record_format.value_or("JSON") != "SOURCE";
-  for (const auto& a : o.schema_validation_attributes) {
-    out.decode_key |= a == "KEY";
-    out.decode_value |= a == "VALUE";
-  }
-  for (const auto& [type, uri] : o.schema_registry_access) {
-    if (type != "BASIC_AUTH") {
-      not_performed.push_back(type);
-      continue;
-    }
-    const api_models::SourceAccessConfiguration sac{type, uri};
-    constexpr std::string_view kFormat = R"(a JSON object with "username" and "password")";
-    auto s = read_secret(sac, lookup, kFormat);
-    if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
-    const auto& doc = std::get<SecretJson>(s).doc;
-    auto user = member(doc, "username");
-    auto password = member(doc, "password");
-    if (!user || !password) return bad_format(sac, kFormat);
-    out.basic_auth = *user + ":" + *password;
-  }
-  return out;
 }
 
 std::optional<StopReason> classify_kafka_failure(int err, std::string_view text,

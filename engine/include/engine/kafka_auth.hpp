@@ -8,11 +8,9 @@
 #include <variant>
 #include <vector>
 
-#include "api_models/delivery_options.hpp"
 #include "api_models/error.hpp"
 #include "api_models/mapping.hpp"
 #include "api_models/secrets.hpp"
-#include "schema_registry/record_decoder.hpp"
 
 // How a mapping's SourceAccessConfigurations become librdkafka settings (reference §3.3), and
 // how Kafka's authentication and authorisation failures become AWS's stop reasons (§5.3).
@@ -53,15 +51,6 @@ using SecretLookup = std::function<api_models::Result<api_models::Secret>(const 
 // key with EVENT_SOURCE_AUTHN_ERROR, as AWS does.
 std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSourceMapping& m,
                                                        const SecretLookup& lookup);
-
-// A mapping's SchemaRegistryConfig as the decoder takes it: the URL, the format, the fields, and
-// BASIC_AUTH's user and password from its secret ("username", "password"). A missing secret or
-// one not in that format stops the mapping with ESM_CONFIG_NOT_VALID. `not_performed` gets the
-// access types the emulator does not use (CLIENT_CERTIFICATE_TLS_AUTH, OAUTHBEARER_AUTH,
-// SERVER_ROOT_CA_CERTIFICATE: https is verified against the system's trust store).
-std::variant<schema_registry::RegistrySettings, StopReason> schema_registry_settings(
-    const api_models::DeliveryOptions& o, const SecretLookup& lookup,
-    std::vector<std::string>& not_performed);
 
 // AWS's reason for a Kafka error (an error code and librdkafka's text), if it is an
 // authentication or authorisation failure; nothing for everything else (transient trouble).
