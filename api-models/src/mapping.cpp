@@ -48,9 +48,6 @@ std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
   const auto o = delivery_options(m);
   if (o.schema_registry_uri && o.schema_registry_uri->rfind("arn:", 0) == 0)
     out.emplace_back("SchemaRegistryConfig with an AWS Glue registry (records are not decoded)");
-  for (const auto& [type, uri] : o.schema_registry_access) {
-    if (type != "BASIC_AUTH") out.emplace_back("SchemaRegistryConfig.AccessConfigs " + type);
-  }
   return out;
 }
 

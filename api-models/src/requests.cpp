@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api_models/delivery_options.hpp"
 #include "api_models/filter_pattern.hpp"
 #include "api_models/mapping_state.hpp"
 #include "json_util.hpp"
@@ -178,6 +179,14 @@ Result<Ok> check_combined(const EventSourceMapping& m) {
     if (!prov && m.passthrough.count(name)) return unsupported(name);
   }
   if (!prov && m.schema_registry_config) return unsupported("SchemaRegistryConfig");
+  for (const auto& [type, uri] : delivery_options(m).schema_registry_access) {
+    if (type == "OAUTHBEARER_AUTH") {
+      return invalid(
+          "OAUTHBEARER_AUTH in SchemaRegistryConfig.AccessConfigs is not supported by "
+          "esm-emulator yet (getting an OAuth token for the registry is not implemented). Use "
+          "BASIC_AUTH, CLIENT_CERTIFICATE_TLS_AUTH or SERVER_ROOT_CA_CERTIFICATE.");
+    }
+  }
   if (auto it = m.passthrough.find("MaximumRecordAgeInSeconds"); it != m.passthrough.end()) {
     const long age = std::stol(it->second);
     if (age >= 0 && age < 60) {

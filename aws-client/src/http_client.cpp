@@ -16,6 +16,8 @@
 #include <memory>
 #include <optional>
 
+#include "aws_client/sigv4.hpp"
+
 namespace esm::aws {
 
 namespace beast = boost::beast;
@@ -25,6 +27,20 @@ using tcp = net::ip::tcp;
 
 std::string HttpEndpoint::host_header() const {
   return port == (tls ? 443 : 80) ? host : host + ":" + std::to_string(port);
+}
+
+std::shared_ptr<const TlsMaterial> make_tls_material(std::string ca_pem,
+                                                     std::string certificate_pem,
+                                                     std::string private_key_pem,
+                                                     std::string private_key_password) {
+  auto m = std::make_shared<TlsMaterial>();
+  m->fingerprint = sha256_hex(ca_pem + '\0' + certificate_pem + '\0' + private_key_pem + '\0' +
+                              private_key_password);
+  m->ca_pem = std::move(ca_pem);
+  m->certificate_pem = std::move(certificate_pem);
+  m->private_key_pem = std::move(private_key_pem);
+  m->private_key_password = std::move(private_key_password);
+  return m;
 }
 
 std::variant<HttpEndpoint, std::string> parse_http_endpoint(const std::string& url) {
@@ -72,10 +88,16 @@ bool is_ip_literal(const std::string& host) {
   return !ec;
 }
 
-// The TLS settings of an https endpoint: its CAs, peer verification; or why they cannot be had.
-std::optional<std::string> configure_tls(net::ssl::context& ctx, const std::string& ca_file) {
+// The TLS settings of an https endpoint: its CAs (the material's, else the CA file's, else the
+// system's), peer verification, a client certificate if the material has one; or why they
+// cannot be had (never quoting the material).
+std::optional<std::string> configure_tls(net::ssl::context& ctx, const std::string& ca_file,
+                                         const TlsMaterial* material) {
   beast::error_code ec;
-  if (ca_file.empty()) {
+  if (material != nullptr && !material->ca_pem.empty()) {
+    ctx.add_certificate_authority(net::buffer(material->ca_pem), ec);
+    if (ec) return "cannot load the root CA certificate from the secret: " + ec.message();
+  } else if (ca_file.empty()) {
     ctx.set_default_verify_paths(ec);
   } else {
     ctx.load_verify_file(ca_file, ec);
@@ -86,17 +108,25 @@ std::optional<std::string> configure_tls(net::ssl::context& ctx, const std::stri
            ": " + ec.message();
   }
   ctx.set_verify_mode(net::ssl::verify_peer);
+  if (material == nullptr || material->certificate_pem.empty()) return std::nullopt;
+  ctx.use_certificate_chain(net::buffer(material->certificate_pem), ec);
+  if (ec) return "cannot use the client certificate from the secret: " + ec.message();
+  const std::string password = material->private_key_password;
+  ctx.set_password_callback(
+      [password](std::size_t, net::ssl::context::password_purpose) { return password; });
+  ctx.use_private_key(net::buffer(material->private_key_pem), net::ssl::context::pem, ec);
+  if (ec) return "cannot use the private key from the secret: " + ec.message();
   return std::nullopt;
 }
 
-// One client context per CA file ("": the system's trust store) and thread, built once: loading
-// a trust store parses every certificate in it, too slow to do per request (about 43 ms for
-// Debian's bundle). Per thread, not shared: two threads verifying against one context's store at
-// once raced inside libcrypto under ThreadSanitizer (ASN1_STRING_cmp, CI), and a thread makes one
-// connection at a time. A CA file changed on disk (another modification time) is loaded again; a
-// failed load is not kept.
+// One client context per trust (CA file, "" for the system's trust store, or in-memory material)
+// and thread, built once: loading a trust store parses every certificate in it, too slow to do
+// per request (about 43 ms for Debian's bundle). Per thread, not shared: two threads verifying
+// against one context's store at once raced inside libcrypto under ThreadSanitizer
+// (ASN1_STRING_cmp, CI), and a thread makes one connection at a time. A CA file changed on disk
+// (another modification time) is loaded again; a failed load is not kept.
 std::variant<std::shared_ptr<net::ssl::context>, std::string> tls_context(
-    const std::string& ca_file) {
+    const std::string& ca_file, const TlsMaterial* material) {
   thread_local std::map<std::string, std::pair<std::int64_t, std::shared_ptr<net::ssl::context>>>
       cache;
   struct stat st {};
@@ -104,11 +134,12 @@ std::variant<std::shared_ptr<net::ssl::context>, std::string> tls_context(
       !ca_file.empty() && stat(ca_file.c_str(), &st) == 0
           ? static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec
           : 0;
-  if (auto it = cache.find(ca_file); it != cache.end() && it->second.first == mtime)
+  const std::string key = material ? "material:" + material->fingerprint : ca_file;
+  if (auto it = cache.find(key); it != cache.end() && it->second.first == mtime)
     return it->second.second;
   auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
-  if (auto why = configure_tls(*ctx, ca_file)) return *why;
-  cache[ca_file] = {mtime, ctx};
+  if (auto why = configure_tls(*ctx, ca_file, material)) return *why;
+  cache[key] = {mtime, ctx};
   return ctx;
 }
 
@@ -126,7 +157,7 @@ std::variant<HttpReply, HttpFailure> http_exchange(
   net::io_context io;
   std::shared_ptr<net::ssl::context> ctx;
   if (endpoint.tls) {
-    auto found = tls_context(endpoint.ca_file);
+    auto found = tls_context(endpoint.ca_file, endpoint.tls_material.get());
     if (auto* why = std::get_if<std::string>(&found)) return HttpFailure{*why, true};
     ctx = std::get<0>(std::move(found));
   } else {

@@ -45,4 +45,35 @@ std::optional<std::string> member(const JsonValue& doc, std::string_view key) {
   return v->as_string();
 }
 
+std::variant<std::string, StopReason> read_root_ca(const api_models::SourceAccessConfiguration& sac,
+                                                   const SecretLookup& lookup,
+                                                   const StopReason& invalid) {
+  constexpr std::string_view kFormat = R"(a JSON object with "certificate" (PEM))";
+  auto s = read_secret(sac, lookup, kFormat);
+  if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
+  auto cert = member(std::get<SecretJson>(s).doc, "certificate");
+  if (!cert) return bad_format(sac, kFormat);
+  if (!has_pem(*cert, "CERTIFICATE")) return invalid;
+  return *cert;
+}
+
+std::variant<ClientCertificate, StopReason> read_client_certificate(
+    const api_models::SourceAccessConfiguration& sac, const SecretLookup& lookup,
+    const StopReason& invalid) {
+  constexpr std::string_view kFormat =
+      R"(a JSON object with "certificate" (PEM chain), "privateKey" (PKCS#8 PEM) and, for an encrypted key, "privateKeyPassword")";
+  auto s = read_secret(sac, lookup, kFormat);
+  if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
+  const auto& doc = std::get<SecretJson>(s).doc;
+  auto cert = member(doc, "certificate");
+  auto key = member(doc, "privateKey");
+  if (!cert || !key) return bad_format(sac, kFormat);
+  // PKCS#8 only, as AWS requires: "BEGIN PRIVATE KEY" or "BEGIN ENCRYPTED PRIVATE KEY".
+  const bool pkcs8 = (has_pem(*key, "PRIVATE KEY") || has_pem(*key, "ENCRYPTED PRIVATE KEY")) &&
+                     key->find("BEGIN RSA PRIVATE KEY") == std::string::npos &&
+                     key->find("BEGIN EC PRIVATE KEY") == std::string::npos;
+  if (!has_pem(*cert, "CERTIFICATE") || !pkcs8) return invalid;
+  return ClientCertificate{*cert, *key, member(doc, "privateKeyPassword").value_or("")};
+}
+
 }  // namespace esm::engine

@@ -42,4 +42,21 @@ std::optional<std::string> member(const api_models::JsonValue& doc, std::string_
 // One PEM block of `label` at least, each opened and closed.
 bool has_pem(std::string_view text, std::string_view label);
 
+// SERVER_ROOT_CA_CERTIFICATE's secret: {"certificate": PEM}. `invalid` when it holds no PEM
+// certificate (each use says so in its own words).
+std::variant<std::string, StopReason> read_root_ca(const api_models::SourceAccessConfiguration& sac,
+                                                   const SecretLookup& lookup,
+                                                   const StopReason& invalid);
+
+// CLIENT_CERTIFICATE_TLS_AUTH's secret: the certificate chain (PEM), its PKCS#8 key (PEM; AWS
+// takes no other) and, for an encrypted key, its password. `invalid` when they are not such PEM.
+struct ClientCertificate {
+  std::string certificate;
+  std::string private_key;
+  std::string password;  // "": none
+};
+std::variant<ClientCertificate, StopReason> read_client_certificate(
+    const api_models::SourceAccessConfiguration& sac, const SecretLookup& lookup,
+    const StopReason& invalid);
+
 }  // namespace esm::engine

@@ -372,6 +372,7 @@ bool Engine::start_decoder(const EventSourceMapping& m, const api_models::Delive
                           " is not used: the registry is reached without it");
   }
   auto& s = std::get<schema_registry::RegistrySettings>(settings);
+  s.ca_file = settings_.ca_file;
   log_.info(m.uuid, "schema registry " + s.uri + ": " + (s.decode_key ? "key " : "") +
                         (s.decode_value ? "value " : "") + "decoded, delivered as " +
                         (s.deliver_json ? "JSON" : "SOURCE"));

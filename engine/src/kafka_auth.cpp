@@ -31,14 +31,9 @@ std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSo
   }
   auto& p = out.properties;
   if (root_ca != nullptr) {
-    constexpr std::string_view kCaFormat = R"(a JSON object with "certificate" (PEM))";
-    auto s = read_secret(*root_ca, lookup, kCaFormat);
-    if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
-    const auto& doc = std::get<SecretJson>(s).doc;
-    auto cert = member(doc, "certificate");
-    if (!cert) return bad_format(*root_ca, kCaFormat);
-    if (!has_pem(*cert, "CERTIFICATE")) return authn(kBadCertificate);
-    p["ssl.ca.pem"] = *cert;
+    auto ca = read_root_ca(*root_ca, lookup, authn(kBadCertificate));
+    if (auto* stop = std::get_if<StopReason>(&ca)) return *stop;
+    p["ssl.ca.pem"] = std::get<std::string>(ca);
     out.tls = true;
   }
   if (auth == nullptr) {
@@ -51,24 +46,13 @@ std::variant<KafkaSecurity, StopReason> kafka_security(const api_models::EventSo
     return out;
   }
   if (auth->type == "CLIENT_CERTIFICATE_TLS_AUTH") {
-    constexpr std::string_view kFormat =
-        R"(a JSON object with "certificate" (PEM chain), "privateKey" (PKCS#8 PEM) and, for an encrypted key, "privateKeyPassword")";
-    auto s = read_secret(*auth, lookup, kFormat);
-    if (auto* stop = std::get_if<StopReason>(&s)) return *stop;
-    const auto& doc = std::get<SecretJson>(s).doc;
-    auto cert = member(doc, "certificate");
-    auto key = member(doc, "privateKey");
-    if (!cert || !key) return bad_format(*auth, kFormat);
-    // PKCS#8 only, as AWS requires: "BEGIN PRIVATE KEY" or "BEGIN ENCRYPTED PRIVATE KEY".
-    if (!has_pem(*cert, "CERTIFICATE") ||
-        !(has_pem(*key, "PRIVATE KEY") || has_pem(*key, "ENCRYPTED PRIVATE KEY")) ||
-        contains(*key, "BEGIN RSA PRIVATE KEY") || contains(*key, "BEGIN EC PRIVATE KEY")) {
-      return authn(kBadCertificate);
-    }
+    auto c = read_client_certificate(*auth, lookup, authn(kBadCertificate));
+    if (auto* stop = std::get_if<StopReason>(&c)) return *stop;
+    auto& cert = std::get<ClientCertificate>(c);
     p["security.protocol"] = "SSL";
-    p["ssl.certificate.pem"] = *cert;
-    p["ssl.key.pem"] = *key;
-    if (auto password = member(doc, "privateKeyPassword")) p["ssl.key.password"] = *password;
+    p["ssl.certificate.pem"] = cert.certificate;
+    p["ssl.key.pem"] = cert.private_key;
+    if (!cert.password.empty()) p["ssl.key.password"] = cert.password;
     out.tls = true;
     out.summary = "mutual TLS with the client certificate from " + auth->uri;
     return out;

@@ -21,7 +21,10 @@ const char* string_member(const rapidjson::Value& v, const char* name) {
 
 SchemaCache::SchemaCache(const RegistrySettings& settings)
     : settings_(settings), endpoint_(aws::parse_http_endpoint(settings.uri)) {
-  if (auto* e = std::get_if<aws::HttpEndpoint>(&endpoint_)) e->ca_file = settings.ca_file;
+  if (auto* e = std::get_if<aws::HttpEndpoint>(&endpoint_)) {
+    e->ca_file = settings.ca_file;
+    e->tls_material = settings.tls_material;
+  }
 }
 
 SchemaCache::Lookup SchemaCache::find(std::uint32_t id) {

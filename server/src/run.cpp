@@ -185,6 +185,7 @@ int run(const Config& config) {
   engine_settings.connect_grace = config.connect_grace;
   engine_settings.retry_backoff_max = config.retry_backoff_max;
   engine_settings.aws_services = aws_services(config);
+  engine_settings.ca_file = config.ca_file;
   engine_settings.history.invocations = config.invocation_history;
   engine_settings.history.event_bytes = config.invocation_event_bytes;
   // HTTP(S), exec:, runtime: and Invoke API targets; owns the connections and environments.

@@ -9,6 +9,7 @@ import base64
 import http.server
 import json
 import os
+import ssl
 import subprocess
 import threading
 import urllib.error
@@ -16,6 +17,7 @@ import urllib.request
 import uuid as uuidlib
 from pathlib import Path
 
+import boto3
 import pytest
 from confluent_kafka import Producer
 from confluent_kafka.schema_registry import SchemaRegistryClient
@@ -24,6 +26,7 @@ from confluent_kafka.schema_registry.json_schema import JSONSerializer
 from confluent_kafka.schema_registry.protobuf import ProtobufSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
+from clients import ApiError
 from conftest import eventually
 from test_error_handling import create, read_topic, start
 from test_filtering import committed
@@ -225,17 +228,23 @@ def test_undecodable_records_without_a_destination_are_dropped_and_filters_read_
     emu.stop()
 
 
-class FlakyRegistry:
-    """A proxy in front of the registry that answers 503 while `down`."""
+class RegistryProxy:
+    """A proxy in front of the registry that answers 503 while `down`. With `tls` (certificate
+    file, key file) it serves https; with `client_ca` too, only to clients whose certificate that
+    CA signed (`client_subjects` lists the subjects seen)."""
 
-    def __init__(self, target):
-        self.down = True
+    def __init__(self, target, down=False, tls=None, client_ca=None):
+        self.down = down
         self.requests = 0
+        self.client_subjects = []
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 proxy.requests += 1
+                if tls and client_ca:
+                    subject = dict(x[0] for x in self.connection.getpeercert()["subject"])
+                    proxy.client_subjects.append(subject.get("commonName"))
                 if proxy.down:
                     status, body = 503, b'{"message":"down"}'
                 else:
@@ -253,7 +262,15 @@ class FlakyRegistry:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            if client_ca:
+                context.verify_mode = ssl.CERT_REQUIRED
+                context.load_verify_locations(client_ca)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -265,7 +282,7 @@ def test_a_registry_that_does_not_answer_holds_records_back_until_it_does(
     emu = start(tmp_path, kafka_port, function_sink, ["held:1"])
     v1 = registry.avro(ORDER_V1, "held")
     produce_bytes(emu.kafka_bootstrap, "held", [(None, v1(ORDERS[0])), (None, v1(ORDERS[1]))])
-    flaky = FlakyRegistry(registry.url)
+    flaky = RegistryProxy(registry.url, down=True)
     c = clients_for(emu)
     m = create_decoding(c, emu, "held", registry_config(flaky.url))
     eventually(lambda: "PROBLEM: Schema registry error. The schema registry " in c.call(
@@ -334,4 +351,93 @@ def test_protobuf_records_by_their_message_indexes(tmp_path, kafka_port, functio
                  "records": {"pb-0": function_sink.events[0]["event"]["records"]["pb-0"][:1]}}
         [(_, value, _)] = powertools(first, value_schema_type="PROTOBUF", value_schema=classes["Order"])
         assert value == expected[0]
+    emu.stop()
+
+
+@pytest.fixture
+def registry_pki(tmp_path):
+    """A test CA, the registry's certificate for 127.0.0.1 and a client certificate it signs."""
+    from test_tls import issue, openssl
+
+    d = tmp_path / "pki"
+    d.mkdir()
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=registry-test-ca", cwd=d)
+    return {"ca": (d / "ca.pem").read_text(), "ca_file": str(d / "ca.pem"),
+            "server": issue(d, "server", "IP:127.0.0.1,DNS:localhost"),
+            "client": issue(d, "esm-client", "DNS:esm-client")}
+
+
+def secret(emu, value):
+    sm = boto3.client("secretsmanager", endpoint_url=emu.endpoint, region_name="us-east-1",
+                      aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
+    return sm.create_secret(Name=f"registry/{uuidlib.uuid4().hex[:8]}", SecretString=json.dumps(value))["ARN"]
+
+
+def result_of(c, m):
+    return c.call("GetEventSourceMapping", UUID=m["UUID"]).get("LastProcessingResult", "")
+
+
+def test_an_https_registry_is_verified_with_the_root_ca_from_its_secret(
+        tmp_path, kafka_port, function_sink, clients_for, registry, registry_pki):
+    proxy = RegistryProxy(registry.url, tls=registry_pki["server"])
+    emu = start(tmp_path, kafka_port, function_sink, ["tls:1", "tls-no-ca:1"])
+    v1 = registry.avro(ORDER_V1, "tls")
+    produce_bytes(emu.kafka_bootstrap, "tls", [(None, v1(ORDERS[0]))])
+    produce_bytes(emu.kafka_bootstrap, "tls-no-ca", [(None, v1(ORDERS[1]))])
+    c = clients_for(emu)
+    ca = [{"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": secret(emu, {"certificate": registry_pki["ca"]})}]
+    m = create_decoding(c, emu, "tls", registry_config(proxy.url, AccessConfigs=ca))
+    eventually(lambda: len(records(function_sink, "tls")) == 1, message="decoded over https")
+    assert json.loads(base64.b64decode(records(function_sink, "tls")[0]["value"])) == ORDERS[0]
+    assert eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], "tls") == 1)
+    # Without the secret's CA the registry's certificate is checked against the system's trust
+    # store, which does not know the test CA: nothing is decoded, and the PROBLEM says why.
+    other = create_decoding(c, emu, "tls-no-ca", registry_config(proxy.url))
+    eventually(lambda: "certificate verify failed" in result_of(c, other), message="the TLS PROBLEM")
+    assert result_of(c, other).startswith("PROBLEM: Schema registry error.")
+    assert records(function_sink, "tls-no-ca") == []
+    assert registry_pki["ca"].splitlines()[1] not in emu.logs()
+    proxy.close()
+    emu.stop()
+
+
+def test_a_registry_that_requires_a_client_certificate_gets_the_one_from_its_secret(
+        tmp_path, kafka_port, function_sink, clients_for, registry, registry_pki):
+    proxy = RegistryProxy(registry.url, tls=registry_pki["server"], client_ca=registry_pki["ca_file"])
+    emu = start(tmp_path, kafka_port, function_sink, ["mtls:1", "mtls-anon:1"])
+    v1 = registry.avro(ORDER_V1, "mtls")
+    produce_bytes(emu.kafka_bootstrap, "mtls", [(None, v1(ORDERS[0])), (None, v1(ORDERS[1]))])
+    produce_bytes(emu.kafka_bootstrap, "mtls-anon", [(None, v1(ORDERS[1]))])
+    c = clients_for(emu)
+    cert, key = (Path(f).read_text() for f in registry_pki["client"])
+    ca = {"Type": "SERVER_ROOT_CA_CERTIFICATE", "URI": secret(emu, {"certificate": registry_pki["ca"]})}
+    client = {"Type": "CLIENT_CERTIFICATE_TLS_AUTH",
+              "URI": secret(emu, {"certificate": cert, "privateKey": key})}
+    m = create_decoding(c, emu, "mtls", registry_config(proxy.url, "SOURCE", AccessConfigs=[client, ca]))
+    eventually(lambda: len(records(function_sink, "mtls")) == 2, message="decoded over mutual TLS")
+    assert [r["valueSchemaMetadata"]["dataFormat"] for r in records(function_sink, "mtls")] == ["AVRO"] * 2
+    assert set(proxy.client_subjects) == {"esm-client"}  # the registry saw the secret's certificate
+    assert eventually(lambda: committed(emu.kafka_bootstrap, m["UUID"], "mtls") == 2)
+    # The CA alone: the registry refuses the handshake; nothing decoded, nothing committed.
+    anon = create_decoding(c, emu, "mtls-anon", registry_config(proxy.url, AccessConfigs=[ca]))
+    eventually(lambda: "TLS handshake" in result_of(c, anon) or "certificate required" in result_of(c, anon),
+               message="the handshake PROBLEM")
+    assert records(function_sink, "mtls-anon") == []
+    assert committed(emu.kafka_bootstrap, anon["UUID"], "mtls-anon") < 0
+    assert key.splitlines()[1] not in emu.logs()
+    proxy.close()
+    emu.stop()
+
+
+def test_oauthbearer_registry_access_is_refused_and_nothing_is_created(
+        tmp_path, kafka_port, function_sink, clients_for, registry):
+    emu = start(tmp_path, kafka_port, function_sink, ["oauth:1"])
+    c = clients_for(emu)
+    access = [{"Type": "OAUTHBEARER_AUTH", "URI": secret(emu, {"clientId": "a", "clientSecret": "b"})}]
+    with pytest.raises(ApiError) as e:
+        create_decoding(c, emu, "oauth", registry_config(registry.url, AccessConfigs=access))
+    assert e.value.code == "InvalidParameterValueException"
+    assert "OAUTHBEARER_AUTH" in e.value.message and "not supported" in e.value.message
+    assert c.call("ListEventSourceMappings")["EventSourceMappings"] == []
     emu.stop()

@@ -4,20 +4,37 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
 
 namespace esm::aws {
 
+// TLS material held in memory (from secrets; never logged or written to disk): CAs that replace
+// the endpoint's trust store, and a client certificate for mutual TLS.
+struct TlsMaterial {
+  std::string ca_pem;                // "": trust ca_file, or the system's trust store
+  std::string certificate_pem;       // "": no client certificate; else the chain, leaf first
+  std::string private_key_pem;       // the certificate's key (PEM, PKCS#8 or traditional)
+  std::string private_key_password;  // for an encrypted key
+  // Names this material among the TLS contexts kept (a hash of it; see make_tls_material).
+  std::string fingerprint;
+};
+std::shared_ptr<const TlsMaterial> make_tls_material(std::string ca_pem,
+                                                     std::string certificate_pem,
+                                                     std::string private_key_pem,
+                                                     std::string private_key_password);
+
 // An http:// or https:// endpoint: "http://127.0.0.1:4566", with a path prefix
 // ("http://h:9000/base"), "https://localhost:8443".
 struct HttpEndpoint {
   std::string host;
   std::uint16_t port = 80;
-  std::string path_prefix;          // "" or "/base" (no trailing slash)
-  bool tls = false;                 // https: the peer's certificate is verified, always
-  std::string ca_file;              // https: the CAs trusted (PEM); "" for the system's trust store
+  std::string path_prefix;  // "" or "/base" (no trailing slash)
+  bool tls = false;         // https: the peer's certificate is verified, always
+  std::string ca_file;      // https: the CAs trusted (PEM); "" for the system's trust store
+  std::shared_ptr<const TlsMaterial> tls_material;  // https: from secrets; wins over ca_file
   std::string host_header() const;  // "host" or "host:port" (port omitted when the scheme's)
 };
 

@@ -51,6 +51,9 @@ struct EngineSettings {
   // Where SQS, SNS and S3 on-failure destinations are written (--aws-endpoint and the
   // per-service endpoints); without it such a destination reports that none is configured.
   std::shared_ptr<const aws::AwsServices> aws_services;
+  // The CAs an https schema registry is verified against (--ca-file) when its mapping names no
+  // SERVER_ROOT_CA_CERTIFICATE; "": the system's trust store.
+  std::string ca_file;
   HistorySettings history;  // what the status API keeps of each mapping's invocations
 };
 

@@ -12,11 +12,12 @@
 // registry, the format, the fields, and the access its AccessConfigs' secrets give.
 namespace esm::engine {
 
-// A mapping's SchemaRegistryConfig as the decoder takes it: the URL, the format, the fields, and
-// BASIC_AUTH's user and password from its secret ("username", "password"). A missing secret or
-// one not in that format stops the mapping with ESM_CONFIG_NOT_VALID. `not_performed` gets the
-// access types the emulator does not use (CLIENT_CERTIFICATE_TLS_AUTH, OAUTHBEARER_AUTH,
-// SERVER_ROOT_CA_CERTIFICATE: https is verified against the system's trust store).
+// A mapping's SchemaRegistryConfig as the decoder takes it: the registry, the format, the
+// fields, and from the AccessConfigs' secrets BASIC_AUTH's user and password ("username",
+// "password"), SERVER_ROOT_CA_CERTIFICATE's CA ("certificate") and CLIENT_CERTIFICATE_TLS_AUTH's
+// certificate, PKCS#8 key and key password, as reference §3.3 has them for Kafka. A missing
+// secret, or one not in its format, stops the mapping with ESM_CONFIG_NOT_VALID. `not_performed`
+// gets access types the emulator does not use (none that Create and Update admit).
 std::variant<schema_registry::RegistrySettings, StopReason> schema_registry_settings(
     const api_models::DeliveryOptions& o, const SecretLookup& lookup,
     std::vector<std::string>& not_performed);

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "aws_client/http_client.hpp"
+
 namespace esm::schema_registry {
 
 // A mapping's SchemaRegistryConfig, resolved (secrets read) by the engine.
@@ -17,7 +19,10 @@ struct RegistrySettings {
   bool decode_key = false;                // SchemaValidationConfigs has KEY
   bool decode_value = false;              // ... VALUE
   std::optional<std::string> basic_auth;  // "user:password" (BASIC_AUTH), never logged
-  std::string ca_file;  // https: the CAs trusted (SERVER_ROOT_CA_CERTIFICATE); "": the system's
+  std::string ca_file;  // https: the CAs trusted (--ca-file); "": the system's trust store
+  // https: SERVER_ROOT_CA_CERTIFICATE's CA (trusted instead of the above) and
+  // CLIENT_CERTIFICATE_TLS_AUTH's certificate, from their secrets. Null: neither.
+  std::shared_ptr<const aws::TlsMaterial> tls_material;
   std::chrono::milliseconds timeout{5000};  // one registry request
 };
 
