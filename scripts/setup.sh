@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # Libraries: checked as Debian packages.
 APT_PACKAGES=(
   build-essential pkg-config libboost-dev libboost-regex-dev librdkafka-dev rapidjson-dev
-  libsqlite3-dev libssl-dev libavro-dev libprotobuf-dev libprotoc-dev awscli
+  libsqlite3-dev libssl-dev libavro-dev libprotobuf-dev libprotoc-dev zlib1g-dev awscli
 )
 # Tools: any install will do (the machine may bring its own node, python or java); Debian's
 # package only when the command is missing.

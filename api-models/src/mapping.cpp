@@ -43,14 +43,6 @@ bool is_transitional(MappingState state) {
   return state != MappingState::Enabled && state != MappingState::Disabled;
 }
 
-std::vector<std::string> stored_only_members(const EventSourceMapping& m) {
-  std::vector<std::string> out;
-  const auto o = delivery_options(m);
-  if (o.schema_registry_uri && o.schema_registry_uri->rfind("arn:", 0) == 0)
-    out.emplace_back("SchemaRegistryConfig with an AWS Glue registry (records are not decoded)");
-  return out;
-}
-
 std::string EventSourceMapping::mapping_arn() const {
   return "arn:aws:lambda:" + region + ":" + account_id + ":event-source-mapping:" + uuid;
 }

@@ -79,8 +79,9 @@ std::string error_summary(std::string_view body) {
   return std::string(body.substr(0, 200));
 }
 
-std::optional<std::string> AwsServices::call(const std::string& service, const std::string& region,
-                                             RequestToSign request) const {
+std::variant<HttpReply, std::string> AwsServices::exchange(const std::string& service,
+                                                           const std::string& region,
+                                                           RequestToSign request) const {
   const HttpEndpoint* endpoint = endpoints_.find(service);
   if (endpoint == nullptr) {
     return "no endpoint is configured for " + service + " (start the emulator with " +
@@ -91,12 +92,27 @@ std::optional<std::string> AwsServices::call(const std::string& service, const s
   sign(request, service, region.empty() ? default_region_ : region, credentials_,
        std::chrono::system_clock::now());
   const std::string body(request.body);
-  auto reply =
-      http_request(*endpoint, request.method, request.path, request.headers, body, kRequestTimeout);
+  return http_request(*endpoint, request.method, request.path, request.headers, body,
+                      kRequestTimeout);
+}
+
+std::optional<std::string> AwsServices::call(const std::string& service, const std::string& region,
+                                             RequestToSign request) const {
+  auto reply = exchange(service, region, std::move(request));
   if (auto* why = std::get_if<std::string>(&reply)) return *why;
   const auto& r = std::get<HttpReply>(reply);
   if (r.status >= 200 && r.status < 300) return std::nullopt;
   return service + " answered HTTP " + std::to_string(r.status) + ": " + error_summary(r.body);
+}
+
+std::variant<HttpReply, std::string> AwsServices::json_call(const std::string& service,
+                                                            const std::string& region,
+                                                            const std::string& target,
+                                                            const std::string& body) const {
+  RequestToSign request{"POST", "/", {}, {}, body};
+  request.headers["content-type"] = "application/x-amz-json-1.1";
+  request.headers["x-amz-target"] = target;
+  return exchange(service, region, std::move(request));
 }
 
 std::optional<std::string> AwsServices::query_call(

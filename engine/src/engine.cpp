@@ -351,15 +351,10 @@ void Engine::start_runner(const EventSourceMapping& m) {
   slots_[uuid] = Slot{std::move(runner), false};
 }
 
-// SchemaRegistryConfig: a Confluent-compatible registry's URL gets a decoder; an AWS Glue
-// registry's ARN is not decoded yet (README lists it, and the log says so). False: stopped.
+// SchemaRegistryConfig: a decoder for the registry, a Confluent-compatible one's URL or an AWS
+// Glue registry's ARN (read through the operator's AWS endpoints). False: stopped.
 bool Engine::start_decoder(const EventSourceMapping& m, const api_models::DeliveryOptions& o,
                            RunnerConfig& config) {
-  if (o.schema_registry_uri->rfind("arn:", 0) == 0) {
-    log_.warn(m.uuid, "SchemaRegistryConfig names an AWS Glue registry (" + *o.schema_registry_uri +
-                          "): not supported yet, records are delivered undecoded");
-    return true;
-  }
   std::vector<std::string> not_performed;
   auto settings = schema_registry_settings(
       o, [this](const std::string& id) { return store_.find_secret(id); }, not_performed);
@@ -369,10 +364,12 @@ bool Engine::start_decoder(const EventSourceMapping& m, const api_models::Delive
   }
   for (const auto& type : not_performed) {
     log_.warn(m.uuid, "SchemaRegistryConfig access type " + type +
-                          " is not used: the registry is reached without it");
+                          " is not used: an AWS Glue registry is read with the emulator's AWS "
+                          "credentials (AWS uses the function's execution role)");
   }
   auto& s = std::get<schema_registry::RegistrySettings>(settings);
   s.ca_file = settings_.ca_file;
+  s.aws = settings_.aws_services;
   log_.info(m.uuid, "schema registry " + s.uri + ": " + (s.decode_key ? "key " : "") +
                         (s.decode_value ? "value " : "") + "decoded, delivered as " +
                         (s.deliver_json ? "JSON" : "SOURCE"));

@@ -1,8 +1,9 @@
 // Protobuf: the registry's .proto text is parsed with libprotobuf's own parser into a descriptor
 // pool (the well-known google/protobuf/*.proto imports come from the library's generated pool,
 // other imports from the schema's references), the message type chosen by the record's message
-// indexes, the bytes parsed as a dynamic message and written with libprotobuf's JSON mapping,
-// field names as the .proto spells them (what Powertools' Protobuf deserializer returns).
+// indexes (Confluent's path, or Glue's one index), the bytes parsed as a dynamic message and
+// written with libprotobuf's JSON mapping, field names as the .proto spells them (what Powertools'
+// Protobuf deserializer returns).
 #include <google/protobuf/compiler/parser.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
@@ -11,7 +12,9 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 #include "api_models/base64.hpp"
 #include "schema.hpp"
@@ -66,19 +69,48 @@ std::variant<pb::FileDescriptorProto, Undecodable> parse_proto(const std::string
   return file;
 }
 
+// Every message type of `file`, nested ones too, sorted by full name: how AWS Glue's
+// serializers number them (their MessageIndexFinder: a level-order walk, then a sort).
+std::vector<const pb::Descriptor*> messages_by_full_name(const pb::FileDescriptor& file) {
+  std::vector<const pb::Descriptor*> all;
+  for (int i = 0; i < file.message_type_count(); ++i) all.push_back(file.message_type(i));
+  for (std::size_t i = 0; i < all.size(); ++i) {  // grows as it goes: every nested type once
+    for (int n = 0; n < all[i]->nested_type_count(); ++n) all.push_back(all[i]->nested_type(n));
+  }
+  std::sort(all.begin(), all.end(), [](const pb::Descriptor* a, const pb::Descriptor* b) {
+    return a->full_name() < b->full_name();
+  });
+  return all;
+}
+
 class ProtobufSchema final : public Schema {
  public:
-  ProtobufSchema(std::unique_ptr<pb::DescriptorPool> pool, const pb::FileDescriptor* file)
-      : pool_(std::move(pool)), file_(file) {}
+  ProtobufSchema(std::unique_ptr<pb::DescriptorPool> pool, const pb::FileDescriptor* file,
+                 Framing framing)
+      : pool_(std::move(pool)), file_(file), framing_(framing) {
+    if (framing_ == Framing::Glue) glue_order_ = messages_by_full_name(*file_);
+  }
   std::string_view data_format() const override { return "PROTOBUF"; }
 
   std::variant<std::string, Undecodable> to_json(std::string_view body) const override {
-    const auto framed = protobuf_body(body);
-    if (!framed) return Undecodable{"no valid Protobuf message indexes after the schema id"};
-    const pb::Descriptor* type = message_type(framed->message_indexes);
-    if (type == nullptr) return Undecodable{"the message indexes name no message of the schema"};
+    const pb::Descriptor* type = nullptr;
+    std::string_view bytes;
+    if (framing_ == Framing::Glue) {
+      const auto framed = glue_protobuf_body(body);
+      if (!framed) return Undecodable{"no valid Protobuf message index after the schema version"};
+      if (framed->message_index >= glue_order_.size())
+        return Undecodable{"the message index names no message of the schema"};
+      type = glue_order_[framed->message_index];
+      bytes = framed->message;
+    } else {
+      const auto framed = protobuf_body(body);
+      if (!framed) return Undecodable{"no valid Protobuf message indexes after the schema id"};
+      type = message_type(framed->message_indexes);
+      if (type == nullptr) return Undecodable{"the message indexes name no message of the schema"};
+      bytes = framed->message;
+    }
     std::unique_ptr<pb::Message> message(factory_.GetPrototype(type)->New());
-    if (!message->ParseFromArray(framed->message.data(), static_cast<int>(framed->message.size())))
+    if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
       return Undecodable{"not a valid Protobuf " + type->full_name() + " message"};
     pb::util::JsonPrintOptions options;
     options.preserve_proto_field_names = true;
@@ -89,6 +121,8 @@ class ProtobufSchema final : public Schema {
   }
 
  private:
+  // Confluent's message indexes: the first among the file's messages, then each among the
+  // nested types of the one before.
   const pb::Descriptor* message_type(const std::vector<int>& indexes) const {
     const pb::Descriptor* type = nullptr;
     for (std::size_t i = 0; i < indexes.size(); ++i) {
@@ -106,7 +140,9 @@ class ProtobufSchema final : public Schema {
 
   std::unique_ptr<pb::DescriptorPool> pool_;
   const pb::FileDescriptor* file_;
-  mutable pb::DynamicMessageFactory factory_;  // the consumer thread's alone
+  const Framing framing_;
+  std::vector<const pb::Descriptor*> glue_order_;  // Glue: the message types by index
+  mutable pb::DynamicMessageFactory factory_;      // the consumer thread's alone
 };
 
 }  // namespace
@@ -129,7 +165,8 @@ std::variant<std::unique_ptr<Schema>, Undecodable> compile_protobuf(const Schema
   const pb::FileDescriptor* built =
       pool->BuildFileCollectingErrors(std::get<pb::FileDescriptorProto>(file), &errors);
   if (built == nullptr) return Undecodable{"the Protobuf schema is not valid: " + errors.first};
-  return std::unique_ptr<Schema>(std::make_unique<ProtobufSchema>(std::move(pool), built));
+  return std::unique_ptr<Schema>(
+      std::make_unique<ProtobufSchema>(std::move(pool), built, schema.framing));
 }
 
 }  // namespace esm::schema_registry

@@ -7,6 +7,44 @@ namespace esm::schema_registry {
 
 namespace {
 
+// Glue's zlib data inflates to at most this: a larger record could not be sent anyway (AWS's
+// invocation payload limit, 6 MB, as base64 in the event).
+constexpr std::size_t kMaxInflated = 6 * 1024 * 1024;
+
+// A field without the registry's framing: the schema id it names and the encoded data after it
+// (`body` points into the record, or into `inflated`).
+struct Unframed {
+  std::string id;
+  std::string_view body;
+  std::string inflated;
+};
+
+std::variant<Unframed, DecodeOutcome> unframe(const RegistrySettings& settings,
+                                              std::string_view bytes, const std::string& of) {
+  auto error = [&](std::string why) {
+    return DecodeOutcome{DecodeStatus::DeserializationError, std::move(why) + of, nullptr};
+  };
+  if (!settings.glue()) {
+    const auto frame = confluent_frame(bytes);
+    if (!frame) return error("not in the schema registry's wire format (magic byte 0, schema id)");
+    return Unframed{std::to_string(frame->schema_id), frame->body, {}};
+  }
+  auto frame = glue_frame(bytes);
+  if (!frame) {
+    return error(
+        "not in AWS Glue's wire format (header version 3, compression 0 or 5, schema version "
+        "id)");
+  }
+  Unframed out{std::move(frame->schema_version_id), frame->body, {}};
+  if (frame->zlib) {
+    auto inflated = inflate_zlib(frame->body, kMaxInflated);
+    if (!inflated) return error("zlib-compressed data that does not inflate");
+    out.inflated = std::move(*inflated);
+    out.body = out.inflated;
+  }
+  return out;
+}
+
 // One field (key or value) decoded, or the outcome that stops the record.
 std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
                                                        const RegistrySettings& settings,
@@ -14,14 +52,11 @@ std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
                                                        std::string_view bytes,
                                                        std::string* json_out) {
   const std::string of = std::string(" (record ") + std::string(field) + ")";
-  const auto frame = confluent_frame(bytes);
-  if (!frame) {
-    return DecodeOutcome{DecodeStatus::DeserializationError,
-                         "not in the schema registry's wire format (magic byte 0, schema id)" + of,
-                         nullptr};
-  }
-  const std::string id = std::to_string(frame->schema_id);
-  auto found = cache.find(frame->schema_id);
+  auto unframed = unframe(settings, bytes, of);
+  if (auto* stop = std::get_if<DecodeOutcome>(&unframed)) return std::move(*stop);
+  auto& frame = std::get<Unframed>(unframed);
+  const std::string& id = frame.id;
+  auto found = cache.find(id);
   if (auto* down = std::get_if<RegistryDown>(&found))
     return DecodeOutcome{DecodeStatus::RegistryUnavailable, down->why, nullptr};
   if (auto* missing = std::get_if<SchemaMissing>(&found)) {
@@ -34,7 +69,7 @@ std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
                          nullptr};
   }
   const Schema& schema = *std::get<const Schema*>(found);
-  auto json = schema.to_json(frame->body);
+  auto json = schema.to_json(frame.body);
   if (auto* bad = std::get_if<Undecodable>(&json)) {
     return DecodeOutcome{DecodeStatus::DeserializationError, "schema " + id + ": " + bad->why + of,
                          nullptr};
@@ -45,7 +80,7 @@ std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
     out.bytes = std::move(std::get<std::string>(json));
     out.data_format = "JSON";  // filters read `bytes` itself
   } else {
-    out.bytes = std::string(schema.source_bytes(frame->body));
+    out.bytes = std::string(schema.source_bytes(frame.body));
     out.data_format = std::string(schema.data_format());
     if (json_out) *json_out = std::move(std::get<std::string>(json));
   }
@@ -55,7 +90,9 @@ std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
 }  // namespace
 
 RecordDecoder::RecordDecoder(RegistrySettings settings)
-    : settings_(std::move(settings)), cache_(std::make_unique<SchemaCache>(settings_)) {}
+    : settings_(std::move(settings)),
+      cache_(std::make_unique<SchemaCache>(settings_.glue() ? glue_registry(settings_)
+                                                            : confluent_registry(settings_))) {}
 
 RecordDecoder::~RecordDecoder() = default;
 

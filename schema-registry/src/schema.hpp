@@ -27,12 +27,18 @@ class Schema {
   virtual std::string_view source_bytes(std::string_view body) const { return body; }
 };
 
+// Whose serializers framed the records, which decides how a Protobuf record names its message
+// type: Confluent's (message indexes, a path through the file's nested types) or AWS Glue's (one
+// index into every message of the file, nested ones too, sorted by full name).
+enum class Framing { Confluent, Glue };
+
 // What the registry said of a schema: its text and type (AVRO, PROTOBUF or JSON), with the
 // texts of the schemas it references by their import names (Protobuf).
 struct SchemaText {
   std::string type = "AVRO";
   std::string text;
   std::map<std::string, std::string> references;
+  Framing framing = Framing::Confluent;
 };
 
 // The schema compiled, or why it cannot be (the registry holds something this cannot read).

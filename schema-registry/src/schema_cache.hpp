@@ -1,43 +1,29 @@
 #pragma once
 
-#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <variant>
 
-#include "aws_client/http_client.hpp"
 #include "schema.hpp"
-#include "schema_registry/record_decoder.hpp"
+#include "schema_source.hpp"
 
 namespace esm::schema_registry {
 
-struct SchemaMissing {
-  std::string why;
-};
-struct RegistryDown {
-  std::string why;
-};
-
-// The schemas of one Confluent-compatible registry (GET /schemas/ids/{id}), each fetched once
-// and compiled once. A schema the registry does not have, or that does not compile, is kept as
-// such too; a registry that does not answer is asked again next time.
+// The schemas of one registry by id, each fetched once and compiled once. A schema the registry
+// does not have, or that does not compile, is kept as such too; a registry that does not answer
+// is asked again next time. Used by one consumer thread.
 class SchemaCache {
  public:
   using Lookup = std::variant<const Schema*, SchemaMissing, Undecodable, RegistryDown>;
 
-  explicit SchemaCache(const RegistrySettings& settings);
-  Lookup find(std::uint32_t id);
+  explicit SchemaCache(std::unique_ptr<SchemaSource> source) : source_(std::move(source)) {}
+  Lookup find(const std::string& id);
 
  private:
   using Entry = std::variant<std::unique_ptr<Schema>, SchemaMissing, Undecodable>;
-  std::variant<SchemaText, SchemaMissing, RegistryDown> fetch(std::uint32_t id);
-  // GET `path` of the registry: the body of a 200, SchemaMissing for a 404, else RegistryDown.
-  std::variant<std::string, SchemaMissing, RegistryDown> get(const std::string& path);
-
-  const RegistrySettings& settings_;
-  std::variant<aws::HttpEndpoint, std::string> endpoint_;
-  std::map<std::uint32_t, Entry> schemas_;
+  std::unique_ptr<SchemaSource> source_;
+  std::map<std::string, Entry, std::less<>> schemas_;
 };
 
 }  // namespace esm::schema_registry

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,5 +22,26 @@ struct ProtobufBody {
   std::string_view message;  // the serialized message
 };
 std::optional<ProtobufBody> protobuf_body(std::string_view body);
+
+// AWS Glue's wire format (its serializers, Java and Python alike): header version byte 3, a
+// compression byte (0 none, 5 zlib), the schema version id (16 bytes of a UUID), the encoded
+// data, zlib-compressed with compression 5.
+struct GlueFrame {
+  std::string schema_version_id;  // the UUID as text: "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+  bool zlib = false;
+  std::string_view body;  // what follows the id, compressed if `zlib`
+};
+std::optional<GlueFrame> glue_frame(std::string_view bytes);
+
+// zlib data inflated, unless it is not valid zlib data or inflates to more than `limit` bytes.
+std::optional<std::string> inflate_zlib(std::string_view data, std::size_t limit);
+
+// Glue's Protobuf data begins with one unsigned varint: the message type's index among every
+// message of the schema file (nested ones too) sorted by full name.
+struct GlueProtobufBody {
+  std::uint32_t message_index = 0;
+  std::string_view message;
+};
+std::optional<GlueProtobufBody> glue_protobuf_body(std::string_view body);
 
 }  // namespace esm::schema_registry

@@ -237,6 +237,7 @@ std::vector<Flag> flags() {
       {"sqs-endpoint", true, false, false, aws_endpoint("sqs", "--sqs-endpoint")},
       {"sns-endpoint", true, false, false, aws_endpoint("sns", "--sns-endpoint")},
       {"s3-endpoint", true, false, false, aws_endpoint("s3", "--s3-endpoint")},
+      {"glue-endpoint", true, false, false, aws_endpoint("glue", "--glue-endpoint")},
       {"help", false, false, false,
        [](Config& c, const std::string&) -> Result<Ok> {
          c.help = true;
@@ -287,9 +288,11 @@ std::string usage() {
   --retry-backoff-max-ms MS     cap of the retry backoff after a function error (10000)
   --invocation-history N        invocations the status API keeps per mapping (100)
   --invocation-event-bytes N    bytes of each event it keeps (16384; 0: none)
-  --aws-endpoint URL            where SQS, SNS and S3 on-failure destinations are written (http://...;
-                                e.g. moto, LocalStack); signed with AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
-  --sqs-endpoint URL, --sns-endpoint URL, --s3-endpoint URL   one service's endpoint (wins over --aws-endpoint)
+  --aws-endpoint URL            where SQS, SNS and S3 on-failure destinations are written and AWS Glue
+                                schema registries read (http://...; e.g. moto, LocalStack); signed with
+                                AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+  --sqs-endpoint URL, --sns-endpoint URL, --s3-endpoint URL, --glue-endpoint URL
+                                one service's endpoint (wins over --aws-endpoint)
 Every flag also reads ESM_<FLAG> (ESM_LISTEN, ESM_EMBEDDED_KAFKA, ...); the flag wins. Repeatable
 flags take several values in their variable, one per line.
 )";
@@ -385,7 +388,7 @@ Result<Config> parse_config(const std::vector<std::string>& args,
   if (!config.aws_endpoints.empty() &&
       (config.aws_access_key_id.empty() || config.aws_secret_access_key.empty())) {
     return bad(
-        "--aws-endpoint and --sqs/sns/s3-endpoint need AWS_ACCESS_KEY_ID and "
+        "--aws-endpoint and --sqs/sns/s3/glue-endpoint need AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY in the environment (what their requests are signed with)");
   }
   if (config.data_dir.empty()) {

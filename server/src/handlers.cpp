@@ -70,7 +70,7 @@ Response Handlers::create(Request& req) {
   }
   auto stored = store_.insert(std::move(input.value().mapping), input.value().tags);
   if (!stored.ok()) return error_response(stored.error(), req);
-  warn_stored_only(stored.value());
+  warn_misleading(stored.value());
   engine_.notify_changed(stored.value().uuid);
   return mapping_response(202, stored.value(), req);
 }
@@ -118,12 +118,12 @@ Response Handlers::update(Request& req) {
     return api_models::apply_update(update, {m.region, m.account_id}, m);  // refused in transition
   });
   if (!stored.ok()) return error_response(stored.error(), req);
-  warn_stored_only(stored.value());
+  warn_misleading(stored.value());
   engine_.notify_changed(uuid);
   return mapping_response(202, stored.value(), req);
 }
 
-void Handlers::warn_stored_only(const EventSourceMapping& m) const {
+void Handlers::warn_misleading(const EventSourceMapping& m) const {
   if (log_ == nullptr) return;
   std::vector<std::string> elsewhere;
   for (const auto& pattern : api_models::delivery_options(m).filter_patterns) {
@@ -136,12 +136,6 @@ void Handlers::warn_stored_only(const EventSourceMapping& m) const {
                            ": Kafka records are filtered on \"value\" only (reference §8.10), so "
                            "such a condition holds only as {\"exists\": false}");
   }
-  const auto members = api_models::stored_only_members(m);
-  if (members.empty()) return;
-  std::string text = "stored only, not performed yet (see README):";
-  for (const auto& member : members) text += " " + member + ";";
-  text.pop_back();
-  log_->warn(m.uuid, text);
 }
 
 Response Handlers::remove(Request& req) {

@@ -73,15 +73,14 @@ class Handlers {
   const sigv4::Credentials* credentials_;
   const std::string* dashboard_token_;
   api_models::Logger* log_;  // for warnings about what a mapping asks that is not performed
-  // Create and Update: one warning naming the members that are stored only.
-  // Create and Update log what the mapping carries that will not do what it may seem to: members
-  // stored only, filter conditions on fields Kafka records do not have.
+  // Create and Update log what the mapping carries that will not do what it may seem to: filter
+  // conditions on fields Kafka records do not have.
   std::optional<api_models::ApiError> each_mapping(
       const std::function<void(api_models::EventSourceMapping&)>& visit);
   api_models::MappingStatus status_of(api_models::EventSourceMapping m,
                                       const engine::MappingMetricsView* view,
                                       bool with_invocations);
-  void warn_stored_only(const api_models::EventSourceMapping& m) const;
+  void warn_misleading(const api_models::EventSourceMapping& m) const;
   // The declared function a /2015-03-31/functions/{FunctionName} path names (with ?Qualifier=),
   // its ARN as AWS would print it in `arn`.
   api_models::Result<engine::FunctionTarget> declared_function(const Request& req,

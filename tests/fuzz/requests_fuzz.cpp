@@ -2,7 +2,8 @@
 // operation's body, the List and Untag query strings (through the server's query splitter),
 // tag ARNs and path UUIDs, percent-decoding, each Secrets Manager body, filter patterns with the
 // record values they match, functions' partial batch responses, and the SigV4 verifier
-// (Authorization header, presigned query, dates, canonical forms). The first byte
+// (Authorization header, presigned query, dates, canonical forms), and the schema registry
+// framing of Kafka records (Confluent's, Glue's with zlib). The first byte
 // picks the parser; the rest is the input. An exception escaping a parser is a finding (the
 // server would answer 500), as is any sanitizer report.
 #include <cstddef>
@@ -19,6 +20,7 @@
 #include "api_models/secrets.hpp"
 #include "router.hpp"
 #include "sigv4.hpp"
+#include "wire_format.hpp"
 
 using namespace esm;
 
@@ -57,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const api_models::RequestContext ctx{"us-east-1", "000000000000"};
-  switch (data[0] % 19) {
+  switch (data[0] % 20) {
     case 0:
       (void)api_models::parse_create_request(in, ctx);
       break;
@@ -165,6 +167,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 18:
       // PUT /_esm/mappings/{UUID}/offsets.
       (void)api_models::parse_offset_reset(in);
+      break;
+    case 19:
+      // A record's key or value as the schema registry stage unframes it (Kafka records are as
+      // untrusted as client bytes): Confluent's and Glue's framing, zlib, Protobuf indexes.
+      if (auto c = schema_registry::confluent_frame(in))
+        (void)schema_registry::protobuf_body(c->body);
+      if (auto g = schema_registry::glue_frame(in)) {
+        if (g->zlib) (void)schema_registry::inflate_zlib(g->body, 1 << 20);
+        (void)schema_registry::glue_protobuf_body(g->body);
+      }
       break;
   }
   return 0;

@@ -282,32 +282,3 @@ def test_members_of_the_2026_11_model(emulator, clients, name):
     listed = c.call("ListEventSourceMappings")["EventSourceMappings"]
     assert [m["UUID"] for m in listed] == [stream["UUID"]]
     assert "DestinationConfig" not in c.call("GetEventSourceMapping", UUID=stream["UUID"])
-
-
-def test_members_stored_but_not_performed_are_named_in_a_warning(emulator, clients):
-    """A member the API accepts is performed or refused; while one is only stored, Create and
-    Update log one warning naming it (README lists them)."""
-    c = clients["boto3"]
-    plain = c.call("CreateEventSourceMapping", **self_managed(emulator, topic="plain"))
-    assert not [l for l in emulator.logs().splitlines() if plain["UUID"] in l and "stored only" in l]
-    filtered = c.call("CreateEventSourceMapping", **self_managed(
-        emulator, topic="filtered", FilterCriteria={"Filters": [{"Pattern": '{"value": {"type": ["order"]}}'}]},
-        MetricsConfig={"Metrics": ["EventCount"]}, LoggingConfig={"SystemLogLevel": "WARN"},
-        ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 1},
-        SelfManagedKafkaEventSourceConfig={"SchemaRegistryConfig": {
-            "SchemaRegistryURI": "arn:aws:glue:us-east-1:123456789012:registry/orders", "EventRecordFormat": "JSON",
-            "SchemaValidationConfigs": [{"Attribute": "VALUE"}]}}))
-    warnings = eventually(lambda: [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
-    # A Confluent-compatible registry's URL is performed (test_schema_registry.py); Glue not yet.
-    assert len(warnings) == 1 and "SchemaRegistryConfig with an AWS Glue registry" in warnings[0]
-    # Performed: the metrics are served (test_metrics.py), the log level is the mapping's.
-    assert "MetricsConfig" not in warnings[0] and "LoggingConfig" not in warnings[0]
-    assert "FilterCriteria" not in warnings[0]  # performed (test_filtering.py)
-    wait_state(c, filtered["UUID"], "Enabled")
-    c.call("UpdateEventSourceMapping", UUID=filtered["UUID"], ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
-           MaximumRetryAttempts=1, DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:dlq"}})
-    warnings = eventually(lambda: (w := [l for l in emulator.logs().splitlines() if filtered["UUID"] in l and "stored only" in l])
-                          and len(w) == 2 and w)
-    # Retry limits, pollers and destinations are performed (test_error_handling.py).
-    assert "SchemaRegistryConfig" in warnings[1] and "DestinationConfig" not in warnings[1]
-    assert "MaximumRetryAttempts" not in warnings[1] and "ProvisionedPollerConfig" not in warnings[1]

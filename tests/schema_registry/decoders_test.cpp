@@ -95,3 +95,49 @@ TEST_CASE(
   CHECK(
       std::holds_alternative<Undecodable>(compile_schema(SchemaText{"PROTOBUF", "message {", {}})));
 }
+
+TEST_CASE("Glue framing: header version 3, compression 0 or 5, the version id as UUID text",
+          "[schema_registry]") {
+  const std::string id = "\x12\x34\x56\x78\x9a\xbc\xde\xf0\x01\x23\x45\x67\x89\xab\xcd\xef"s;
+  const auto plain = glue_frame("\x03\x00"s + id + "data");
+  REQUIRE(plain);
+  CHECK(plain->schema_version_id == "12345678-9abc-def0-0123-456789abcdef");
+  CHECK_FALSE(plain->zlib);
+  CHECK(plain->body == "data");
+  const auto zipped = glue_frame("\x03\x05"s + id + "z");
+  REQUIRE(zipped);
+  CHECK(zipped->zlib);
+  CHECK_FALSE(glue_frame("\x03\x01"s + id + "x"));          // another compression
+  CHECK_FALSE(glue_frame("\x00\x00"s + id + "x"));          // Confluent's magic byte
+  CHECK_FALSE(glue_frame("\x03\x00"s + id.substr(0, 15)));  // shorter than the header
+}
+
+TEST_CASE("Glue's zlib data inflates within a limit, anything else is refused",
+          "[schema_registry]") {
+  // zlib.compress(b"hello") (Python's zlib, the library Glue's Python serializer uses).
+  const std::string hello = "\x78\x9c\xcb\x48\xcd\xc9\xc9\x07\x00\x06\x2c\x02\x15"s;
+  CHECK(inflate_zlib(hello, 100) == std::optional<std::string>("hello"));
+  CHECK_FALSE(inflate_zlib(hello, 4));                 // more than the limit
+  CHECK_FALSE(inflate_zlib(hello.substr(0, 8), 100));  // cut short
+  CHECK_FALSE(inflate_zlib("not zlib", 100));          // not zlib at all
+  CHECK_FALSE(inflate_zlib(hello + "trailing", 100));  // more after the stream
+}
+
+TEST_CASE("Protobuf with Glue's framing: one index among every message sorted by full name",
+          "[schema_registry]") {
+  SchemaText text{"PROTOBUF",
+                  R"(syntax = "proto3"; package p;
+    message B { int32 count = 1; message C { bool ok = 1; } }
+    message A { string first_name = 1; })",
+                  {}};
+  text.framing = Framing::Glue;
+  auto compiled_glue = compile_schema(text);
+  REQUIRE(std::holds_alternative<std::unique_ptr<Schema>>(compiled_glue));
+  const auto& schema = *std::get<std::unique_ptr<Schema>>(compiled_glue);
+  // p.A = 0, p.B = 1, p.B.C = 2, whatever order the file declares them in.
+  CHECK(json_of(schema, "\0\x0a\x03"s + "bob") == R"({"first_name":"bob"})");
+  CHECK(json_of(schema, "\x01\x08\x07"s) == R"({"count":7})");
+  CHECK(json_of(schema, "\x02\x08\x01"s) == R"({"ok":true})");
+  CHECK(undecodable(schema, "\x03\x08\x01"s));  // no fourth message
+  CHECK(undecodable(schema, "\x80"s));          // the varint cut short
+}

@@ -68,10 +68,6 @@ struct EventSourceMapping {
   }
 };
 
-// The members the mapping carries that the emulator accepts and stores but does not perform yet
-// (README lists them; Create and Update log a warning naming them), with what is not done.
-std::vector<std::string> stored_only_members(const EventSourceMapping& m);
-
 // Epoch seconds with millisecond precision, as AWS's timestamps.
 double now_epoch_seconds();
 

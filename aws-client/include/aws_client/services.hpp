@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "aws_client/http_client.hpp"
 #include "aws_client/sigv4.hpp"
@@ -26,7 +27,7 @@ std::optional<Arn> parse_arn(std::string_view arn);
 // (--sqs-endpoint, ...), which win.
 struct ServiceEndpoints {
   std::optional<HttpEndpoint> all;
-  std::map<std::string, HttpEndpoint> per_service;  // "sqs", "sns", "s3"
+  std::map<std::string, HttpEndpoint> per_service;  // "sqs", "sns", "s3", "glue"
   const HttpEndpoint* find(const std::string& service) const;
 };
 
@@ -43,9 +44,19 @@ class AwsServices {
   std::optional<std::string> s3_put_object(const Arn& bucket, const std::string& key,
                                            const std::string& body) const;
 
+  // A call of a JSON 1.1 service (Glue: "AWSGlue.GetSchemaVersion" as `target`): the service's
+  // reply whatever its status, or why there is none (no endpoint configured, unreachable).
+  std::variant<HttpReply, std::string> json_call(const std::string& service,
+                                                 const std::string& region,
+                                                 const std::string& target,
+                                                 const std::string& body) const;
+
  private:
   std::optional<std::string> call(const std::string& service, const std::string& region,
                                   RequestToSign request) const;
+  std::variant<HttpReply, std::string> exchange(const std::string& service,
+                                                const std::string& region,
+                                                RequestToSign request) const;
   std::optional<std::string> query_call(const std::string& service, const Arn& resource,
                                         const std::string& path,
                                         const std::multimap<std::string, std::string>& form) const;

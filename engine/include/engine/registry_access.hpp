@@ -17,7 +17,8 @@ namespace esm::engine {
 // "password"), SERVER_ROOT_CA_CERTIFICATE's CA ("certificate") and CLIENT_CERTIFICATE_TLS_AUTH's
 // certificate, PKCS#8 key and key password, as reference §3.3 has them for Kafka. A missing
 // secret, or one not in its format, stops the mapping with ESM_CONFIG_NOT_VALID. `not_performed`
-// gets access types the emulator does not use (none that Create and Update admit).
+// gets access types the emulator does not use: those given with an AWS Glue registry, which
+// AWS reaches with the function's execution role and the emulator with the operator's AWS keys.
 std::variant<schema_registry::RegistrySettings, StopReason> schema_registry_settings(
     const api_models::DeliveryOptions& o, const SecretLookup& lookup,
     std::vector<std::string>& not_performed);

@@ -9,12 +9,14 @@
 #include <string_view>
 
 #include "aws_client/http_client.hpp"
+#include "aws_client/services.hpp"
 
 namespace esm::schema_registry {
 
 // A mapping's SchemaRegistryConfig, resolved (secrets read) by the engine.
 struct RegistrySettings {
-  std::string uri;                        // a Confluent-compatible registry's URL, http or https
+  // A Confluent-compatible registry's URL (http or https), or an AWS Glue registry's ARN.
+  std::string uri;
   bool deliver_json = true;               // EventRecordFormat JSON; false: SOURCE
   bool decode_key = false;                // SchemaValidationConfigs has KEY
   bool decode_value = false;              // ... VALUE
@@ -23,14 +25,18 @@ struct RegistrySettings {
   // https: SERVER_ROOT_CA_CERTIFICATE's CA (trusted instead of the above) and
   // CLIENT_CERTIFICATE_TLS_AUTH's certificate, from their secrets. Null: neither.
   std::shared_ptr<const aws::TlsMaterial> tls_material;
+  // AWS Glue: where its API is reached, with the operator's credentials (--aws-endpoint,
+  // --glue-endpoint). Null: nowhere (every schema lookup says so).
+  std::shared_ptr<const aws::AwsServices> aws;
   std::chrono::milliseconds timeout{5000};  // one registry request
+  bool glue() const { return uri.rfind("arn:", 0) == 0; }
 };
 
 // What a record's key or value becomes: the bytes the event carries, and its metadata.
 struct DecodedField {
   std::string bytes;        // JSON text (JSON) or the encoding without the framing (SOURCE)
   std::string data_format;  // dataFormat: "JSON" when delivered as JSON, else AVRO/PROTOBUF/JSON
-  std::string schema_id;    // schemaId: the registry's id, as a string
+  std::string schema_id;    // schemaId: the registry's id as a string; Glue's version UUID
 };
 
 struct DecodedRecord {
@@ -60,10 +66,11 @@ struct DecodeOutcome {
 class SchemaCache;
 
 // Decodes records as AWS's provisioned-mode poller does with a schema registry: the fields
-// SchemaValidationConfigs names are read in the Confluent wire format (magic byte 0, 4-byte
-// schema id, Protobuf message indexes), their schema fetched from the registry (cached by id)
-// and the bytes deserialized with it (Avro, Protobuf or JSON Schema). One decoder per mapping
-// runner, used by its consumer thread only.
+// SchemaValidationConfigs names are read in the registry's wire format (Confluent's: magic byte
+// 0, 4-byte schema id, Protobuf message indexes; AWS Glue's: header version 3, compression, the
+// schema version's UUID, zlib when compressed), their schema fetched from the registry (cached
+// by id) and the bytes deserialized with it (Avro, Protobuf or JSON Schema). One decoder per
+// mapping runner, used by its consumer thread only.
 class RecordDecoder {
  public:
   explicit RecordDecoder(RegistrySettings settings);
