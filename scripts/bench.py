@@ -365,9 +365,10 @@ SCHEMA_ORDER = json.dumps({"type": "record", "name": "Order", "namespace": "benc
     {"name": "note", "type": ["null", "string"], "default": None}]})
 
 
-def bench_schema(bootstrap, count):
+def bench_schema(bootstrap, count, baseline=None):
     """Records/s delivered decoded from Avro (~100 B, Confluent framing, a real registry:
-    scripts/schema_registry.sh) to JSON, next to the raw consumer reading the same topic."""
+    scripts/schema_registry.sh) to JSON, next to the raw consumer reading the same topic (and,
+    with `baseline`, another esm-emulator binary right before this one)."""
     from confluent_kafka.schema_registry import SchemaRegistryClient
     from confluent_kafka.schema_registry.avro import AvroSerializer
     from confluent_kafka.serialization import MessageField, SerializationContext
@@ -393,25 +394,34 @@ def bench_schema(bootstrap, count):
             return prefix + body.getvalue()
         produce_values(bootstrap, topic, count, value_of)
         raw = raw_consumer(bootstrap, topic, count)
-        sink = CompiledSink()
-        emu = Emulator({"sink": sink.url})
-        start = time.monotonic()
-        emu.client.create_event_source_mapping(**mapping(
-            bootstrap, topic, BatchSize=1000, ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
-            SelfManagedKafkaEventSourceConfig={"SchemaRegistryConfig": {
-                "SchemaRegistryURI": url, "EventRecordFormat": "JSON",
-                "SchemaValidationConfigs": [{"Attribute": "VALUE"}]}}))
-        wait_for(lambda: sink.count() >= count, 600, f"{count} decoded records at the function")
-        seconds = sink.last_ack - start
-        peak = emu.stop()
-        sink.close()
+
+        def decode_all(binary=None):
+            sink = CompiledSink()
+            emu = Emulator({"sink": sink.url}, binary=binary)
+            start = time.monotonic()
+            emu.client.create_event_source_mapping(**mapping(
+                bootstrap, topic, BatchSize=1000, ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
+                SelfManagedKafkaEventSourceConfig={"SchemaRegistryConfig": {
+                    "SchemaRegistryURI": url, "EventRecordFormat": "JSON",
+                    "SchemaValidationConfigs": [{"Attribute": "VALUE"}]}}))
+            wait_for(lambda: sink.count() >= count, 600, f"{count} decoded records at the function")
+            seconds = sink.last_ack - start
+            peak = emu.stop()
+            sink.close()
+            return seconds, peak
+        before = decode_all(baseline)[0] if baseline else None
+        seconds, peak = decode_all()
     finally:
         subprocess.run([str(ROOT / "scripts" / "schema_registry.sh"), "stop", run_dir], capture_output=True)
     rps = count / seconds
-    return {"records": count, "record_bytes": len(value_of(0)), "batch_size": 1000,
-            "seconds": round(seconds, 3), "records_per_second": round(rps),
-            "raw_records_per_second": raw["records_per_second"],
-            "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)}
+    out = {"records": count, "record_bytes": len(value_of(0)), "batch_size": 1000,
+           "seconds": round(seconds, 3), "records_per_second": round(rps),
+           "raw_records_per_second": raw["records_per_second"],
+           "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)}
+    if before:
+        out["baseline_records_per_second"] = round(count / before)
+        out["ratio_to_baseline"] = round(before / seconds, 3)
+    return out
 
 
 def bench_latency(bootstrap, duration, embedded=False):
@@ -749,7 +759,7 @@ def main():
         if "filter" in only:
             results["filter"] = bench_filter(bootstrap, 20000 if q else 1000000)
         if "schema" in only:
-            results["schema"] = bench_schema(bootstrap, 20000 if q else 1000000)
+            results["schema"] = bench_schema(bootstrap, 20000 if q else 1000000, args.baseline)
         if "partial" in only:
             results["partial_failures"] = bench_partial_failures(bootstrap, 20000 if q else 200000)
         if "latency" in only:
@@ -806,6 +816,9 @@ def print_table(r):
         row(f"schema registry, Avro -> JSON: {f['records']}x{f['record_bytes']}B BS1000 (rec/s)", f["records_per_second"])
         row("  raw librdkafka consumer, same topic (rec/s)", f["raw_records_per_second"])
         row("  ratio emulator / raw", f["ratio"], ">= 0.5")
+        if "baseline_records_per_second" in f:
+            row("  baseline binary, same topic (rec/s)", f["baseline_records_per_second"])
+            row("  ratio emulator / baseline", f["ratio_to_baseline"])
     if "partial_failures" in r:
         f = r["partial_failures"]
         row(f"batchItemFailures, 1 % failed: {f['records']}x100B BS1000 (rec/s)", f["one_percent_failed_records_per_second"])

@@ -61,8 +61,15 @@ struct BatchPart {
 struct Batch {
   std::vector<KafkaMessage> messages;  // partition by partition, in offset order
   std::vector<KafkaRecordView> views;
-  // What the schema registry stage made of them (the views point into these).
-  std::vector<std::shared_ptr<const schema_registry::DecodedRecord>> decoded;
+  // What the schema registry stage made of each message (null: not decoded; the views point into
+  // these), one for one.
+  std::vector<std::unique_ptr<const schema_registry::DecodedRecord>> decoded;
+
+  // Messages [first, last) back in front of `p` (a retry), each with what it was decoded to.
+  void put_back(PartitionBuffer& p, std::vector<KafkaMessage>::iterator first,
+                std::vector<KafkaMessage>::iterator last) {
+    p.put_back(first, last, decoded.begin() + (first - messages.begin()));
+  }
 };
 
 // One invocation being made, or one destination write, on the runner's executor. Letting go of
@@ -150,10 +157,12 @@ class Delivery {
   void accept(KafkaMessage msg);
   // The schema registry stage (decode_record, settle_held_records) and the filter stage.
   enum class Verdict { Deliver, Hold, Drop };
-  Verdict decode_record(PartitionBuffer& p, const rd_kafka_message_t& m);
+  // `decoded`: the record decoded (Deliver).
+  Verdict decode_record(PartitionBuffer& p, const rd_kafka_message_t& m,
+                        std::unique_ptr<const schema_registry::DecodedRecord>& decoded);
   void settle_held_records();
   void decode_again(PartitionBuffer& p);
-  bool passes_filter(const PartitionBuffer& p, const rd_kafka_message_t& m);
+  bool passes_filter(const schema_registry::DecodedRecord* decoded, const rd_kafka_message_t& m);
   // Delivery buffers from the partition queues; true if a queue may hold more that is wanted now.
   bool refill();
   std::vector<rd_kafka_message_t*> refill_buffer_;  // refill()'s, kept: it runs every turn
@@ -166,7 +175,7 @@ class Delivery {
   void complete(InvokeResult r, InFlight& done);
   void report_outcome(const InvokeResult& r, const PartOutcomes& outcomes);
   void delivered(PartitionBuffer& p, std::size_t n);
-  std::optional<BatchPart> failed(PartitionBuffer& p, const BatchPart& part,
+  std::optional<BatchPart> failed(PartitionBuffer& p, Batch& batch, const BatchPart& part,
                                   std::vector<KafkaMessage>::iterator first,
                                   std::vector<KafkaMessage>::iterator last, const InvokeResult& r,
                                   bool whole_batch);
@@ -591,21 +600,25 @@ void Delivery::accept(KafkaMessage msg) {
       p.push_back(std::move(msg));
       return;
     }
-    const Verdict verdict = decode_record(p, *msg);
+    std::unique_ptr<const schema_registry::DecodedRecord> decoded;
+    const Verdict verdict = decode_record(p, *msg, decoded);
     if (verdict == Verdict::Drop) return;
     if (verdict == Verdict::Hold) {
       p.push_back(std::move(msg));
       return;
     }
+    if (!passes_filter(decoded.get(), *msg)) return;
+    p.push_back(std::move(msg), std::move(decoded));
+    return;
   }
-  if (!passes_filter(p, *msg)) return;
+  if (!passes_filter(nullptr, *msg)) return;
   p.push_back(std::move(msg));
 }
 
-bool Delivery::passes_filter(const PartitionBuffer& p, const rd_kafka_message_t& m) {
+bool Delivery::passes_filter(const schema_registry::DecodedRecord* decoded,
+                             const rd_kafka_message_t& m) {
   if (!config_.filter) return true;
   std::optional<std::string_view> value;
-  const auto* decoded = p.decoded(m.offset);
   if (const std::string* json = decoded ? decoded->filter_json() : nullptr) {
     value = *json;  // filters read the decoded value (reference 8.12)
   } else if (m.payload) {
@@ -621,20 +634,25 @@ bool Delivery::passes_filter(const PartitionBuffer& p, const rd_kafka_message_t&
 // The schema registry stage for one record: decoded (kept by offset for the events that carry
 // it); held back when the registry did not answer or, with a destination, when it cannot be
 // decoded; dropped (passed over) when it cannot be decoded and there is no destination.
-Delivery::Verdict Delivery::decode_record(PartitionBuffer& p, const rd_kafka_message_t& m) {
+Delivery::Verdict Delivery::decode_record(
+    PartitionBuffer& p, const rd_kafka_message_t& m,
+    std::unique_ptr<const schema_registry::DecodedRecord>& decoded) {
   const auto bytes = [](const void* data, std::size_t len) {
     return data ? std::optional<std::string_view>(
                       std::string_view(static_cast<const char*>(data), len))
                 : std::nullopt;
   };
   auto outcome = config_.decoder->decode(bytes(m.key, m.key_len), bytes(m.payload, m.len));
+  if (outcome.status == schema_registry::DecodeStatus::Ok) {
+    p.decode_attempts = 0;
+    decoded = std::move(outcome.record);
+    return Verdict::Deliver;
+  }
   const std::string where = config_.mapping.topics.front() + "-" + std::to_string(m.partition) +
                             " offset " + std::to_string(m.offset);
   switch (outcome.status) {
     case schema_registry::DecodeStatus::Ok:
-      p.decode_attempts = 0;
-      p.set_decoded(m.offset, std::move(outcome.record));
-      return Verdict::Deliver;
+      break;
     case schema_registry::DecodeStatus::RegistryUnavailable:
       p.held[m.offset] = HeldRecord{};
       p.decode_retry_at = Clock::now() + backoff(++p.decode_attempts);
@@ -672,7 +690,6 @@ void Delivery::settle_held_records() {
   std::vector<BatchPart> passed;
   for (auto& [id, p] : partitions_) {
     p.prune_held();
-    p.prune_decoded();
     if (p.decode_attempts > 0 && now >= p.decode_retry_at) decode_again(p);
     if (p.in_flight || p.given_up || p.held.empty() || p.empty()) continue;
     const auto front = p.held.begin();
@@ -698,11 +715,14 @@ void Delivery::decode_again(PartitionBuffer& p) {
     it = p.held.erase(it);  // decided anew
     const std::size_t i = p.index_of(offset);
     if (i >= p.size() || p.at(i)->offset != offset) continue;  // left the buffer
-    const Verdict verdict = decode_record(p, *p.at(i));
+    std::unique_ptr<const schema_registry::DecodedRecord> decoded;
+    const Verdict verdict = decode_record(p, *p.at(i), decoded);
+    p.set_decoded(i, std::move(decoded));
     if (auto again = p.held.find(offset); again != p.held.end() && !again->second.rejected) {
       return;  // still no answer: this one and every one after it wait for the next attempt
     }
-    if (verdict == Verdict::Drop || (verdict == Verdict::Deliver && !passes_filter(p, *p.at(i))))
+    if (verdict == Verdict::Drop ||
+        (verdict == Verdict::Deliver && !passes_filter(p.decoded(i), *p.at(i))))
       p.erase_at(i);
   }
 }
@@ -889,7 +909,7 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
     next += static_cast<std::ptrdiff_t>(part.count);
     PartitionBuffer* p = current(part);  // null: a later assignment fetches from the commit again
     if (cancelled) {
-      if (p != nullptr) p->put_back(first, next);  // in front again, for nobody
+      if (p != nullptr) done.batch->put_back(*p, first, next);  // in front again, for nobody
       continue;
     }
     if (!outcomes.failed_from[i]) {
@@ -906,7 +926,7 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
                             (*(split - 1))->offset, part.epoch});
     }
     if (p == nullptr) continue;
-    if (auto passed = failed(*p, part, split, next, r, outcomes.whole_batch))
+    if (auto passed = failed(*p, *done.batch, part, split, next, r, outcomes.whole_batch))
       done_parts.push_back(*passed);
     // A function that got past some of the records is not stuck: the rest go again at once,
     // and a later failure backs off from the start.
@@ -968,7 +988,7 @@ void Delivery::retry_now(PartitionBuffer& p) {
 // The function failed for [first, last) of a part (the part's records before them are done):
 // retried, bisected or given up, as the mapping's error handling says. Returns the records
 // passed over when they are given up with no destination to go to.
-std::optional<BatchPart> Delivery::failed(PartitionBuffer& p, const BatchPart& part,
+std::optional<BatchPart> Delivery::failed(PartitionBuffer& p, Batch& batch, const BatchPart& part,
                                           std::vector<KafkaMessage>::iterator first,
                                           std::vector<KafkaMessage>::iterator last,
                                           const InvokeResult& r, bool whole_batch) {
@@ -979,14 +999,14 @@ std::optional<BatchPart> Delivery::failed(PartitionBuffer& p, const BatchPart& p
   switch (on_failure(config_.errors, was.retries, n, reached, whole_batch)) {
     case FailureAction::Retry:
       if (reached) ++again.retries;
-      p.put_back(first, last);
+      batch.put_back(p, first, last);
       p.retry_batches.push_front(again);
       schedule_retry(p);
       return std::nullopt;
     case FailureAction::Bisect:
       log_.info(uuid_, "bisecting " + std::to_string(n) + " failed record(s) of partition " +
                            std::to_string(part.partition));
-      p.put_back(first, last);
+      batch.put_back(p, first, last);
       p.retry_batches.push_front({n / 2, again.retries, again.invocations});
       p.retry_batches.push_front({n - n / 2, again.retries, again.invocations});
       p.attempts = 0;
@@ -1204,10 +1224,13 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
     p.in_flight = true;
     BatchPart part{planned.partition, count, -1, p.epoch};
     for (std::size_t i = 0; i < count; ++i) {
-      if (const auto* d = p.decoded_ptr(p.at(0)->offset)) f.batch->decoded.push_back(*d);
-      f.batch->messages.push_back(p.pop_front());
-      f.batch->views.push_back(p.view_of(f.batch->messages.back().get(), topic));
-      part.last_offset = f.batch->messages.back()->offset;
+      auto taken = p.take_front();
+      auto view = record_view(taken.msg.get(), topic);
+      if (taken.decoded) apply_decoded(view, *taken.decoded);
+      part.last_offset = taken.msg->offset;
+      f.batch->views.push_back(std::move(view));
+      f.batch->messages.push_back(std::move(taken.msg));
+      f.batch->decoded.push_back(std::move(taken.decoded));
     }
     f.parts.push_back(part);
   }

@@ -136,15 +136,17 @@ class PartitionBuffer {
   std::size_t size() const { return records_.size(); }
   std::size_t bytes() const { return bytes_; }  // keys and values held
   const rd_kafka_message_t* at(std::size_t i) const { return records_[i].msg.get(); }
+  // What the schema registry stage made of record i (null: not decoded).
+  const schema_registry::DecodedRecord* decoded(std::size_t i) const {
+    return records_[i].decoded.get();
+  }
+  void set_decoded(std::size_t i, std::unique_ptr<const schema_registry::DecodedRecord> d) {
+    records_[i].decoded = std::move(d);
+  }
   // Record i as the event carries it (decoded, when the schema registry stage decoded it).
   api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
-    return view_of(records_[i].msg.get(), topic);
-  }
-  api_models::KafkaRecordView view_of(const rd_kafka_message_t* msg, std::string_view topic) const {
-    auto v = record_view(msg, topic);
-    if (!decoded_.empty()) {
-      if (const auto* d = decoded(msg->offset)) apply_decoded(v, *d);
-    }
+    auto v = record_view(records_[i].msg.get(), topic);
+    if (records_[i].decoded) apply_decoded(v, *records_[i].decoded);
     return v;
   }
   // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
@@ -155,27 +157,6 @@ class PartitionBuffer {
       e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(view(i, topic)));
     }
     return e.bound;
-  }
-
-  // The schema registry stage's results, by offset: kept until the commit passes the record (a
-  // retry sends it decoded again); shared with the batches that carry them.
-  void set_decoded(std::int64_t offset, std::shared_ptr<const schema_registry::DecodedRecord> d) {
-    decoded_[offset] = std::move(d);
-  }
-  const std::shared_ptr<const schema_registry::DecodedRecord>* decoded_ptr(
-      std::int64_t offset) const {
-    auto it = decoded_.find(offset);
-    return it == decoded_.end() ? nullptr : &it->second;
-  }
-  const schema_registry::DecodedRecord* decoded(std::int64_t offset) const {
-    const auto* d = decoded_ptr(offset);
-    return d ? d->get() : nullptr;
-  }
-  // Forgets what lies before the commit point.
-  void prune_decoded() {
-    if (decoded_.empty()) return;
-    const auto done = done_up_to();
-    if (done) decoded_.erase(decoded_.begin(), decoded_.lower_bound(*done));
   }
 
   // Records held back by the schema registry stage, by offset; the batches stop before the first.
@@ -210,24 +191,34 @@ class PartitionBuffer {
 
   // Every record taken from the queue passes here first, delivered or not.
   void taken(std::int64_t offset) { next_offset_ = offset + 1; }
-  void push_back(KafkaMessage msg) {
+  // `decoded`: what the schema registry stage made of it, kept with it until it is delivered or
+  // given up (a retry sends it decoded again).
+  void push_back(KafkaMessage msg,
+                 std::unique_ptr<const schema_registry::DecodedRecord> decoded = nullptr) {
     if (records_.empty()) first_buffered = Clock::now();
     bytes_ += size_of(*msg);
-    records_.push_back(Entry{std::move(msg), 0});
+    records_.push_back(Entry{std::move(msg), std::move(decoded), 0});
   }
-  KafkaMessage pop_front() {
-    KafkaMessage msg = std::move(records_.front().msg);
+  KafkaMessage pop_front() { return take_front().msg; }
+  // The front record with what it was decoded to, out of the buffer.
+  struct Taken {
+    KafkaMessage msg;
+    std::unique_ptr<const schema_registry::DecodedRecord> decoded;
+  };
+  Taken take_front() {
+    Taken out{std::move(records_.front().msg), std::move(records_.front().decoded)};
     records_.pop_front();
-    bytes_ -= size_of(*msg);
-    return msg;
+    bytes_ -= size_of(*out.msg);
+    return out;
   }
-  // A failed batch's records, back in front in their order.
-  template <typename It>
-  void put_back(It first, It last) {
+  // A failed batch's records [first, last), back in front in their order, each with what it was
+  // decoded to (`decoded` walks along with them).
+  template <typename It, typename DecodedIt>
+  void put_back(It first, It last, DecodedIt decoded) {
     std::deque<Entry> back;
-    for (auto m = first; m != last; ++m) {
+    for (auto m = first; m != last; ++m, ++decoded) {
       bytes_ += size_of(**m);
-      back.push_back(Entry{std::move(*m), 0});
+      back.push_back(Entry{std::move(*m), std::move(*decoded), 0});
     }
     records_.insert(records_.begin(), std::make_move_iterator(back.begin()),
                     std::make_move_iterator(back.end()));
@@ -249,10 +240,10 @@ class PartitionBuffer {
 
   struct Entry {
     KafkaMessage msg;
+    std::unique_ptr<const schema_registry::DecodedRecord> decoded;  // null: not decoded
     std::uint32_t bound = 0;  // 0: not computed yet (an event is at most 6 MB)
   };
   std::deque<Entry> records_;
-  std::map<std::int64_t, std::shared_ptr<const schema_registry::DecodedRecord>> decoded_;
   std::size_t bytes_ = 0;
   std::int64_t next_offset_ = -1;  // one past the last offset taken from `queue`
 };

@@ -98,7 +98,7 @@ RecordDecoder::~RecordDecoder() = default;
 
 DecodeOutcome RecordDecoder::decode(std::optional<std::string_view> key,
                                     std::optional<std::string_view> value) {
-  auto record = std::make_shared<DecodedRecord>();
+  auto record = std::make_unique<DecodedRecord>();
   if (settings_.decode_key && key) {
     auto field = decode_field(*cache_, settings_, "key", *key, nullptr);
     if (auto* stop = std::get_if<DecodeOutcome>(&field)) return std::move(*stop);

@@ -60,7 +60,7 @@ enum class DecodeStatus {
 struct DecodeOutcome {
   DecodeStatus status = DecodeStatus::Ok;
   std::string detail;  // for the log and LastProcessingResult: what failed, for which field
-  std::shared_ptr<const DecodedRecord> record;  // Ok only
+  std::unique_ptr<const DecodedRecord> record;  // Ok only
 };
 
 class SchemaCache;
