@@ -14,6 +14,7 @@
 #include "api_models/uuid.hpp"
 #include "batch_planner.hpp"
 #include "commit_tracker.hpp"
+#include "decode_stage.hpp"
 #include "engine/invoker.hpp"
 #include "engine/kafka_auth.hpp"
 #include "invocation_record.hpp"
@@ -35,6 +36,10 @@ constexpr auto kDefaultWindow = std::chrono::milliseconds(500);
 // What a partition's delivery buffer holds at most (librdkafka fetches further ahead into the
 // partition's own queue, up to queued.min.messages / queued.max.messages.kbytes).
 constexpr std::size_t kMaxBufferedBytesPerPartition = 16u << 20;
+// The schema registry stage: records a decode worker takes at once (a partition's next ones wait
+// for them), and decode workers per mapping.
+constexpr std::size_t kDecodeChunk = 1000;
+constexpr std::size_t kDecodeWorkers = 2;
 
 bool is_connection_error(rd_kafka_resp_err_t err) {
   return err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
@@ -113,7 +118,12 @@ class Delivery {
         cancel_(cancel),
         metrics_(*config.metrics),
         uuid_(config.mapping.uuid),
-        source_{config.mapping.event_source_arn, config.bootstrap_servers} {}
+        source_{config.mapping.event_source_arn, config.bootstrap_servers} {
+    if (config.decoder) {
+      decode_ = std::make_unique<DecodeStage>(
+          config.decoder->settings(), [&runner] { runner.wake(); }, kDecodeWorkers);
+    }
+  }
 
   // Creates and subscribes the consumer; false after reporting a fatal configuration error.
   bool open();
@@ -155,11 +165,18 @@ class Delivery {
   void place_start_offsets(rd_kafka_topic_partition_list_t* parts);
   std::map<std::int32_t, std::int64_t> pending_time_floors_;  // set by place_start_offsets
   void accept(KafkaMessage msg);
-  // The schema registry stage (decode_record, settle_held_records) and the filter stage.
+  // A record of `p` into its buffer, or passed over; `decoded`: what the schema registry stage
+  // made of it (null: the mapping decodes nothing).
+  void admit(PartitionBuffer& p, KafkaMessage msg, DecodeStage::Record* decoded);
+  // The schema registry stage (DecodeStage's chunks, judge, settle_held_records) and the filter
+  // stage.
+  void start_decoding(std::int32_t id, PartitionBuffer& p);
+  bool admit_decoded();  // true if any chunk came back
   enum class Verdict { Deliver, Hold, Drop };
-  // `decoded`: the record decoded (Deliver).
-  Verdict decode_record(PartitionBuffer& p, const rd_kafka_message_t& m,
-                        std::unique_ptr<const schema_registry::DecodedRecord>& decoded);
+  // What the record's decode outcome makes of it; `decoded`: the record decoded (Deliver).
+  Verdict judge(PartitionBuffer& p, const rd_kafka_message_t& m,
+                schema_registry::DecodeOutcome outcome,
+                std::unique_ptr<const schema_registry::DecodedRecord>& decoded);
   void settle_held_records();
   void decode_again(PartitionBuffer& p);
   bool passes_filter(const schema_registry::DecodedRecord* decoded, const rd_kafka_message_t& m);
@@ -255,6 +272,9 @@ class Delivery {
   KafkaHandle rk_;
   KafkaQueue queue_;  // the consumer queue: polled here, woken from other threads
   std::map<std::int32_t, PartitionBuffer> partitions_;  // assigned partitions
+  // Decodes off this thread (null: the mapping has no schema registry). After rk_: the records
+  // it holds go before the consumer does.
+  std::unique_ptr<DecodeStage> decode_;
   std::vector<InFlight> inflight_;  // batches of distinct partitions, invoked concurrently
   Clock::time_point last_completion_{};
   std::string last_result_;
@@ -584,6 +604,14 @@ void Delivery::accept(KafkaMessage msg) {
   auto it = partitions_.find(msg->partition);
   if (it == partitions_.end()) return;  // revoked meanwhile
   auto& p = it->second;
+  if (decode_) {
+    p.undecoded.push_back(std::move(msg));  // admitted once decoded, in order
+    return;
+  }
+  admit(p, std::move(msg), nullptr);
+}
+
+void Delivery::admit(PartitionBuffer& p, KafkaMessage msg, DecodeStage::Record* decoded) {
   p.taken(msg->offset);
   if (p.time_floor_ms) {
     if (rd_kafka_message_timestamp(msg.get(), nullptr) < *p.time_floor_ms) {
@@ -594,21 +622,22 @@ void Delivery::accept(KafkaMessage msg) {
   }
   metrics_.polled.fetch_add(1, std::memory_order_relaxed);
   if (connection_problem_) recovered();
-  if (config_.decoder) {
-    if (p.decode_attempts > 0) {  // behind a record the registry did not answer for: in order
+  if (decoded != nullptr) {
+    // Behind a record the registry did not answer for: held, in order, to be decoded again.
+    if (p.decode_attempts > 0 || !decoded->tried) {
       p.held.emplace(msg->offset, HeldRecord{});
       p.push_back(std::move(msg));
       return;
     }
-    std::unique_ptr<const schema_registry::DecodedRecord> decoded;
-    const Verdict verdict = decode_record(p, *msg, decoded);
+    std::unique_ptr<const schema_registry::DecodedRecord> record;
+    const Verdict verdict = judge(p, *msg, std::move(decoded->outcome), record);
     if (verdict == Verdict::Drop) return;
     if (verdict == Verdict::Hold) {
       p.push_back(std::move(msg));
       return;
     }
-    if (!passes_filter(decoded.get(), *msg)) return;
-    p.push_back(std::move(msg), std::move(decoded));
+    if (!passes_filter(record.get(), *msg)) return;
+    p.push_back(std::move(msg), std::move(record));
     return;
   }
   if (!passes_filter(nullptr, *msg)) return;
@@ -631,18 +660,12 @@ bool Delivery::passes_filter(const schema_registry::DecodedRecord* decoded,
   return false;
 }
 
-// The schema registry stage for one record: decoded (kept by offset for the events that carry
+// What one record's decode outcome makes of it: delivered decoded (the decoded record stays with
 // it); held back when the registry did not answer or, with a destination, when it cannot be
 // decoded; dropped (passed over) when it cannot be decoded and there is no destination.
-Delivery::Verdict Delivery::decode_record(
-    PartitionBuffer& p, const rd_kafka_message_t& m,
-    std::unique_ptr<const schema_registry::DecodedRecord>& decoded) {
-  const auto bytes = [](const void* data, std::size_t len) {
-    return data ? std::optional<std::string_view>(
-                      std::string_view(static_cast<const char*>(data), len))
-                : std::nullopt;
-  };
-  auto outcome = config_.decoder->decode(bytes(m.key, m.key_len), bytes(m.payload, m.len));
+Delivery::Verdict Delivery::judge(PartitionBuffer& p, const rd_kafka_message_t& m,
+                                  schema_registry::DecodeOutcome outcome,
+                                  std::unique_ptr<const schema_registry::DecodedRecord>& decoded) {
   if (outcome.status == schema_registry::DecodeStatus::Ok) {
     p.decode_attempts = 0;
     decoded = std::move(outcome.record);
@@ -715,8 +738,15 @@ void Delivery::decode_again(PartitionBuffer& p) {
     it = p.held.erase(it);  // decided anew
     const std::size_t i = p.index_of(offset);
     if (i >= p.size() || p.at(i)->offset != offset) continue;  // left the buffer
+    const rd_kafka_message_t& m = *p.at(i);
+    const auto bytes = [](const void* data, std::size_t len) {
+      return data ? std::optional<std::string_view>(
+                        std::string_view(static_cast<const char*>(data), len))
+                  : std::nullopt;
+    };
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;
-    const Verdict verdict = decode_record(p, *p.at(i), decoded);
+    const Verdict verdict = judge(
+        p, m, config_.decoder->decode(bytes(m.key, m.key_len), bytes(m.payload, m.len)), decoded);
     p.set_decoded(i, std::move(decoded));
     if (auto again = p.held.find(offset); again != p.held.end() && !again->second.rejected) {
       return;  // still no answer: this one and every one after it wait for the next attempt
@@ -728,7 +758,7 @@ void Delivery::decode_again(PartitionBuffer& p) {
 }
 
 bool Delivery::refill() {
-  bool more = false;
+  bool more = admit_decoded();
   const std::size_t want = max_buffered_records();
   auto& taken = refill_buffer_;
   taken.resize(std::min<std::size_t>(
@@ -736,7 +766,7 @@ bool Delivery::refill() {
   for (auto& [id, p] : partitions_) {
     // Bounded: each turn takes at most max_drain_per_poll, and stops at an empty queue.
     std::size_t budget = static_cast<std::size_t>(std::max(config_.max_drain_per_poll, 1));
-    while (p.queue && !fatal_ && budget > 0 && p.size() < want &&
+    while (p.queue && !fatal_ && budget > 0 && p.size() + p.undecoded.size() + p.decoding < want &&
            p.bytes() < kMaxBufferedBytesPerPartition) {
       const std::size_t n = std::min({want - p.size(), budget, taken.size()});
       const ssize_t got = rd_kafka_consume_batch_queue(p.queue.get(), 0, taken.data(), n);
@@ -745,9 +775,43 @@ bool Delivery::refill() {
       for (ssize_t i = 0; i < got; ++i) accept(KafkaMessage(taken[static_cast<std::size_t>(i)]));
       budget -= static_cast<std::size_t>(got);
     }
+    start_decoding(id, p);
     more = more || (budget == 0 && p.size() < want);
   }
   return more;
+}
+
+// The partition's next undecoded records go to a decode worker, unless some of its records are
+// there already, or the registry did not answer for one before them (decode_again goes first).
+void Delivery::start_decoding(std::int32_t id, PartitionBuffer& p) {
+  if (!decode_ || p.undecoded.empty() || p.decoding > 0 || p.decode_attempts > 0 ||
+      decode_->busy(id)) {
+    return;
+  }
+  const std::size_t n = std::min(p.undecoded.size(), kDecodeChunk);
+  std::vector<KafkaMessage> chunk;
+  chunk.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    chunk.push_back(std::move(p.undecoded.front()));
+    p.undecoded.pop_front();
+  }
+  p.decoding = n;
+  decode_->submit(id, p.epoch, std::move(chunk));
+}
+
+// The chunks the decode workers finished, admitted record by record in their order.
+bool Delivery::admit_decoded() {
+  if (!decode_) return false;
+  auto chunks = decode_->take_finished();
+  for (auto& chunk : chunks) {
+    auto it = partitions_.find(chunk.partition);
+    if (it == partitions_.end() || it->second.epoch != chunk.epoch) continue;  // let go meanwhile
+    auto& p = it->second;
+    p.decoding = 0;
+    for (auto& r : chunk.records) admit(p, std::move(r.msg), &r);
+    start_decoding(chunk.partition, p);
+  }
+  return !chunks.empty();
 }
 
 void Delivery::commit(const std::vector<BatchPart>& parts) {

@@ -159,6 +159,10 @@ class PartitionBuffer {
     return e.bound;
   }
 
+  // The schema registry stage's: records taken from the queue and not decoded yet (in order),
+  // and how many of those before them a decode worker has now (see DecodeStage).
+  std::deque<KafkaMessage> undecoded;
+  std::size_t decoding = 0;
   // Records held back by the schema registry stage, by offset; the batches stop before the first.
   std::map<std::int64_t, HeldRecord> held;
   // Forgets held records that left the buffer meanwhile (given up as too old).
