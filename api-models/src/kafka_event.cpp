@@ -1,62 +1,17 @@
 #include "api_models/kafka_event.hpp"
 
-#include <charconv>
-
 #include "api_models/base64.hpp"
+#include "api_models/json_text.hpp"
 
 namespace esm::api_models {
 
 namespace {
 
 // The event is written straight into one string (it is the hot path of delivery: 1000 records of
-// 100 bytes take 0.09 ms, against 0.63 ms through the generic JSON writer). Strings are escaped as
-// RapidJSON escapes them everywhere else in the emulator: \" \\ \b \f \n \r \t, other control bytes
-// as \u00XX, every other byte as it is.
-void append_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
-void append_integer(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  out.append(buf, end);
-}
+// 100 bytes take 0.09 ms, against 0.63 ms through the generic JSON writer), with json_text's
+// helpers.
+constexpr auto append_string = append_json_string;
+constexpr auto append_integer = append_json_integer;
 
 void append_schema_metadata(std::string& out, std::string_view member,
                             const std::optional<SchemaMetadataView>& m) {

@@ -1,0 +1,72 @@
+#include "api_models/json_text.hpp"
+
+#include <charconv>
+
+namespace esm::api_models {
+
+namespace {
+
+void append_escaped(std::string& out, unsigned char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  switch (c) {
+    case '"':
+      out += "\\\"";
+      return;
+    case '\\':
+      out += "\\\\";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default:
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  std::size_t run = 0;  // the bytes since the last escape go in one piece
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    append_escaped(out, c);
+    run = i + 1;
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+void append_json_integer(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, end);
+}
+
+void append_json_double(std::string& out, double d) {
+  char buf[32];
+  const auto end = std::to_chars(buf, buf + sizeof buf, d).ptr;
+  out.append(buf, end);
+  if (std::string_view(buf, static_cast<std::size_t>(end - buf)).find_first_of(".e") ==
+      std::string_view::npos) {
+    out += ".0";
+  }
+}
+
+}  // namespace esm::api_models
