@@ -1,5 +1,6 @@
 #include "api_models/json_text.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace esm::api_models {
@@ -40,11 +41,19 @@ void append_escaped(std::string& out, unsigned char c) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
+  // Bytes that need an escape: control bytes, '"' and '\\'.
+  static constexpr auto kEscaped = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0; c < 0x20; ++c) t[c] = true;
+    t['"'] = t['\\'] = true;
+    return t;
+  }();
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
   std::size_t run = 0;  // the bytes since the last escape go in one piece
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscaped[c]) continue;
     out.append(s.data() + run, i - run);
     append_escaped(out, c);
     run = i + 1;
@@ -57,16 +66,6 @@ void append_json_integer(std::string& out, std::int64_t v) {
   char buf[24];
   const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
   out.append(buf, end);
-}
-
-void append_json_double(std::string& out, double d) {
-  char buf[32];
-  const auto end = std::to_chars(buf, buf + sizeof buf, d).ptr;
-  out.append(buf, end);
-  if (std::string_view(buf, static_cast<std::size_t>(end - buf)).find_first_of(".e") ==
-      std::string_view::npos) {
-    out += ".0";
-  }
 }
 
 }  // namespace esm::api_models

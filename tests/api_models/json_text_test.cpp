@@ -15,12 +15,6 @@ std::string string_of(std::string_view s) {
   return out;
 }
 
-std::string double_of(double d) {
-  std::string out;
-  append_json_double(out, d);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("JSON text: strings quoted, escaped as RapidJSON escapes them, the rest as it is",
@@ -33,14 +27,10 @@ TEST_CASE("JSON text: strings quoted, escaped as RapidJSON escapes them, the res
   CHECK(string_of("caf\xc3\xa9 \x7f") == "x\"caf\xc3\xa9 \x7f\"");  // UTF-8 and DEL unescaped
 }
 
-TEST_CASE("JSON text: integers and doubles, the shortest text that reads back", "[api_models]") {
+TEST_CASE("JSON text: integers, the smallest and the largest", "[api_models]") {
   std::string out;
   append_json_integer(out, std::numeric_limits<std::int64_t>::min());
-  CHECK(out == "-9223372036854775808");
-  CHECK(double_of(9.5) == "9.5");
-  CHECK(double_of(0.1) == "0.1");
-  CHECK(double_of(10.0) == "10.0");  // integral: ".0", as RapidJSON writes it
-  CHECK(double_of(-0.0) == "-0.0");
-  CHECK(double_of(1e21) == "1e+21");
-  CHECK(std::stod(double_of(123.45678901234567)) == 123.45678901234567);
+  out += ' ';
+  append_json_integer(out, std::numeric_limits<std::int64_t>::max());
+  CHECK(out == "-9223372036854775808 9223372036854775807");
 }
