@@ -216,10 +216,18 @@ Result<EventSourceMapping> MappingStore::insert(EventSourceMapping mapping,
     if (st.step() != SQLITE_DONE) return service_error(db_.get(), "insert tag");
   }
   if (!tx.commit()) return service_error(db_.get(), "commit");
+  cache_[mapping.uuid] = mapping;
   return mapping;
 }
 
 Result<EventSourceMapping> MappingStore::get_locked(const std::string& uuid) {
+  if (auto it = cache_.find(uuid); it != cache_.end()) return it->second;
+  auto read = read_locked(uuid);
+  if (read.ok()) cache_.emplace(uuid, read.value());
+  return read;
+}
+
+Result<EventSourceMapping> MappingStore::read_locked(const std::string& uuid) {
   Statement st(*statements_, "SELECT doc FROM mappings WHERE uuid=?1");
   st.bind(1, uuid);
   const int rc = st.step();
@@ -299,6 +307,7 @@ Result<EventSourceMapping> MappingStore::update(
   m.uuid = uuid;
   if (auto w = write_locked(m, false); !w.ok()) return w.error();
   if (!tx.commit()) return service_error(db_.get(), "commit");
+  cache_[uuid] = m;
   return m;
 }
 
@@ -307,6 +316,7 @@ Result<Ok> MappingStore::remove(const std::string& uuid) {
   Statement st(*statements_, "DELETE FROM mappings WHERE uuid=?1");
   st.bind(1, uuid);
   if (st.step() != SQLITE_DONE) return service_error(db_.get(), "delete mapping");
+  cache_.erase(uuid);
   if (sqlite3_changes(db_.get()) == 0) return not_found();
   return Ok{};
 }

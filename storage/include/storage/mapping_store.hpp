@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "api_models/error.hpp"
@@ -41,6 +42,8 @@ class StatementCache;  // sqlite_handle.hpp
 // The durable home of mappings, their tags and the Secrets Manager secrets: one SQLite database
 // (WAL, schema version in PRAGMA user_version, forward-only migrations, file mode 0600). Any thread
 // may call it; one connection serialised by mutex_. Every call that returns success has committed.
+// Mappings as last committed are also kept in memory, so reading one (Get, every Update's read)
+// takes neither SQLite nor a JSON parse; every write of the table goes through here.
 class MappingStore {
  public:
   static Result<std::unique_ptr<MappingStore>> open(const StoreSettings& settings);
@@ -81,7 +84,8 @@ class MappingStore {
 
  private:
   explicit MappingStore(sqlite3* db);
-  Result<EventSourceMapping> get_locked(const std::string& uuid);
+  Result<EventSourceMapping> get_locked(const std::string& uuid);   // through cache_
+  Result<EventSourceMapping> read_locked(const std::string& uuid);  // from the database
   Result<api_models::Ok> write_locked(const EventSourceMapping& mapping, bool insert);
   Result<api_models::Ok> exists_locked(const std::string& uuid);
   Result<api_models::Secret> find_secret_locked(const std::string& id);
@@ -95,6 +99,8 @@ class MappingStore {
   std::mutex mutex_;
   std::unique_ptr<sqlite3, DbCloser> db_;       // guarded by mutex_
   std::unique_ptr<StatementCache> statements_;  // db_'s, guarded by mutex_; goes before it
+  // Mappings read or written since the store opened, as committed; guarded by mutex_.
+  std::unordered_map<std::string, EventSourceMapping> cache_;
 };
 
 }  // namespace esm::storage
