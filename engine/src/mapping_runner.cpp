@@ -70,10 +70,12 @@ struct Batch {
   // these), one for one.
   std::vector<std::unique_ptr<const schema_registry::DecodedRecord>> decoded;
 
-  // Messages [first, last) back in front of `p` (a retry), each with what it was decoded to.
+  // Messages [first, last) back in front of `p` (a retry), each with what it was decoded to and
+  // its view.
   void put_back(PartitionBuffer& p, std::vector<KafkaMessage>::iterator first,
                 std::vector<KafkaMessage>::iterator last) {
-    p.put_back(first, last, decoded.begin() + (first - messages.begin()));
+    const auto at = first - messages.begin();
+    p.put_back(first, last, decoded.begin() + at, views.begin() + at);
   }
 };
 
@@ -1274,6 +1276,11 @@ bool Delivery::pass_over_if_too_large(std::int32_t id) {
 InFlight Delivery::take_batch(const BatchPlan& plan) {
   InFlight f;
   f.batch = std::make_unique<Batch>();
+  std::size_t planned_records = 0;
+  for (const auto& planned : plan.parts) planned_records += planned.count;
+  f.batch->messages.reserve(planned_records);
+  f.batch->views.reserve(planned_records);
+  f.batch->decoded.reserve(planned_records);
   const std::string_view topic = config_.mapping.topics.front();
   const std::int64_t now_ms = wall_clock_ms();
   for (const auto& planned : plan.parts) {
@@ -1288,11 +1295,10 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
     p.in_flight = true;
     BatchPart part{planned.partition, count, -1, p.epoch};
     for (std::size_t i = 0; i < count; ++i) {
+      p.view(0, topic);  // made now if the batching stage did not need it
       auto taken = p.take_front();
-      auto view = record_view(taken.msg.get(), topic);
-      if (taken.decoded) apply_decoded(view, *taken.decoded);
       part.last_offset = taken.msg->offset;
-      f.batch->views.push_back(std::move(view));
+      f.batch->views.push_back(std::move(*taken.view));
       f.batch->messages.push_back(std::move(taken.msg));
       f.batch->decoded.push_back(std::move(taken.decoded));
     }

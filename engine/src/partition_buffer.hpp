@@ -142,12 +142,19 @@ class PartitionBuffer {
   }
   void set_decoded(std::size_t i, std::unique_ptr<const schema_registry::DecodedRecord> d) {
     records_[i].decoded = std::move(d);
+    records_[i].view.reset();
+    records_[i].bound = 0;
   }
-  // Record i as the event carries it (decoded, when the schema registry stage decoded it).
-  api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
-    auto v = record_view(records_[i].msg.get(), topic);
-    if (records_[i].decoded) apply_decoded(v, *records_[i].decoded);
-    return v;
+  // Record i as the event carries it (decoded, when the schema registry stage decoded it): made
+  // the first time it is asked for and kept with the record, retries included (it points into
+  // the message and the decoded record, which do not move).
+  const api_models::KafkaRecordView& view(std::size_t i, std::string_view topic) {
+    Entry& e = records_[i];
+    if (!e.view) {
+      e.view = record_view(e.msg.get(), topic);
+      if (e.decoded) apply_decoded(*e.view, *e.decoded);
+    }
+    return *e.view;
   }
   // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
   // stage first asks.
@@ -201,28 +208,30 @@ class PartitionBuffer {
                  std::unique_ptr<const schema_registry::DecodedRecord> decoded = nullptr) {
     if (records_.empty()) first_buffered = Clock::now();
     bytes_ += size_of(*msg);
-    records_.push_back(Entry{std::move(msg), std::move(decoded), 0});
+    records_.push_back(Entry{std::move(msg), std::move(decoded), std::nullopt, 0});
   }
   KafkaMessage pop_front() { return take_front().msg; }
-  // The front record with what it was decoded to, out of the buffer.
+  // The front record with what it was decoded to and its view (if made), out of the buffer.
   struct Taken {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;
+    std::optional<api_models::KafkaRecordView> view;
   };
   Taken take_front() {
-    Taken out{std::move(records_.front().msg), std::move(records_.front().decoded)};
+    Entry& e = records_.front();
+    Taken out{std::move(e.msg), std::move(e.decoded), std::move(e.view)};
     records_.pop_front();
     bytes_ -= size_of(*out.msg);
     return out;
   }
   // A failed batch's records [first, last), back in front in their order, each with what it was
-  // decoded to (`decoded` walks along with them).
-  template <typename It, typename DecodedIt>
-  void put_back(It first, It last, DecodedIt decoded) {
+  // decoded to and its view (`decoded` and `views` walk along with them).
+  template <typename It, typename DecodedIt, typename ViewIt>
+  void put_back(It first, It last, DecodedIt decoded, ViewIt views) {
     std::deque<Entry> back;
-    for (auto m = first; m != last; ++m, ++decoded) {
+    for (auto m = first; m != last; ++m, ++decoded, ++views) {
       bytes_ += size_of(**m);
-      back.push_back(Entry{std::move(*m), std::move(*decoded), 0});
+      back.push_back(Entry{std::move(*m), std::move(*decoded), std::move(*views), 0});
     }
     records_.insert(records_.begin(), std::make_move_iterator(back.begin()),
                     std::make_move_iterator(back.end()));
@@ -245,6 +254,7 @@ class PartitionBuffer {
   struct Entry {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;  // null: not decoded
+    std::optional<api_models::KafkaRecordView> view;                // none: not made yet
     std::uint32_t bound = 0;  // 0: not computed yet (an event is at most 6 MB)
   };
   std::deque<Entry> records_;
