@@ -151,7 +151,7 @@ class PartitionBuffer {
   const api_models::KafkaRecordView& view(std::size_t i, std::string_view topic) {
     Entry& e = records_[i];
     if (!e.view) {
-      e.view = record_view(e.msg.get(), topic);
+      e.view = std::make_unique<api_models::KafkaRecordView>(record_view(e.msg.get(), topic));
       if (e.decoded) apply_decoded(*e.view, *e.decoded);
     }
     return *e.view;
@@ -208,14 +208,14 @@ class PartitionBuffer {
                  std::unique_ptr<const schema_registry::DecodedRecord> decoded = nullptr) {
     if (records_.empty()) first_buffered = Clock::now();
     bytes_ += size_of(*msg);
-    records_.push_back(Entry{std::move(msg), std::move(decoded), std::nullopt, 0});
+    records_.push_back(Entry{std::move(msg), std::move(decoded), nullptr, 0});
   }
   KafkaMessage pop_front() { return take_front().msg; }
   // The front record with what it was decoded to and its view (if made), out of the buffer.
   struct Taken {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;
-    std::optional<api_models::KafkaRecordView> view;
+    std::unique_ptr<api_models::KafkaRecordView> view;
   };
   Taken take_front() {
     Entry& e = records_.front();
@@ -228,13 +228,13 @@ class PartitionBuffer {
   // decoded to and its view (`decoded` and `views` walk along with them).
   template <typename It, typename DecodedIt, typename ViewIt>
   void put_back(It first, It last, DecodedIt decoded, ViewIt views) {
-    std::deque<Entry> back;
-    for (auto m = first; m != last; ++m, ++decoded, ++views) {
-      bytes_ += size_of(**m);
-      back.push_back(Entry{std::move(*m), std::move(*decoded), std::move(*views), 0});
+    const auto n = last - first;
+    for (auto i = n; i-- > 0;) {  // the last first: each goes in front of the one after it
+      bytes_ += size_of(*first[i]);
+      records_.push_front(Entry{std::move(first[i]), std::move(decoded[i]),
+                                std::make_unique<api_models::KafkaRecordView>(std::move(views[i])),
+                                0});
     }
-    records_.insert(records_.begin(), std::make_move_iterator(back.begin()),
-                    std::make_move_iterator(back.end()));
   }
 
   // Where the commit may go: every record before it is done (delivered, or passed over: filtered
@@ -254,7 +254,8 @@ class PartitionBuffer {
   struct Entry {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;  // null: not decoded
-    std::optional<api_models::KafkaRecordView> view;                // none: not made yet
+    // Made once; out of line, so that an entry stays small (a deque's block holds 512 bytes).
+    std::unique_ptr<api_models::KafkaRecordView> view;
     std::uint32_t bound = 0;  // 0: not computed yet (an event is at most 6 MB)
   };
   std::deque<Entry> records_;
