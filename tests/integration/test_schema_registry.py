@@ -30,6 +30,7 @@ from clients import ApiError
 from conftest import eventually
 from test_error_handling import create, read_topic, start
 from test_filtering import committed
+from test_tls import pki  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 ORDER_V1 = json.dumps({"type": "record", "name": "Order", "namespace": "shop", "fields": [
@@ -354,17 +355,9 @@ def test_protobuf_records_by_their_message_indexes(tmp_path, kafka_port, functio
 
 
 @pytest.fixture
-def registry_pki(tmp_path):
-    """A test CA, the registry's certificate for 127.0.0.1 and a client certificate it signs."""
-    from test_tls import issue, openssl
-
-    d = tmp_path / "pki"
-    d.mkdir()
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=registry-test-ca", cwd=d)
-    return {"ca": (d / "ca.pem").read_text(), "ca_file": str(d / "ca.pem"),
-            "server": issue(d, "server", "IP:127.0.0.1,DNS:localhost"),
-            "client": issue(d, "esm-client", "DNS:esm-client")}
+def registry_pki(pki):
+    """test_tls's: a test CA, the registry's certificate for 127.0.0.1, a client certificate."""
+    return {**pki, "ca_file": pki["ca"], "ca": Path(pki["ca"]).read_text()}
 
 
 def secret(emu, value):

@@ -41,7 +41,8 @@ def pki(tmp_path):
     return {"dir": d, "ca": str(d / "ca.pem"),
             "server": issue(d, "server", "IP:127.0.0.1,DNS:localhost"),
             "other_name": issue(d, "other", "DNS:other.example"),
-            "untrusted": issue(d, "stranger", "IP:127.0.0.1,DNS:localhost", ca=None)}
+            "untrusted": issue(d, "stranger", "IP:127.0.0.1,DNS:localhost", ca=None),
+            "client": issue(d, "esm-client", "DNS:esm-client")}  # a client certificate (mTLS)
 
 
 def result(client, uuid):
