@@ -99,7 +99,8 @@ TEST_CASE(
 TEST_CASE("Glue framing: header version 3, compression 0 or 5, the version id as UUID text",
           "[schema_registry]") {
   const std::string id = "\x12\x34\x56\x78\x9a\xbc\xde\xf0\x01\x23\x45\x67\x89\xab\xcd\xef"s;
-  const auto plain = glue_frame("\x03\x00"s + id + "data");
+  const std::string framed = "\x03\x00"s + id + "data";  // the frame points into it
+  const auto plain = glue_frame(framed);
   REQUIRE(plain);
   CHECK(plain->schema_version_id == "12345678-9abc-def0-0123-456789abcdef");
   CHECK_FALSE(plain->zlib);
