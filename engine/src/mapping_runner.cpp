@@ -1295,10 +1295,11 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
     p.in_flight = true;
     BatchPart part{planned.partition, count, -1, p.epoch};
     for (std::size_t i = 0; i < count; ++i) {
-      p.view(0, topic);  // made now if the batching stage did not need it
       auto taken = p.take_front();
       part.last_offset = taken.msg->offset;
-      f.batch->views.push_back(std::move(*taken.view));
+      f.batch->views.push_back(taken.view
+                                   ? std::move(*taken.view)
+                                   : event_view(taken.msg.get(), taken.decoded.get(), topic));
       f.batch->messages.push_back(std::move(taken.msg));
       f.batch->decoded.push_back(std::move(taken.decoded));
     }

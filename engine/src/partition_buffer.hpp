@@ -67,6 +67,15 @@ inline void apply_decoded(api_models::KafkaRecordView& v, const schema_registry:
   }
 }
 
+// A record as the event carries it, with what the schema registry stage made of it (if anything).
+inline api_models::KafkaRecordView event_view(const rd_kafka_message_t* msg,
+                                              const schema_registry::DecodedRecord* decoded,
+                                              std::string_view topic) {
+  auto v = record_view(msg, topic);
+  if (decoded != nullptr) apply_decoded(v, *decoded);
+  return v;
+}
+
 // A buffered record the schema registry stage holds back from delivery.
 struct HeldRecord {
   // Undecided: the registry did not answer (it is asked again); or rejected: SCHEMA_NOT_FOUND /
@@ -145,23 +154,18 @@ class PartitionBuffer {
     records_[i].view.reset();
     records_[i].bound = 0;
   }
-  // Record i as the event carries it (decoded, when the schema registry stage decoded it): made
-  // the first time it is asked for and kept with the record, retries included (it points into
-  // the message and the decoded record, which do not move).
-  const api_models::KafkaRecordView& view(std::size_t i, std::string_view topic) {
-    Entry& e = records_[i];
-    if (!e.view) {
-      e.view = std::make_unique<api_models::KafkaRecordView>(record_view(e.msg.get(), topic));
-      if (e.decoded) apply_decoded(*e.view, *e.decoded);
-    }
-    return *e.view;
+  // Record i as the event carries it (decoded, when the schema registry stage decoded it).
+  api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
+    const Entry& e = records_[i];
+    return e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic);
   }
   // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
-  // stage first asks.
+  // stage first asks (from the view a retried record brought back, or a view made for it).
   std::size_t size_bound(std::size_t i, std::string_view topic) {
     Entry& e = records_[i];
     if (e.bound == 0) {
-      e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(view(i, topic)));
+      e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(
+          e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic)));
     }
     return e.bound;
   }
@@ -211,7 +215,8 @@ class PartitionBuffer {
     records_.push_back(Entry{std::move(msg), std::move(decoded), nullptr, 0});
   }
   KafkaMessage pop_front() { return take_front().msg; }
-  // The front record with what it was decoded to and its view (if made), out of the buffer.
+  // The front record with what it was decoded to and the view a retry brought back with it (if
+  // it was retried), out of the buffer.
   struct Taken {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;
@@ -254,7 +259,8 @@ class PartitionBuffer {
   struct Entry {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;  // null: not decoded
-    // Made once; out of line, so that an entry stays small (a deque's block holds 512 bytes).
+    // A retried record's view, as its batch had it (a fresh record's is made when needed: keeping
+    // one for every record cost more than it saved). Out of line, so that an entry stays small.
     std::unique_ptr<api_models::KafkaRecordView> view;
     std::uint32_t bound = 0;  // 0: not computed yet (an event is at most 6 MB)
   };
