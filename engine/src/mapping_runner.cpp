@@ -1443,6 +1443,7 @@ void Delivery::close(bool leave_group) {
               std::to_string(metrics_.filtered_out.load()) + " record(s) filtered out so far");
   }
   if (leave_group) leave_group_now();
+  decode_.reset();      // waits for the records its workers hold, which go before the handle
   partitions_.clear();  // release messages and partition queues before the handle goes
   runner_.set_wake_queue(nullptr);
   queue_.reset();
