@@ -7,7 +7,6 @@
 #include <boost/beast/version.hpp>
 #include <chrono>
 #include <optional>
-#include <thread>
 
 #include "api_models/uuid.hpp"
 
@@ -161,59 +160,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
 }  // namespace
 
-struct IoPool::Impl {
-  using Guard = net::executor_work_guard<net::io_context::executor_type>;
-  std::vector<std::unique_ptr<net::io_context>> contexts;
-  std::vector<Guard> guards;  // keep a context without connections running until stop()
-  std::size_t next = 0;
-};
-
-IoPool::IoPool(int threads) : impl_(std::make_unique<Impl>()) {
-  for (int i = 0; i < std::max(threads, 1); ++i) {
-    impl_->contexts.push_back(std::make_unique<net::io_context>(1));  // one thread each
-    impl_->guards.push_back(net::make_work_guard(*impl_->contexts.back()));
-  }
-}
-
-IoPool::~IoPool() = default;
-
-net::io_context& IoPool::primary() { return *impl_->contexts.front(); }
-
-net::io_context& IoPool::next() {
-  auto& ctx = *impl_->contexts[impl_->next];
-  impl_->next = (impl_->next + 1) % impl_->contexts.size();
-  return ctx;
-}
-
-void IoPool::run() {
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
-    threads.emplace_back([ctx = impl_->contexts[i].get()] { ctx->run(); });
-  }
-  impl_->contexts.front()->run();
-  for (auto& t : threads) t.join();
-}
-
-void IoPool::stop() {
-  for (auto& ctx : impl_->contexts) ctx->stop();
-}
-
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(IoPool& p, const Router& r, api_models::Logger& l)
-      : pool(p), acceptor(net::make_strand(p.primary())), router(r), log(l) {}
+  Impl(net::io_context& io, const Router& r, api_models::Logger& l)
+      : ioc(io), acceptor(net::make_strand(io)), router(r), log(l) {}
   void accept() {
-    acceptor.async_accept(
-        pool.next(), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-          if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-          if (!ec) {
-            beast::error_code ignored;
-            socket.set_option(tcp::no_delay(true), ignored);  // responses are written in pieces
-            std::make_shared<Session>(std::move(socket), self->router, self->log)->start();
-          }
-          self->accept();
-        });
+    acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec,
+                                                                             tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
+      if (!ec) {
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);  // responses are written in pieces
+        std::make_shared<Session>(std::move(socket), self->router, self->log)->start();
+      }
+      self->accept();
+    });
   }
-  IoPool& pool;
+  net::io_context& ioc;
   tcp::acceptor acceptor;
   const Router& router;
   api_models::Logger& log;
@@ -245,12 +207,12 @@ api_models::Result<api_models::Ok> open_acceptor(Acceptor& acceptor, const std::
 }
 }  // namespace
 
-api_models::Result<std::unique_ptr<HttpServer>> HttpServer::listen(IoPool& pool,
+api_models::Result<std::unique_ptr<HttpServer>> HttpServer::listen(net::io_context& ioc,
                                                                    const std::string& host,
                                                                    unsigned short port,
                                                                    const Router& router,
                                                                    api_models::Logger& log) {
-  auto impl = std::make_shared<Impl>(pool, router, log);
+  auto impl = std::make_shared<Impl>(ioc, router, log);
   if (auto r = open_acceptor(impl->acceptor, host, port, "--listen"); !r.ok()) return r.error();
   impl->accept();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

@@ -141,8 +141,7 @@ int run(const Config& config) {
   }
 
   log.info("", engine::librdkafka_summary());
-  IoPool pool(config.http_threads);
-  boost::asio::io_context& ioc = pool.primary();
+  boost::asio::io_context ioc;
   std::unique_ptr<engine::EmbeddedKafka> kafka;
   std::unique_ptr<TcpProxy> kafka_proxy;
   if (config.embedded_kafka) {
@@ -199,7 +198,7 @@ int run(const Config& config) {
                     config.require_sigv4 ? &config.credentials : nullptr, &log,
                     config.dashboard_token ? &*config.dashboard_token : nullptr);
   const Router router = make_routes(handlers);
-  auto server = HttpServer::listen(pool, config.listen_host, config.listen_port, router, log);
+  auto server = HttpServer::listen(ioc, config.listen_host, config.listen_port, router, log);
   if (!server.ok()) {
     std::cerr << "esm-emulator: " << server.error().message << '\n';
     return 2;
@@ -213,7 +212,7 @@ int run(const Config& config) {
                      ", shutting down");
     server.value()->stop();
     if (kafka_proxy) kafka_proxy->stop();
-    pool.stop();
+    ioc.stop();
   });
   engine.start();
   const std::string host = config.listen_host.find(':') != std::string::npos
@@ -225,7 +224,10 @@ int run(const Config& config) {
                    std::to_string(functions.size()) + " declared function(s), data in " +
                    (config.ephemeral ? std::string("memory") : store_settings.path));
 
-  pool.run();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < config.http_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
   engine.stop();
   if (kafka) stop_embedded_kafka(std::move(kafka), std::move(kafka_proxy), log);
   log.info("", "stopped");
