@@ -1,4 +1,4 @@
-#include "bounded_executor.hpp"
+#include "engine/bounded_executor.hpp"
 
 #include <algorithm>
 

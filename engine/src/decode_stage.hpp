@@ -8,7 +8,7 @@
 #include <set>
 #include <vector>
 
-#include "bounded_executor.hpp"
+#include "engine/bounded_executor.hpp"
 #include "kafka_handles.hpp"
 #include "schema_registry/record_decoder.hpp"
 

@@ -4,7 +4,7 @@
 #include "api_models/mapping_state.hpp"
 #include "api_models/uuid.hpp"
 #include "aws_client/services.hpp"
-#include "bounded_executor.hpp"
+#include "engine/bounded_executor.hpp"
 #include "engine/kafka_auth.hpp"
 #include "engine/registry_access.hpp"
 #include "failure_destination.hpp"

@@ -14,7 +14,7 @@
 #include "api_models/filter_pattern.hpp"
 #include "api_models/log.hpp"
 #include "api_models/mapping.hpp"
-#include "bounded_executor.hpp"
+#include "engine/bounded_executor.hpp"
 #include "engine/function_registry.hpp"
 #include "engine/invoker.hpp"
 #include "engine/mapping_metrics.hpp"

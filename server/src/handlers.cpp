@@ -337,7 +337,7 @@ Router make_routes(Handlers& h) {
   r.add("DELETE", "/2015-03-31/event-source-mappings/{UUID}", bind(&Handlers::remove));
   r.add("GET", "/2015-03-31/functions/{FunctionName}", bind(&Handlers::get_function));
   r.add("POST", "/2015-03-31/functions/{FunctionName}/invocations",
-        bind(&Handlers::invoke_function));
+        bind(&Handlers::invoke_function), Router::Waits::Yes);
   r.add("POST", "/2017-03-31/tags/{ARN}", bind(&Handlers::tag));
   r.add("DELETE", "/2017-03-31/tags/{ARN}", bind(&Handlers::untag));
   r.add("GET", "/2017-03-31/tags/{ARN}", bind(&Handlers::list_tags));
@@ -347,8 +347,9 @@ Router make_routes(Handlers& h) {
   r.add("GET", "/metrics", bind(&Handlers::metrics));
   r.add("GET", "/_esm/mappings", bind(&Handlers::status_list));
   r.add("GET", "/_esm/mappings/{UUID}", bind(&Handlers::status_one));
-  r.add("PUT", "/_esm/mappings/{UUID}/offsets", bind(&Handlers::reset_offsets));
-  r.add("POST", "/_esm/mappings/{UUID}/invocations/{RequestId}/replay", bind(&Handlers::replay));
+  r.add("PUT", "/_esm/mappings/{UUID}/offsets", bind(&Handlers::reset_offsets), Router::Waits::Yes);
+  r.add("POST", "/_esm/mappings/{UUID}/invocations/{RequestId}/replay", bind(&Handlers::replay),
+        Router::Waits::Yes);
   r.add("POST", "/", bind(&Handlers::secrets));
   return r;
 }

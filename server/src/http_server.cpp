@@ -7,8 +7,10 @@
 #include <boost/beast/version.hpp>
 #include <chrono>
 #include <optional>
+#include <thread>
 
 #include "api_models/uuid.hpp"
+#include "engine/bounded_executor.hpp"
 
 namespace esm::server {
 
@@ -31,8 +33,9 @@ bool acceptable_content_type(const std::string& type) {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const Router& router, api_models::Logger& log)
-      : stream_(std::move(socket)), router_(router), log_(log) {}
+  Session(tcp::socket socket, const Router& router, api_models::Logger& log,
+          engine::BoundedExecutor& waiting)
+      : stream_(std::move(socket)), router_(router), log_(log), waiting_(waiting) {}
 
   void start() {
     net::dispatch(stream_.get_executor(),
@@ -71,8 +74,6 @@ class Session : public std::enable_shared_from_this<Session> {
     auto& msg = parser_->get();
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
-    const auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
     for (const auto& field : msg) {
       std::string name(field.name_string());
       for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -82,7 +83,22 @@ class Session : public std::enable_shared_from_this<Session> {
       if (!fresh) it->second.append(",").append(value);
     }
     req.body = std::move(msg.body());
+    req.path = req.target.substr(0, req.target.find('?'));
     const bool keep_alive = msg.keep_alive();
+    if (!router_.waits(req)) return send(answer(req), keep_alive);
+    // Answered on the waiting pool; this connection reads nothing more until then, the others
+    // of this thread go on.
+    waiting_.submit([self = shared_from_this(), req = std::move(req), keep_alive]() mutable {
+      Response res = self->answer(req);
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive]() mutable {
+        self->send(std::move(res), keep_alive);
+      });
+    });
+  }
+
+  // The response to a whole request (any thread: it touches only the router and the log).
+  Response answer(Request& req) const {
+    const auto q = req.target.find('?');
     Response res;
     try {
       if (q != std::string::npos &&
@@ -109,7 +125,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     log_.debug("", req.method + " " + req.path + " -> " + std::to_string(res.status) + " " +
                        req.request_id);
-    send(std::move(res), keep_alive);
+    return res;
   }
 
   // drain: after answering, read and discard what the client still sends (up to a bound) before
@@ -156,29 +172,69 @@ class Session : public std::enable_shared_from_this<Session> {
   std::array<char, 65536> drain_buf_{};
   const Router& router_;
   api_models::Logger& log_;
+  engine::BoundedExecutor& waiting_;  // answers the requests of routes that wait
 };
 
 }  // namespace
 
-struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
-  Impl(net::io_context& io, const Router& r, api_models::Logger& l)
-      : ioc(io), acceptor(net::make_strand(io)), router(r), log(l) {}
-  void accept() {
-    acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec,
-                                                                             tcp::socket socket) {
-      if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-      if (!ec) {
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);  // responses are written in pieces
-        std::make_shared<Session>(std::move(socket), self->router, self->log)->start();
-      }
-      self->accept();
-    });
+struct IoPool::Impl {
+  using Guard = net::executor_work_guard<net::io_context::executor_type>;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<Guard> guards;  // keep a context without connections running until stop()
+  std::size_t next = 0;
+};
+
+IoPool::IoPool(int threads) : impl_(std::make_unique<Impl>()) {
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    impl_->contexts.push_back(std::make_unique<net::io_context>(1));  // one thread each
+    impl_->guards.push_back(net::make_work_guard(*impl_->contexts.back()));
   }
-  net::io_context& ioc;
+}
+
+IoPool::~IoPool() = default;
+
+net::io_context& IoPool::primary() { return *impl_->contexts.front(); }
+
+net::io_context& IoPool::next() {
+  auto& ctx = *impl_->contexts[impl_->next];
+  impl_->next = (impl_->next + 1) % impl_->contexts.size();
+  return ctx;
+}
+
+void IoPool::run() {
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
+    threads.emplace_back([ctx = impl_->contexts[i].get()] { ctx->run(); });
+  }
+  impl_->contexts.front()->run();
+  for (auto& t : threads) t.join();
+}
+
+void IoPool::stop() {
+  for (auto& ctx : impl_->contexts) ctx->stop();
+}
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(IoPool& p, const Router& r, api_models::Logger& l, engine::BoundedExecutor& w)
+      : pool(p), acceptor(net::make_strand(p.primary())), router(r), log(l), waiting(w) {}
+  void accept() {
+    acceptor.async_accept(
+        pool.next(), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+          if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
+          if (!ec) {
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);  // responses are written in pieces
+            std::make_shared<Session>(std::move(socket), self->router, self->log, self->waiting)
+                ->start();
+          }
+          self->accept();
+        });
+  }
+  IoPool& pool;
   tcp::acceptor acceptor;
   const Router& router;
   api_models::Logger& log;
+  engine::BoundedExecutor& waiting;
 };
 
 HttpServer::HttpServer(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -207,12 +263,10 @@ api_models::Result<api_models::Ok> open_acceptor(Acceptor& acceptor, const std::
 }
 }  // namespace
 
-api_models::Result<std::unique_ptr<HttpServer>> HttpServer::listen(net::io_context& ioc,
-                                                                   const std::string& host,
-                                                                   unsigned short port,
-                                                                   const Router& router,
-                                                                   api_models::Logger& log) {
-  auto impl = std::make_shared<Impl>(ioc, router, log);
+api_models::Result<std::unique_ptr<HttpServer>> HttpServer::listen(
+    IoPool& pool, const std::string& host, unsigned short port, const Router& router,
+    api_models::Logger& log, engine::BoundedExecutor& waiting) {
+  auto impl = std::make_shared<Impl>(pool, router, log, waiting);
   if (auto r = open_acceptor(impl->acceptor, host, port, "--listen"); !r.ok()) return r.error();
   impl->accept();
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));

@@ -68,8 +68,25 @@ bool parse_query(std::string_view query, std::multimap<std::string, std::string>
   return true;
 }
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler)});
+void Router::add(std::string method, std::string pattern, Handler handler, Waits waits) {
+  routes_.push_back(Route{std::move(method), split_path(pattern), std::move(handler), waits});
+}
+
+bool Router::waits(const Request& request) const {
+  std::optional<std::vector<std::string>> segments;  // split only if a waiting route may match
+  for (const auto& route : routes_) {
+    if (route.waits == Waits::No || route.method != request.method) continue;
+    if (!segments) segments = split_path(request.path);
+    if (route.segments.size() != segments->size()) continue;
+    bool match = true;
+    for (std::size_t i = 0; i < segments->size() && match; ++i) {
+      const auto& want = route.segments[i];
+      const bool placeholder = want.size() > 2 && want.front() == '{' && want.back() == '}';
+      match = placeholder ? !(*segments)[i].empty() : want == (*segments)[i];
+    }
+    if (match) return true;
+  }
+  return false;
 }
 
 Response Router::dispatch(Request& request) const {

@@ -19,7 +19,12 @@ class Router {
   using Handler = std::function<Response(Request&)>;
   // Runs before any route (authentication): a response stops the request there.
   using Guard = std::function<std::optional<Response>(const Request&)>;
-  void add(std::string method, std::string pattern, Handler handler);
+  // Whether a route's handler waits on something outside the process (a function's answer, the
+  // Kafka cluster): such requests are answered off the HTTP threads, so they hold none of them.
+  enum class Waits { No, Yes };
+  void add(std::string method, std::string pattern, Handler handler, Waits waits = Waits::No);
+  // The request goes to a route that waits (false for every other, unknown routes included).
+  bool waits(const Request& request) const;
   void set_guard(Guard guard) { guard_ = std::move(guard); }
   Response dispatch(Request& request) const;
 
@@ -29,6 +34,7 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    Waits waits = Waits::No;
   };
   std::vector<Route> routes_;
 };

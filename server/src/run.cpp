@@ -17,6 +17,7 @@
 
 #include "api_models/log.hpp"
 #include "aws_client/services.hpp"
+#include "engine/bounded_executor.hpp"
 #include "engine/embedded_kafka.hpp"
 #include "engine/engine.hpp"
 #include "engine/function_registry.hpp"
@@ -29,6 +30,9 @@
 namespace esm::server {
 
 namespace {
+
+// Requests that wait on a function or the cluster answered at once, at most (more queue).
+constexpr std::size_t kWaitingThreads = 32;
 
 api_models::LogLevel level_of(const std::string& name) {
   if (name == "debug") return api_models::LogLevel::Debug;
@@ -141,7 +145,8 @@ int run(const Config& config) {
   }
 
   log.info("", engine::librdkafka_summary());
-  boost::asio::io_context ioc;
+  IoPool pool(config.http_threads);
+  boost::asio::io_context& ioc = pool.primary();
   std::unique_ptr<engine::EmbeddedKafka> kafka;
   std::unique_ptr<TcpProxy> kafka_proxy;
   if (config.embedded_kafka) {
@@ -198,7 +203,12 @@ int run(const Config& config) {
                     config.require_sigv4 ? &config.credentials : nullptr, &log,
                     config.dashboard_token ? &*config.dashboard_token : nullptr);
   const Router router = make_routes(handlers);
-  auto server = HttpServer::listen(ioc, config.listen_host, config.listen_port, router, log);
+  // Where the requests that wait (Invoke, offsets reset, replay) are answered; joined before the
+  // engine stops, since they call it.
+  auto waiting =
+      std::make_unique<engine::BoundedExecutor>(kWaitingThreads, std::chrono::seconds(10));
+  auto server =
+      HttpServer::listen(pool, config.listen_host, config.listen_port, router, log, *waiting);
   if (!server.ok()) {
     std::cerr << "esm-emulator: " << server.error().message << '\n';
     return 2;
@@ -212,7 +222,7 @@ int run(const Config& config) {
                      ", shutting down");
     server.value()->stop();
     if (kafka_proxy) kafka_proxy->stop();
-    ioc.stop();
+    pool.stop();
   });
   engine.start();
   const std::string host = config.listen_host.find(':') != std::string::npos
@@ -224,10 +234,8 @@ int run(const Config& config) {
                    std::to_string(functions.size()) + " declared function(s), data in " +
                    (config.ephemeral ? std::string("memory") : store_settings.path));
 
-  std::vector<std::thread> threads;
-  for (int i = 1; i < config.http_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
-  for (auto& t : threads) t.join();
+  pool.run();
+  waiting.reset();
   engine.stop();
   if (kafka) stop_embedded_kafka(std::move(kafka), std::move(kafka_proxy), log);
   log.info("", "stopped");

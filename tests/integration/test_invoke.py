@@ -90,3 +90,34 @@ def test_unknown_functions_and_oversized_payloads_get_aws_errors(invoking, funct
     conf = lam.get_function(FunctionName="web")["Configuration"]
     assert conf["FunctionName"] == "web" and conf["Timeout"] == 7 and conf["State"] == "Active"
     assert conf["FunctionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:web"
+
+
+def test_invocations_that_wait_hold_no_http_thread(tmp_path, function_sink):
+    """Three Invokes of a function that takes 2 s, more than the emulator's two HTTP threads: every
+    other request is still answered at once (the waiting ones are answered off those threads)."""
+    import threading
+    import time
+    import urllib.request
+
+    function_sink.delay = 2.0
+    emu = Emulator(tmp_path, ["--function", f"slow={function_sink.url},timeout=10", "--http-threads", "2"])
+    emu.start()
+    lam = boto3.client("lambda", endpoint_url=emu.endpoint, region_name="us-east-1", aws_access_key_id="AK",
+                       aws_secret_access_key="SK", config=Config(retries={"max_attempts": 1}, read_timeout=30))
+    answers = []
+    callers = [threading.Thread(target=lambda: answers.append(lam.invoke(FunctionName="slow", Payload=b"{}")))
+               for _ in range(3)]
+    for t in callers:
+        t.start()
+    # Two in the function at once: before, that was both HTTP threads.
+    eventually(lambda: function_sink.connections >= 2, timeout=10, message="the invocations reached the function")
+    assert not function_sink.events  # none has answered yet
+    for _ in range(6):  # new connections, spread over both HTTP threads
+        start = time.monotonic()
+        with urllib.request.urlopen(emu.endpoint + "/health", timeout=5) as r:
+            assert r.status == 200
+        assert time.monotonic() - start < 1.0, "a request waited behind an invocation"
+    for t in callers:
+        t.join(30)
+    assert [a["StatusCode"] for a in answers] == [200, 200, 200]
+    emu.stop()

@@ -50,3 +50,25 @@ TEST_CASE("Router: query strings decode, malformed escapes and floods are refuse
   std::multimap<std::string, std::string> many;
   CHECK_FALSE(parse_query(flood, many));
 }
+
+TEST_CASE("Router: the routes that wait are told apart by method and path", "[server]") {
+  Router r;
+  const auto ok = [](Request&) { return Response{200, {}, ""}; };
+  r.add("GET", "/2015-03-31/functions/{FunctionName}", ok);
+  r.add("POST", "/2015-03-31/functions/{FunctionName}/invocations", ok, Router::Waits::Yes);
+  Request req;
+  req.method = "POST";
+  req.path = "/2015-03-31/functions/orders/invocations";
+  CHECK(r.waits(req));
+  req.path = "/2015-03-31/functions/orders/invocations/";  // a trailing slash routes the same
+  CHECK(r.waits(req));
+  req.method = "GET";  // the same path, another method: not that route
+  CHECK_FALSE(r.waits(req));
+  req.path = "/2015-03-31/functions/orders";
+  CHECK_FALSE(r.waits(req));
+  req.method = "POST";
+  req.path = "/2015-03-31/functions//invocations";  // an empty placeholder matches nothing
+  CHECK_FALSE(r.waits(req));
+  req.path = "/elsewhere";
+  CHECK_FALSE(r.waits(req));
+}
