@@ -167,15 +167,16 @@ void serve(int fd) {
       if (n <= 0) return ::close(fd), void();
       in.append(chunk.data(), static_cast<std::size_t>(n));
     }
+    // Read from the head before the body comes: appending to `in` may move it.
     const std::string_view head(in.data(), head_end);
     const std::size_t length = content_length(head);
+    const bool is_stats = head.starts_with("GET /stats");
     const std::size_t total = head_end + 4 + length;
     while (in.size() < total) {
       const ssize_t n = ::recv(fd, chunk.data(), chunk.size(), 0);
       if (n <= 0) return ::close(fd), void();
       in.append(chunk.data(), static_cast<std::size_t>(n));
     }
-    const bool is_stats = head.starts_with("GET /stats");
     const std::string body =
         is_stats ? stats_json() : handle_event(std::string_view(in).substr(head_end + 4, length));
     const std::string answer =
