@@ -390,7 +390,7 @@ def bench_schema(bootstrap, count, baseline=None):
     url = out.strip().split("SCHEMA_REGISTRY_URL=")[1]
     try:
         topic = create_topic(bootstrap, 8)
-        ser = AvroSerializer(SchemaRegistryClient({"url": url}), SCHEMA_ORDER)
+        ser = AvroSerializer(SchemaRegistryClient({"url": url, "timeout": 10}), SCHEMA_ORDER)
         ctx = SerializationContext(topic, MessageField.VALUE)
         template = {"customer": "customer-0042", "region": "eu-west-1", "amount": 123.45,
                     "note": "deliver to the back door, ring twice please"}

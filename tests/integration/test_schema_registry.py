@@ -67,7 +67,9 @@ class Registry:
 
     def __init__(self, url):
         self.url = url
-        self.client = SchemaRegistryClient({"url": url})
+        # A bounded wait for each request (the client's default is none), which it retries: once in
+        # CI a request to the registry got no answer, and the test hung for good.
+        self.client = SchemaRegistryClient({"url": url, "timeout": 10})
         self.tag = uuidlib.uuid4().hex[:8]
 
     def avro(self, schema, topic, field=MessageField.VALUE):
