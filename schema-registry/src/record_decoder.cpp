@@ -11,12 +11,14 @@ namespace {
 // invocation payload limit, 6 MB, as base64 in the event).
 constexpr std::size_t kMaxInflated = 6 * 1024 * 1024;
 
-// A field without the registry's framing: the schema id it names and the encoded data after it
-// (`body` points into the record, or into `inflated`).
+// A field without the registry's framing: the schema id it names and the encoded data after it,
+// in the record or, when it came compressed, inflated here (no view into the struct's own
+// string: a short one lives inside the struct and moves with it).
 struct Unframed {
   std::string id;
-  std::string_view body;
-  std::string inflated;
+  std::string_view framed_body;
+  std::optional<std::string> inflated;
+  std::string_view body() const { return inflated ? std::string_view(*inflated) : framed_body; }
 };
 
 std::variant<Unframed, DecodeOutcome> unframe(const RegistrySettings& settings,
@@ -27,7 +29,7 @@ std::variant<Unframed, DecodeOutcome> unframe(const RegistrySettings& settings,
   if (!settings.glue()) {
     const auto frame = confluent_frame(bytes);
     if (!frame) return error("not in the schema registry's wire format (magic byte 0, schema id)");
-    return Unframed{std::to_string(frame->schema_id), frame->body, {}};
+    return Unframed{std::to_string(frame->schema_id), frame->body, std::nullopt};
   }
   auto frame = glue_frame(bytes);
   if (!frame) {
@@ -35,12 +37,10 @@ std::variant<Unframed, DecodeOutcome> unframe(const RegistrySettings& settings,
         "not in AWS Glue's wire format (header version 3, compression 0 or 5, schema version "
         "id)");
   }
-  Unframed out{std::move(frame->schema_version_id), frame->body, {}};
+  Unframed out{std::move(frame->schema_version_id), frame->body, std::nullopt};
   if (frame->zlib) {
-    auto inflated = inflate_zlib(frame->body, kMaxInflated);
-    if (!inflated) return error("zlib-compressed data that does not inflate");
-    out.inflated = std::move(*inflated);
-    out.body = out.inflated;
+    out.inflated = inflate_zlib(frame->body, kMaxInflated);
+    if (!out.inflated) return error("zlib-compressed data that does not inflate");
   }
   return out;
 }
@@ -69,7 +69,7 @@ std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
                          nullptr};
   }
   const Schema& schema = *std::get<const Schema*>(found);
-  auto json = schema.to_json(frame.body);
+  auto json = schema.to_json(frame.body());
   if (auto* bad = std::get_if<Undecodable>(&json)) {
     return DecodeOutcome{DecodeStatus::DeserializationError, "schema " + id + ": " + bad->why + of,
                          nullptr};
@@ -80,7 +80,7 @@ std::variant<DecodedField, DecodeOutcome> decode_field(SchemaCache& cache,
     out.bytes = std::move(std::get<std::string>(json));
     out.data_format = "JSON";  // filters read `bytes` itself
   } else {
-    out.bytes = std::string(schema.source_bytes(frame.body));
+    out.bytes = std::string(schema.source_bytes(frame.body()));
     out.data_format = std::string(schema.data_format());
     if (json_out) *json_out = std::move(std::get<std::string>(json));
   }
