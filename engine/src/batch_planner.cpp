@@ -27,7 +27,11 @@ bool due(const std::vector<PartitionSnapshot>& partitions, const BatchLimits& li
     oldest = std::min(oldest, p.first_buffered);
   }
   if (available == 0) return false;
-  const bool payload_full = api_models::kafka_payload_lower_bound(bytes) >= limits.max_payload;
+  // No more than the records' bounds add up to, so when it passes the limit the batch would be
+  // cut by the payload: it is full.
+  const std::size_t estimate = limits.envelope + api_models::kafka_payload_lower_bound(bytes) +
+                               available * limits.per_record;
+  const bool payload_full = estimate >= limits.max_payload;
   const auto window_start = std::max(oldest, last_completion);
   return available >= limits.batch_size || payload_full || retrying ||
          now - window_start >= limits.window;

@@ -29,6 +29,9 @@ struct BatchLimits {
   std::size_t max_payload = 0;    // the event may not pass this many bytes
   std::size_t envelope = 0;       // bytes of the event around its records
   std::size_t per_partition = 0;  // bytes one "topic-partition" group adds
+  // What the record bound adds for every record besides its key, value and headers: with the
+  // keys' and values' bytes, an estimate of the event's size that the bound never falls below.
+  std::size_t per_record = 0;
 };
 
 // How many bytes the event grows by for record `index` (0 = front) of `partition`'s buffer.
@@ -55,9 +58,10 @@ struct BatchPlan {
 //   (the failed records, or half of them when bisecting).
 // - Otherwise every ready partition contributes, in the order given, up to BatchSize records
 //   and the payload limit; a partition with a batch in flight or a retry not yet due waits.
-// - A batch goes once BatchSize records are available, the payload would be full, a retry is
-//   due, or the window since the oldest buffered record (or the last completion, if later) has
-//   passed.
+// - A batch goes once BatchSize records are available, the payload would be full (the records
+//   available would not fit in one event: their estimated size passes the payload limit), a
+//   retry is due, or the window since the oldest buffered record (or the last completion, if
+//   later) has passed.
 std::optional<BatchPlan> plan_batch(const std::vector<PartitionSnapshot>& partitions,
                                     const BatchLimits& limits, const RecordBound& bound,
                                     Clock::time_point last_completion, Clock::time_point now);

@@ -1208,9 +1208,14 @@ std::chrono::milliseconds Delivery::backoff(int attempts) const {
 
 BatchLimits Delivery::batch_limits() const {
   const auto& topic = config_.mapping.topics.front();
-  return {static_cast<std::size_t>(config_.mapping.batch_size), window(),
-          api_models::kMaxPayloadBytes, api_models::kafka_event_overhead(source_),
-          api_models::kafka_partition_group_overhead(topic)};
+  api_models::KafkaRecordView bare;  // no key, value or headers
+  bare.topic = topic;
+  return {static_cast<std::size_t>(config_.mapping.batch_size),
+          window(),
+          api_models::kMaxPayloadBytes,
+          api_models::kafka_event_overhead(source_),
+          api_models::kafka_partition_group_overhead(topic),
+          api_models::kafka_record_size_bound(bare)};
 }
 
 // The batching stage decides (batch_planner.hpp); this takes the records out of their buffers

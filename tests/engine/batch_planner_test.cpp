@@ -20,8 +20,9 @@ PartitionSnapshot part(std::int32_t id, std::size_t records, Clock::time_point b
   return p;
 }
 
-BatchLimits limits(std::size_t batch_size, std::size_t max_payload = 1000000) {
-  return {batch_size, 500ms, max_payload, 100, 20};
+BatchLimits limits(std::size_t batch_size, std::size_t max_payload = 1000000,
+                   std::size_t per_record = 0) {
+  return {batch_size, 500ms, max_payload, 100, 20, per_record};
 }
 
 // Every record adds 200 bytes, except those listed.
@@ -100,6 +101,17 @@ TEST_CASE("planner: when a batch goes, and what it takes", "[engine][planner]") 
        limits(100, 3000),
        kT0,
        std::vector<PlannedPart>{{0, 14}}},
+      // 30 records: 4,000 bytes of base64 at least, 5,600 with what each record adds besides.
+      {"records that would not fit in one event are a full payload, before the window",
+       {part(0, 30)},
+       limits(100, 5000, 50),
+       kT0,
+       std::vector<PlannedPart>{{0, 24}}},
+      {"...which base64 of their bytes alone does not show",
+       {part(0, 30)},
+       limits(100, 5000),
+       kT0,
+       std::nullopt},
   };
   for (const auto& row : rows) {
     INFO(row.what);

@@ -163,6 +163,23 @@ def resume_deadline(seconds):
     return seconds * (3 if "build-" in str(BINARY) else 1)
 
 
+def test_records_that_fill_an_event_go_at_once_not_at_the_window(emulator, clients, function_sink):
+    """AWS invokes when the payload is full (reference §8.2): 4,200 records of 1 KiB do not fit in
+    one 6 MB event, so the first batch goes at once, cut at the payload limit, and the rest waits
+    for the window (30 s here). Before, a batch went only when base64 of the keys and values
+    alone passed 6 MB (about 4,600 such records), so these waited the whole window."""
+    value = "x" * 1024
+    kcat_produce(emulator.kafka_bootstrap, "orders", [f"k{i}|{value}" for i in range(4200)], ["-p", "0"])
+    c = clients["boto3"]
+    uuid = create(c, emulator, "orders", BatchSize=10000, MaximumBatchingWindowInSeconds=30)["UUID"]
+    eventually(lambda: function_sink.events, timeout=10, message="the first batch before the 30 s window")
+    first = function_sink.events[0]
+    count = sum(len(rs) for rs in first["event"]["records"].values())
+    assert 3000 < count < 4200
+    assert int(first["headers"]["Content-Length"]) <= 6291456
+    c.call("DeleteEventSourceMapping", UUID=uuid)
+
+
 def test_updates_and_re_enable_resume_at_once_on_the_embedded_cluster(tmp_path, kafka_port, function_sink, clients_for):
     """Issue 11: an Update or a disable/enable resumes delivery within 2 s on the embedded cluster
     (it used to wait ~45 s for the mock cluster's group session), nothing is delivered twice,
