@@ -43,7 +43,7 @@ BatchItemFailures parse_batch_item_failures(std::string_view body) {
   BatchItemFailures out;
   if (blank(body)) return out;
   rapidjson::Document d;
-  d.Parse(body.data(), body.size());
+  d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());  // any depth, no recursion
   if (d.HasParseError() || !(d.IsObject() || d.IsNull())) {
     out.whole_batch_failed = true;
     return out;

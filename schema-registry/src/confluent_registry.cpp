@@ -34,7 +34,7 @@ class ConfluentRegistry final : public SchemaSource {
     if (auto* down = std::get_if<RegistryDown>(&body)) return *down;
     rapidjson::Document d;
     const auto& text = std::get<std::string>(body);
-    d.Parse(text.data(), text.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
     const char* schema = d.HasParseError() ? nullptr : string_member(d, "schema");
     if (schema == nullptr)
       return RegistryDown{"The registry's answer for schema " + id + " has no \"schema\""};
@@ -58,7 +58,7 @@ class ConfluentRegistry final : public SchemaSource {
       if (auto* down = std::get_if<RegistryDown>(&referenced)) return *down;
       rapidjson::Document r;
       const auto& rtext = std::get<std::string>(referenced);
-      r.Parse(rtext.data(), rtext.size());
+      r.Parse<rapidjson::kParseIterativeFlag>(rtext.data(), rtext.size());
       if (const char* s = r.HasParseError() ? nullptr : string_member(r, "schema"))
         out.references[name] = s;
     }

@@ -67,7 +67,7 @@ class GlueRegistry final : public SchemaSource {
   std::variant<SchemaText, SchemaMissing, RegistryDown> schema_version(const std::string& id,
                                                                        const std::string& body) {
     rapidjson::Document d;
-    d.Parse(body.data(), body.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
     const char* definition = d.HasParseError() ? nullptr : string_member(d, "SchemaDefinition");
     const char* format = definition ? string_member(d, "DataFormat") : nullptr;
     if (format == nullptr)

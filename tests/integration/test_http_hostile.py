@@ -75,6 +75,25 @@ def test_malformed_bodies_are_refused_and_change_nothing(emulator, body, status,
     assert count_mappings(emulator) == 0
 
 
+def test_deeply_nested_bodies_are_refused_and_the_server_lives_on(emulator):
+    """A megabyte of nesting once overflowed the HTTP thread's stack (the parser and the walks
+    over a parsed body recurse): the emulator died. Past 1000 levels a body is refused."""
+    depth = 1_000_000
+    for body in ("[" * depth + "]" * depth,
+                 '{"FunctionName":"orders","Unknown":' + "[" * depth + "]" * depth + "}",
+                 valid_body(emulator, BatchSize="X").replace('"X"', "[" * depth + "]" * depth)):
+        s, h, d = request(emulator, "POST", CREATE, body)
+        payload = assert_error(s, h, d, 400, "InvalidRequestContentException")
+        assert "nested deeper than 1000 levels" in payload["message"]
+    # Within the limit, a nested value where an integer belongs is a validation error as before.
+    s, h, d = request(emulator, "POST", CREATE,
+                      valid_body(emulator, BatchSize="X").replace('"X"', "[" * 999 + "]" * 999))
+    assert_error(s, h, d, 400, "ValidationException")
+    assert count_mappings(emulator) == 0
+    s, _, _ = request(emulator, "POST", CREATE, valid_body(emulator))
+    assert s == 202
+
+
 def test_validation_message_names_the_camel_case_path(emulator):
     s, h, d = request(emulator, "POST", CREATE, valid_body(emulator, BatchSize=0, StartingPosition="NOW"))
     body = assert_error(s, h, d, 400, "ValidationException")
