@@ -17,7 +17,9 @@ ninja -C build-fuzz -j"${ESM_JOBS:-2}" esm_fuzz_requests
 scratch=$(mktemp -d /tmp/esm-fuzz-corpus.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 mkdir -p build-fuzz/artifacts
+# tests/lsan.supp: what LeakSanitizer is told to ignore (nothing now).
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=tests/fuzz/ubsan.supp \
+  LSAN_OPTIONS=suppressions=tests/lsan.supp \
   build-fuzz/tests/fuzz/esm_fuzz_requests "$scratch" tests/fuzz/corpus \
   -max_total_time="$SECONDS_TO_RUN" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix=build-fuzz/artifacts/ -print_final_stats=1 2>&1 | tail -25

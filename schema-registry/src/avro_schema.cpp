@@ -4,12 +4,15 @@
 // symbol, bytes and fixed as strings of one character per byte (U+0000..U+00FF, as Avro's own
 // JSON encoding carries them), logical types as their underlying type.
 #include <avro.h>
+#include <pthread.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <cmath>
 #include <memory>
+#include <optional>
 
+#include "avro_limits.hpp"
 #include "schema.hpp"
 
 namespace esm::schema_registry {
@@ -165,29 +168,66 @@ bool write_value(JsonWriter& w, avro_value_t& v, int depth) {
   return false;
 }
 
+// Reads `body` into `value`; when it is not valid for the schema, says why, and the value is
+// destroyed (with what the read allocated outside it).
+std::optional<Undecodable> read_record(avro_reader_t reader, ValueRef& value,
+                                       std::string_view body) {
+  avro_reader_memory_set_source(reader, body.data(), static_cast<int64_t>(body.size()));
+  {
+    avro_limits::ReadGuard guard(body.size());
+    if (avro_value_read(reader, &value.value) == 0) return std::nullopt;
+    avro_limits::ReadGuard::failed(value.value);
+    value.made = false;
+  }
+  return Undecodable{std::string("not valid Avro for its schema: ") + avro_strerror()};
+}
+
+// Reads `body` into a value of its own, writes it as JSON and frees it (all of which recurse
+// as deep as the record nests).
+std::variant<std::string, Undecodable> read_fresh(avro_value_iface_t* iface, std::string_view body);
+
+// read_fresh on a thread whose stack holds `stack` bytes.
+std::variant<std::string, Undecodable> read_on_deep_stack(avro_value_iface_t* iface,
+                                                          std::string_view body,
+                                                          std::size_t stack) {
+  std::variant<std::string, Undecodable> result =
+      Undecodable{"Avro: no thread for a deeply nesting record"};
+  avro_limits::run_with_stack(stack, [&] { result = read_fresh(iface, body); });
+  return result;
+}
+
 // One value and one memory reader, made once and reused for every record (the decoder's
 // consumer thread is the only user).
 class AvroSchema final : public Schema {
  public:
-  AvroSchema(avro_schema_t schema, avro_value_iface_t* iface) {
+  AvroSchema(avro_schema_t schema, avro_value_iface_t* iface, avro_limits::Nesting nesting)
+      : nesting_(nesting) {
     schema_.schema = schema;
     class_.iface = iface;
   }
   std::string_view data_format() const override { return "AVRO"; }
 
   std::variant<std::string, Undecodable> to_json(std::string_view body) const override {
+    if (nesting_.recursive) {
+      const auto stack = avro_limits::stack_for(nesting_, body.size());
+      if (!stack) {
+        return Undecodable{"a record of " + std::to_string(body.size()) +
+                           " bytes of a recursive Avro schema could nest deeper than the "
+                           "decoder follows"};
+      }
+      if (*stack > 0) return read_on_deep_stack(class_.iface, body, *stack);
+    }
     if (!value_.made) {
       if (avro_generic_value_new(class_.iface, &value_.value) != 0)
         return Undecodable{std::string("Avro: ") + avro_strerror()};
       value_.made = true;
+    }
+    if (reader_.reader == nullptr) {
       reader_.reader = avro_reader_memory(nullptr, 0);
       if (reader_.reader == nullptr) return Undecodable{"Avro: out of memory"};
     }
     avro_value_reset(&value_.value);
-    avro_reader_memory_set_source(reader_.reader, body.data(), static_cast<int64_t>(body.size()));
-    if (avro_value_read(reader_.reader, &value_.value) != 0) {
-      return Undecodable{std::string("not valid Avro for its schema: ") + avro_strerror()};
-    }
+    if (auto bad = read_record(reader_.reader, value_, body)) return *bad;
     out_.Clear();
     JsonWriter w(out_);
     if (!write_value(w, value_.value, 0))
@@ -196,6 +236,7 @@ class AvroSchema final : public Schema {
   }
 
  private:
+  const avro_limits::Nesting nesting_;
   SchemaRef schema_;
   ClassRef class_;
   mutable ValueRef value_;  // destroyed before the class it was made from
@@ -203,19 +244,43 @@ class AvroSchema final : public Schema {
   mutable rapidjson::StringBuffer out_;
 };
 
+std::variant<std::string, Undecodable> read_fresh(avro_value_iface_t* iface,
+                                                  std::string_view body) {
+  ValueRef value;
+  if (avro_generic_value_new(iface, &value.value) != 0)
+    return Undecodable{std::string("Avro: ") + avro_strerror()};
+  value.made = true;
+  ReaderRef reader;
+  reader.reader = avro_reader_memory(nullptr, 0);
+  if (reader.reader == nullptr) return Undecodable{"Avro: out of memory"};
+  if (auto bad = read_record(reader.reader, value, body)) return *bad;
+  rapidjson::StringBuffer out;
+  JsonWriter w(out);
+  if (!write_value(w, value.value, 0)) return Undecodable{"Avro value not representable as JSON"};
+  return std::string(out.GetString(), out.GetSize());
+}
+
 }  // namespace
 
 std::variant<std::unique_ptr<Schema>, Undecodable> compile_avro(const SchemaText& schema) {
+  avro_limits::use_capped_allocator();
   avro_schema_t parsed = nullptr;
   if (avro_schema_from_json_length(schema.text.data(), schema.text.size(), &parsed) != 0) {
     return Undecodable{std::string("the Avro schema does not parse: ") + avro_strerror()};
+  }
+  const avro_limits::Nesting nesting = avro_limits::nesting_of(parsed);
+  if (nesting.recursive && avro_limits::has_endless_record(parsed)) {
+    avro_schema_decref(parsed);
+    return Undecodable{
+        "the Avro schema has a record that contains itself with no union, array or map in the "
+        "way: no value of it is finite"};
   }
   avro_value_iface_t* iface = avro_generic_class_from_schema(parsed);
   if (iface == nullptr) {
     avro_schema_decref(parsed);
     return Undecodable{std::string("the Avro schema is not usable: ") + avro_strerror()};
   }
-  return std::unique_ptr<Schema>(std::make_unique<AvroSchema>(parsed, iface));
+  return std::unique_ptr<Schema>(std::make_unique<AvroSchema>(parsed, iface, nesting));
 }
 
 }  // namespace esm::schema_registry

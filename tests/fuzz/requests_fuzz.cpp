@@ -2,15 +2,20 @@
 // operation's body, the List and Untag query strings (through the server's query splitter),
 // tag ARNs and path UUIDs, percent-decoding, each Secrets Manager body, filter patterns with the
 // record values they match, functions' partial batch responses, and the SigV4 verifier
-// (Authorization header, presigned query, dates, canonical forms), and the schema registry
-// framing of Kafka records (Confluent's, Glue's with zlib). The first byte
+// (Authorization header, presigned query, dates, canonical forms), the schema registry
+// framing of Kafka records (Confluent's, Glue's with zlib), and their Avro, Protobuf and JSON
+// Schema bodies read with a schema each (recursive ones included). The first byte
 // picks the parser; the rest is the input. An exception escaping a parser is a finding (the
 // server would answer 500), as is any sanitizer report.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "api_models/batch_response.hpp"
 #include "api_models/filter_pattern.hpp"
@@ -19,6 +24,7 @@
 #include "api_models/secret_admin.hpp"
 #include "api_models/secrets.hpp"
 #include "router.hpp"
+#include "schema.hpp"
 #include "sigv4.hpp"
 #include "wire_format.hpp"
 
@@ -53,13 +59,55 @@ server::Request signed_request(std::string_view in) {
   return r;
 }
 
+// The schemas records are read with, compiled once: every Avro type and a recursion through a
+// union in an array; Protobuf scalars, maps, a oneof, an enum, a nested message, a well-known
+// import and recursion; a JSON Schema that refers to itself.
+const schema_registry::Schema& fuzz_schema(int which) {
+  static const auto compiled = [] {
+    const schema_registry::SchemaText texts[] = {
+        {"AVRO",
+         R"({"type":"record","name":"R","fields":[{"name":"b","type":"boolean"},)"
+         R"({"name":"i","type":"int"},{"name":"l","type":"long"},{"name":"f","type":"float"},)"
+         R"({"name":"d","type":"double"},{"name":"s","type":"string"},{"name":"y","type":"bytes"},)"
+         R"({"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"]}},)"
+         R"({"name":"x","type":{"type":"fixed","name":"F","size":3}},)"
+         R"({"name":"a","type":{"type":"array","items":["null","R"]}},)"
+         R"({"name":"m","type":{"type":"map","values":"double"}},)"
+         R"({"name":"u","type":["null","string","long"]},)"
+         R"({"name":"t","type":{"type":"long","logicalType":"timestamp-millis"}}]})",
+         {}},
+        {"PROTOBUF",
+         "syntax = \"proto3\"; package fz; import \"google/protobuf/timestamp.proto\";\n"
+         "enum E { A = 0; B = 1; }\n"
+         "message M { int32 i = 1; sint64 s = 2; fixed32 f = 3; double d = 4; string t = 5;\n"
+         "  bytes b = 6; repeated int64 r = 7; map<string, M> m = 8;\n"
+         "  oneof o { string os = 9; M om = 10; } E e = 11; google.protobuf.Timestamp ts = 12;\n"
+         "  message N { repeated M ms = 1; } N n = 13; }\n",
+         {}},
+        {"JSON",
+         R"({"type":"object","properties":{"a":{"type":"integer","minimum":0},)"
+         R"("b":{"type":"array","items":{"type":"string","pattern":"^x+$"}},"c":{"$ref":"#"}},)"
+         R"("required":["a"]})",
+         {}},
+    };
+    std::vector<std::unique_ptr<schema_registry::Schema>> out;
+    for (const auto& text : texts) {
+      auto s = schema_registry::compile_schema(text);
+      if (!std::holds_alternative<std::unique_ptr<schema_registry::Schema>>(s)) std::abort();
+      out.push_back(std::move(std::get<std::unique_ptr<schema_registry::Schema>>(s)));
+    }
+    return out;
+  }();
+  return *compiled[static_cast<std::size_t>(which)];
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   const api_models::RequestContext ctx{"us-east-1", "000000000000"};
-  switch (data[0] % 20) {
+  switch (data[0] % 23) {
     case 0:
       (void)api_models::parse_create_request(in, ctx);
       break;
@@ -177,6 +225,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (g->zlib) (void)schema_registry::inflate_zlib(g->body, 1 << 20);
         (void)schema_registry::glue_protobuf_body(g->body);
       }
+      break;
+    case 20:
+    case 21:
+    case 22:
+      // A record's body after its framing, read with its schema: Avro (20), Protobuf with
+      // its message indexes (21), JSON Schema (22).
+      (void)fuzz_schema(data[0] % 23 - 20).to_json(in);
       break;
   }
   return 0;

@@ -142,3 +142,49 @@ TEST_CASE("Protobuf with Glue's framing: one index among every message sorted by
   CHECK(undecodable(schema, "\x03\x08\x01"s));  // no fourth message
   CHECK(undecodable(schema, "\x80"s));          // the varint cut short
 }
+
+TEST_CASE("Records of recursive Avro schemas, however deep, are decoded or refused, not a crash",
+          "[schema_registry]") {
+  const auto list = compiled("AVRO", R"({"type":"record","name":"N","fields":[
+    {"name":"next","type":["null","N"]}]})");
+  CHECK(json_of(*list, "\x02\x02\x00"s) == R"({"next":{"next":{"next":null}}})");
+  // One byte a level: 90 levels are written (inline), 100,000 are read on a deep stack and
+  // refused by the JSON writer's depth limit, a megabyte is refused before it is read (it
+  // overflowed the thread's stack in Avro's C library).
+  const std::string shallow = std::string(90, '\x02') + '\0';
+  CHECK(json_of(*list, shallow).size() == 90 * 9 + 13);
+  CHECK(undecodable(*list, std::string(100000, '\x02') + '\0'));
+  CHECK(undecodable(*list, std::string(1000000, '\x02') + '\0'));
+  // A tree through an array (two bytes a level).
+  const auto tree = compiled("AVRO", R"({"type":"record","name":"T","fields":[
+    {"name":"c","type":{"type":"array","items":"T"}}]})");
+  CHECK(json_of(*tree, "\x02\x00\x00"s) == R"({"c":[{"c":[]}]})");
+  CHECK(undecodable(*tree, std::string(50000, '\x02') + std::string(50000, '\0')));
+}
+
+TEST_CASE("An Avro schema whose record contains itself through records alone is refused",
+          "[schema_registry]") {
+  for (const char* text : {
+           R"({"type":"record","name":"X","fields":[{"name":"x","type":"X"}]})",
+           R"({"type":"record","name":"A","fields":[{"name":"n","type":"int"},
+               {"name":"b","type":{"type":"record","name":"B","fields":[{"name":"a","type":"A"}]}}]})",
+       }) {
+    INFO(text);
+    CHECK(std::holds_alternative<Undecodable>(compile_schema(SchemaText{"AVRO", text, {}})));
+  }
+  // Recursion through a union, array or map ends.
+  CHECK(std::holds_alternative<std::unique_ptr<Schema>>(compile_schema(SchemaText{
+      "AVRO",
+      R"({"type":"record","name":"M","fields":[{"name":"m","type":{"type":"map","values":"M"}}]})",
+      {}})));
+}
+
+TEST_CASE("A JSON Schema record nested deeper than 1000 levels is refused, not a crash",
+          "[schema_registry]") {
+  const auto schema = compiled("JSON", R"({"type":"array"})");
+  CHECK(json_of(*schema, "[[[]]]") == "[[[]]]");
+  const std::string fine = std::string(1000, '[') + std::string(1000, ']');
+  CHECK(json_of(*schema, fine) == fine);
+  CHECK(undecodable(*schema, std::string(1000000, '[') + std::string(1000000, ']')));
+  CHECK(undecodable(*schema, "[[]"));
+}
