@@ -63,11 +63,17 @@ void use_capped_allocator() {
   std::call_once(once, [] { avro_set_allocator(capped_allocation, nullptr); });
 }
 
+// The list keeps its capacity from record to record (this runs for every record decoded).
 ReadGuard::ReadGuard(std::size_t body_bytes) {
-  reading_record = {true, 64 * body_bytes + (1u << 20), {}};
+  reading_record.reading = true;
+  reading_record.budget = 64 * body_bytes + (1u << 20);
+  reading_record.live.clear();
 }
 
-ReadGuard::~ReadGuard() { reading_record = {}; }
+ReadGuard::~ReadGuard() {
+  reading_record.reading = false;
+  reading_record.live.clear();
+}
 
 void ReadGuard::failed(avro_value_t& value) {
   avro_value_decref(&value);
