@@ -4,7 +4,12 @@
 //   esm-function-sink                      acknowledges every event ("200", empty body)
 //   esm-function-sink --fail-mod M R       ReportBatchItemFailures: reports the first record of
 //                                          each "topic-N" group whose offset is R mod M and that
-//                                          it has not failed before, as failed
+//                                          it has not failed before, as failed (a function that
+//                                          stops at its first failure, keeping the order)
+//   esm-function-sink --fail-mod M R --report-all
+//                                          reports every such record of the event, as a function
+//                                          that processes all records and lists those that failed
+//                                          does (AWS Lambda Powertools' batch processor)
 // Prints "listening on PORT" once it accepts connections. GET /stats answers
 //   {"records": N, "done": D, "failed": F, "last_ack_ns": T}
 // records: records received (resent ones again); done: per partition, the records before the
@@ -36,6 +41,7 @@ namespace {
 struct FailRule {
   std::int64_t mod = 0;  // 0: never fail
   std::int64_t rem = 0;
+  bool report_all = false;  // every failing record of a group, not only the first
 };
 
 struct Stats {
@@ -112,8 +118,8 @@ std::string handle_event(std::string_view body) {
         failures += std::string(failures.empty() ? "" : ",") +
                     "{\"itemIdentifier\":{\"partition\":\"" + key +
                     "\",\"offset\":" + std::to_string(o) + "}}";
-        done = o;
-        break;
+        done = std::min(done, o);
+        if (!rule.report_all) break;
       }
     }
     std::int64_t& up_to = stats.done_up_to[key];
@@ -191,10 +197,11 @@ void serve(int fd) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string_view(argv[1]) == "--fail-mod") {
-    rule = {std::atoll(argv[2]), std::atoll(argv[3])};
+  const bool all = argc == 5 && std::string_view(argv[4]) == "--report-all";
+  if ((argc == 4 || all) && std::string_view(argv[1]) == "--fail-mod") {
+    rule = {std::atoll(argv[2]), std::atoll(argv[3]), all};
   } else if (argc != 1) {
-    std::fprintf(stderr, "usage: esm-function-sink [--fail-mod M R]\n");
+    std::fprintf(stderr, "usage: esm-function-sink [--fail-mod M R [--report-all]]\n");
     return 2;
   }
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
