@@ -229,8 +229,8 @@ class AvroSchema final : public Schema {
     avro_value_reset(&value_.value);
     if (auto bad = read_record(reader_.reader, value_, body)) return *bad;
     out_.Clear();
-    JsonWriter w(out_);
-    if (!write_value(w, value_.value, 0))
+    writer_.Reset(out_);  // its stack of levels kept from record to record
+    if (!write_value(writer_, value_.value, 0))
       return Undecodable{"Avro value not representable as JSON"};
     return std::string(out_.GetString(), out_.GetSize());
   }
@@ -242,6 +242,7 @@ class AvroSchema final : public Schema {
   mutable ValueRef value_;  // destroyed before the class it was made from
   mutable ReaderRef reader_;
   mutable rapidjson::StringBuffer out_;
+  mutable JsonWriter writer_{out_};
 };
 
 std::variant<std::string, Undecodable> read_fresh(avro_value_iface_t* iface,
