@@ -339,6 +339,47 @@ def bench_partial_failures(bootstrap, count):
             "all_reported_ratio": round(runs["one_percent_failed_all_reported"] / runs["all_success"], 3)}
 
 
+def callgrind_instructions(bootstrap, topic, count, batch, binary):
+    """Instructions the emulator's process (every thread, librdkafka's too) executes from start to
+    exit while it delivers `count` records of `topic` to the compiled sink, under callgrind."""
+    work = tempfile.mkdtemp(prefix="esm-bench-callgrind-")
+    out = os.path.join(work, "callgrind.out")
+    wrapper = os.path.join(work, "emulator.sh")
+    with open(wrapper, "w") as f:
+        f.write(f"#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={out} "
+                f"{binary or BINARY} \"$@\"\n")
+    os.chmod(wrapper, 0o755)
+    sink = CompiledSink()
+    emu = Emulator({"sink": sink.url}, binary=wrapper)
+    emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=batch))
+    wait_for(lambda: sink.count() >= count, 600, f"{count} records at the function under callgrind")
+    emu.stop()
+    sink.close()
+    totals = next(line for line in open(out) if line.startswith(("totals:", "summary:")))
+    return int(totals.split()[1])
+
+
+def bench_instructions(bootstrap, baseline=None):
+    """Instructions per delivered record (100 B records, BatchSize 1000 and 10000): the difference
+    between delivering 100,000 records and 20,000 under callgrind, divided by 80,000, so that
+    start-up, the group join and exit cancel out. With `baseline`, that binary too. Needs
+    valgrind; not in the default set (it takes a few minutes)."""
+    small, large = create_topic(bootstrap, 8), create_topic(bootstrap, 8)
+    produce_bulk(bootstrap, small, 20000, 100)
+    produce_bulk(bootstrap, large, 100000, 100)
+    rows = []
+    for batch in (1000, 10000):
+        row = {"record_bytes": 100, "batch_size": batch}
+        for name, binary in (("baseline", baseline), ("emulator", None)):
+            if name == "baseline" and not baseline:
+                continue
+            few = callgrind_instructions(bootstrap, small, 20000, batch, binary)
+            many = callgrind_instructions(bootstrap, large, 100000, batch, binary)
+            row[f"{name}_instructions_per_record"] = round((many - few) / 80000)
+        rows.append(row)
+    return rows
+
+
 FILTER = {"value": {"type": ["order"], "region": [{"prefix": "eu-"}], "amount": [{"numeric": [">", 100]}]}}
 
 
@@ -751,10 +792,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a smoke run: small sizes, short durations")
     ap.add_argument("--out", default="bench-results.json")
     ap.add_argument("--kafka", help="use this bootstrap instead of starting a broker")
-    ap.add_argument("--only", help="comma list: throughput,filter,schema,partial,latency,startup,runtime,api,scrape,many")
+    ap.add_argument("--only", help="comma list: throughput,filter,schema,partial,latency,startup,runtime,api,scrape,many "
+                                   "(the default), and instructions (callgrind; opt-in)")
     ap.add_argument("--baseline", metavar="BINARY",
                     help="also measure this esm-emulator binary (e.g. a build of an earlier commit) in each "
-                         "throughput row, right before the current one")
+                         "throughput, schema and instructions row, right before the current one")
     ap.add_argument("--compare-librdkafka", metavar="LIB",
                     help="also run the many-mappings section with this librdkafka .so preloaded (e.g. the newer "
                          "one inside the confluent-kafka wheel in .venv) to compare idle CPU")
@@ -779,6 +821,8 @@ def main():
             results["schema"] = bench_schema(bootstrap, 20000 if q else 1000000, args.baseline)
         if "partial" in only:
             results["partial_failures"] = bench_partial_failures(bootstrap, 20000 if q else 200000)
+        if "instructions" in only:
+            results["instructions"] = bench_instructions(bootstrap, args.baseline)
         if "latency" in only:
             results["latency"] = bench_latency(bootstrap, 3 if q else 30)
             results["latency_embedded"] = bench_latency(None, 3 if q else 30, embedded=True)
@@ -836,6 +880,10 @@ def print_table(r):
         if "baseline_records_per_second" in f:
             row("  baseline binary, same topic (rec/s)", f["baseline_records_per_second"])
             row("  ratio emulator / baseline", f["ratio_to_baseline"])
+    for i in r.get("instructions", []):
+        row(f"instructions per record, callgrind: 100B BS{i['batch_size']}", i["emulator_instructions_per_record"])
+        if "baseline_instructions_per_record" in i:
+            row("  baseline binary", i["baseline_instructions_per_record"])
     if "partial_failures" in r:
         f = r["partial_failures"]
         row(f"batchItemFailures, 1 % failed: {f['records']}x100B BS1000 (rec/s)", f["one_percent_failed_records_per_second"])
