@@ -1,21 +1,38 @@
 #include "api_models/base64.hpp"
 
+#include <cstring>
+
 namespace esm::api_models {
 
+namespace {
+
+constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// The two characters of every 12 bits: three input bytes become two lookups (the encoder is
+// the largest single cost of delivering small records, 16 % of the instructions under callgrind).
+struct Pairs {
+  char chars[4096][2];
+  constexpr Pairs() : chars{} {
+    for (unsigned i = 0; i < 4096; ++i) {
+      chars[i][0] = kAlphabet[i >> 6];
+      chars[i][1] = kAlphabet[i & 63];
+    }
+  }
+};
+constexpr Pairs kPairs;
+
+}  // namespace
+
 void append_base64(std::string& out, std::string_view in) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   const std::size_t start = out.size();
   out.resize(start + (in.size() + 2) / 3 * 4);
   char* o = out.data() + start;
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
+  for (; i + 2 < in.size(); i += 3, o += 4) {
     const unsigned n = (unsigned{p[i]} << 16) | (unsigned{p[i + 1]} << 8) | p[i + 2];
-    *o++ = kAlphabet[(n >> 18) & 63];
-    *o++ = kAlphabet[(n >> 12) & 63];
-    *o++ = kAlphabet[(n >> 6) & 63];
-    *o++ = kAlphabet[n & 63];
+    std::memcpy(o, kPairs.chars[n >> 12], 2);
+    std::memcpy(o + 2, kPairs.chars[n & 0xfff], 2);
   }
   if (i < in.size()) {
     unsigned n = unsigned{p[i]} << 16;
