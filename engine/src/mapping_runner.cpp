@@ -1302,9 +1302,9 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
     for (std::size_t i = 0; i < count; ++i) {
       auto taken = p.take_front();
       part.last_offset = taken.msg->offset;
-      f.batch->views.push_back(taken.view
-                                   ? std::move(*taken.view)
-                                   : event_view(taken.msg.get(), taken.decoded.get(), topic));
+      f.batch->views.push_back(
+          taken.view ? std::move(*taken.view)
+                     : event_view(taken.msg.get(), taken.decoded.get(), topic, &taken.no_headers));
       f.batch->messages.push_back(std::move(taken.msg));
       f.batch->decoded.push_back(std::move(taken.decoded));
     }

@@ -22,9 +22,11 @@
 
 namespace esm::engine {
 
-// A record as the event carries it: views into the message's memory.
+// A record as the event carries it: views into the message's memory. `no_headers`, when given,
+// is the caller's memory of librdkafka having said the record has no headers: then it is not
+// asked again (asking parses the record's empty header list anew, allocating, every time).
 inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
-                                               std::string_view topic) {
+                                               std::string_view topic, bool* no_headers = nullptr) {
   api_models::KafkaRecordView v;
   v.topic = topic;
   v.partition = msg->partition;
@@ -34,13 +36,20 @@ inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
   v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
   if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
   if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
+  if (no_headers != nullptr && *no_headers) return v;
   rd_kafka_headers_t* hdrs = nullptr;
   auto* m = const_cast<rd_kafka_message_t*>(msg);
   // librdkafka parses headers on first access and keeps them with the message, but a record
-  // with none (a header count of 0) it parses again, allocating, at every call: an empty list
-  // given to the message makes the next views of it (a retry, the size bound) cost nothing.
+  // with none (a header count of 0) it parses again, allocating, at every call: the caller
+  // remembers it, or else an empty list given to the message makes the next views cost nothing.
   const rd_kafka_resp_err_t err = rd_kafka_message_headers(m, &hdrs);
-  if (err == RD_KAFKA_RESP_ERR__NOENT) rd_kafka_message_set_headers(m, rd_kafka_headers_new(0));
+  if (err == RD_KAFKA_RESP_ERR__NOENT) {
+    if (no_headers != nullptr) {
+      *no_headers = true;
+    } else {
+      rd_kafka_message_set_headers(m, rd_kafka_headers_new(0));
+    }
+  }
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
     const char* name = nullptr;
     const void* val = nullptr;
@@ -70,8 +79,8 @@ inline void apply_decoded(api_models::KafkaRecordView& v, const schema_registry:
 // A record as the event carries it, with what the schema registry stage made of it (if anything).
 inline api_models::KafkaRecordView event_view(const rd_kafka_message_t* msg,
                                               const schema_registry::DecodedRecord* decoded,
-                                              std::string_view topic) {
-  auto v = record_view(msg, topic);
+                                              std::string_view topic, bool* no_headers = nullptr) {
+  auto v = record_view(msg, topic, no_headers);
   if (decoded != nullptr) apply_decoded(v, *decoded);
   return v;
 }
@@ -157,7 +166,7 @@ class PartitionBuffer {
   // Record i as the event carries it (decoded, when the schema registry stage decoded it).
   api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
     const Entry& e = records_[i];
-    return e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic);
+    return e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, &e.no_headers);
   }
   // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
   // stage first asks (from the view a retried record brought back, or a view made for it).
@@ -165,7 +174,7 @@ class PartitionBuffer {
     Entry& e = records_[i];
     if (e.bound == 0) {
       e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(
-          e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic)));
+          e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, &e.no_headers)));
     }
     return e.bound;
   }
@@ -212,7 +221,7 @@ class PartitionBuffer {
                  std::unique_ptr<const schema_registry::DecodedRecord> decoded = nullptr) {
     if (records_.empty()) first_buffered = Clock::now();
     bytes_ += size_of(*msg);
-    records_.push_back(Entry{std::move(msg), std::move(decoded), nullptr, 0});
+    records_.push_back(Entry{std::move(msg), std::move(decoded), nullptr, 0, false});
   }
   KafkaMessage pop_front() { return take_front().msg; }
   // The front record with what it was decoded to and the view a retry brought back with it (if
@@ -221,10 +230,11 @@ class PartitionBuffer {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;
     std::unique_ptr<api_models::KafkaRecordView> view;
+    bool no_headers = false;
   };
   Taken take_front() {
     Entry& e = records_.front();
-    Taken out{std::move(e.msg), std::move(e.decoded), std::move(e.view)};
+    Taken out{std::move(e.msg), std::move(e.decoded), std::move(e.view), e.no_headers};
     records_.pop_front();
     bytes_ -= size_of(*out.msg);
     return out;
@@ -238,7 +248,7 @@ class PartitionBuffer {
       bytes_ += size_of(*first[i]);
       records_.push_front(Entry{std::move(first[i]), std::move(decoded[i]),
                                 std::make_unique<api_models::KafkaRecordView>(std::move(views[i])),
-                                0});
+                                0, false});
     }
   }
 
@@ -262,7 +272,8 @@ class PartitionBuffer {
     // A retried record's view, as its batch had it (a fresh record's is made when needed: keeping
     // one for every record cost more than it saved). Out of line, so that an entry stays small.
     std::unique_ptr<api_models::KafkaRecordView> view;
-    std::uint32_t bound = 0;  // 0: not computed yet (an event is at most 6 MB)
+    std::uint32_t bound = 0;          // 0: not computed yet (an event is at most 6 MB)
+    mutable bool no_headers = false;  // librdkafka said the record has none (see record_view)
   };
   std::deque<Entry> records_;
   std::size_t bytes_ = 0;
