@@ -6,6 +6,8 @@
 #include <cmath>
 #include <optional>
 
+#include "api_models/json_text.hpp"
+
 namespace esm::api_models {
 
 namespace {
@@ -15,32 +17,10 @@ namespace {
 // thread's whole stack. No request of the API nests a tenth as deep.
 constexpr std::size_t kMaxJsonDepth = 1000;
 
-// Where the nesting of `text` first passes kMaxJsonDepth (brackets inside strings do not count).
-std::optional<std::size_t> too_deep_at(std::string_view text) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;  // the escaped character, whatever it is
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 Result<Ok> parse_json(std::string_view text, rapidjson::Document& doc) {
-  if (const auto at = too_deep_at(text)) {
+  if (const auto at = json_nesting_passes(text, kMaxJsonDepth)) {
     return ApiError{ErrorCode::InvalidRequestContent,
                     "Could not parse request body into json: nested deeper than " +
                         std::to_string(kMaxJsonDepth) + " levels (at offset " +

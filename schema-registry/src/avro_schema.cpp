@@ -4,7 +4,6 @@
 // symbol, bytes and fixed as strings of one character per byte (U+0000..U+00FF, as Avro's own
 // JSON encoding carries them), logical types as their underlying type.
 #include <avro.h>
-#include <pthread.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "api_models/json_text.hpp"
 #include "schema.hpp"
 
 namespace esm::schema_registry {
@@ -18,39 +19,6 @@ namespace {
 // depth (a record of a million '[' ran for minutes).
 constexpr unsigned kMaxDepth = 1000;
 
-// Passes what the reader reads on to the validator, counting the depth.
-class DepthLimited {
- public:
-  explicit DepthLimited(rapidjson::SchemaValidator& v) : v_(v) {}
-  bool too_deep() const { return too_deep_; }
-
-  bool Null() { return v_.Null(); }
-  bool Bool(bool b) { return v_.Bool(b); }
-  bool Int(int i) { return v_.Int(i); }
-  bool Uint(unsigned u) { return v_.Uint(u); }
-  bool Int64(int64_t i) { return v_.Int64(i); }
-  bool Uint64(uint64_t u) { return v_.Uint64(u); }
-  bool Double(double d) { return v_.Double(d); }
-  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
-    return v_.RawNumber(s, n, copy);
-  }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return v_.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return v_.Key(s, n, copy); }
-  bool StartObject() { return deeper() && v_.StartObject(); }
-  bool EndObject(rapidjson::SizeType n) { return --depth_, v_.EndObject(n); }
-  bool StartArray() { return deeper() && v_.StartArray(); }
-  bool EndArray(rapidjson::SizeType n) { return --depth_, v_.EndArray(n); }
-
- private:
-  bool deeper() {
-    too_deep_ = ++depth_ > kMaxDepth;
-    return !too_deep_;
-  }
-  rapidjson::SchemaValidator& v_;
-  unsigned depth_ = 0;
-  bool too_deep_ = false;
-};
-
 class JsonSchema final : public Schema {
  public:
   explicit JsonSchema(const rapidjson::Document& schema) : schema_(schema) {}
@@ -59,15 +27,15 @@ class JsonSchema final : public Schema {
   // Validated while it is read (the validator is the reader's handler), iteratively: a deeply
   // nested record takes no stack.
   std::variant<std::string, Undecodable> to_json(std::string_view body) const override {
+    if (const auto at = api_models::json_nesting_passes(body, kMaxDepth)) {
+      return Undecodable{"nested deeper than " + std::to_string(kMaxDepth) + " levels, at byte " +
+                         std::to_string(*at)};
+    }
     rapidjson::SchemaValidator validator(schema_);
     rapidjson::Reader reader;
     rapidjson::MemoryStream in(body.data(), body.size());
-    DepthLimited handler(validator);
-    const rapidjson::ParseResult parsed = reader.Parse<rapidjson::kParseIterativeFlag>(in, handler);
-    if (handler.too_deep()) {
-      return Undecodable{"nested deeper than " + std::to_string(kMaxDepth) + " levels, at byte " +
-                         std::to_string(parsed.Offset())};
-    }
+    const rapidjson::ParseResult parsed =
+        reader.Parse<rapidjson::kParseIterativeFlag>(in, validator);
     if (!validator.IsValid()) {
       rapidjson::StringBuffer where;
       validator.GetInvalidSchemaPointer().StringifyUriFragment(where);
