@@ -1153,7 +1153,10 @@ void Delivery::start_destination_writes() {
                       destination = config_.destination, source = source_,
                       topic = config_.mapping.topics.front()] {
       std::vector<KafkaRecordView> views;
-      for (const auto& m : records->messages) views.push_back(record_view(m.get(), topic));
+      for (const auto& m : records->messages) {
+        bool no_headers = false;  // asked once per write: writes are few
+        views.push_back(record_view(m.get(), topic, no_headers));
+      }
       InvokeResult r;
       const auto why = destination->write(source, records->report, views);
       r.outcome = why ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::Success;
@@ -1304,7 +1307,7 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
       part.last_offset = taken.msg->offset;
       f.batch->views.push_back(
           taken.view ? std::move(*taken.view)
-                     : event_view(taken.msg.get(), taken.decoded.get(), topic, &taken.no_headers));
+                     : event_view(taken.msg.get(), taken.decoded.get(), topic, taken.no_headers));
       f.batch->messages.push_back(std::move(taken.msg));
       f.batch->decoded.push_back(std::move(taken.decoded));
     }

@@ -22,11 +22,12 @@
 
 namespace esm::engine {
 
-// A record as the event carries it: views into the message's memory. `no_headers`, when given,
-// is the caller's memory of librdkafka having said the record has no headers: then it is not
-// asked again (asking parses the record's empty header list anew, allocating, every time).
+// A record as the event carries it: views into the message's memory. `no_headers` is the caller's
+// memory of librdkafka having said the record has no headers: then it is not asked again (for a
+// record with none, a header count of 0, librdkafka parses the empty list anew, allocating, at
+// every call; a list it found it keeps with the message).
 inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
-                                               std::string_view topic, bool* no_headers = nullptr) {
+                                               std::string_view topic, bool& no_headers) {
   api_models::KafkaRecordView v;
   v.topic = topic;
   v.partition = msg->partition;
@@ -36,20 +37,11 @@ inline api_models::KafkaRecordView record_view(const rd_kafka_message_t* msg,
   v.log_append_time = tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME;
   if (msg->key) v.key = std::string_view(static_cast<const char*>(msg->key), msg->key_len);
   if (msg->payload) v.value = std::string_view(static_cast<const char*>(msg->payload), msg->len);
-  if (no_headers != nullptr && *no_headers) return v;
+  if (no_headers) return v;
   rd_kafka_headers_t* hdrs = nullptr;
-  auto* m = const_cast<rd_kafka_message_t*>(msg);
-  // librdkafka parses headers on first access and keeps them with the message, but a record
-  // with none (a header count of 0) it parses again, allocating, at every call: the caller
-  // remembers it, or else an empty list given to the message makes the next views cost nothing.
-  const rd_kafka_resp_err_t err = rd_kafka_message_headers(m, &hdrs);
-  if (err == RD_KAFKA_RESP_ERR__NOENT) {
-    if (no_headers != nullptr) {
-      *no_headers = true;
-    } else {
-      rd_kafka_message_set_headers(m, rd_kafka_headers_new(0));
-    }
-  }
+  const rd_kafka_resp_err_t err =
+      rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(msg), &hdrs);
+  if (err == RD_KAFKA_RESP_ERR__NOENT) no_headers = true;
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs) {
     const char* name = nullptr;
     const void* val = nullptr;
@@ -79,7 +71,7 @@ inline void apply_decoded(api_models::KafkaRecordView& v, const schema_registry:
 // A record as the event carries it, with what the schema registry stage made of it (if anything).
 inline api_models::KafkaRecordView event_view(const rd_kafka_message_t* msg,
                                               const schema_registry::DecodedRecord* decoded,
-                                              std::string_view topic, bool* no_headers = nullptr) {
+                                              std::string_view topic, bool& no_headers) {
   auto v = record_view(msg, topic, no_headers);
   if (decoded != nullptr) apply_decoded(v, *decoded);
   return v;
@@ -166,7 +158,7 @@ class PartitionBuffer {
   // Record i as the event carries it (decoded, when the schema registry stage decoded it).
   api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
     const Entry& e = records_[i];
-    return e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, &e.no_headers);
+    return e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers);
   }
   // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
   // stage first asks (from the view a retried record brought back, or a view made for it).
@@ -174,7 +166,7 @@ class PartitionBuffer {
     Entry& e = records_[i];
     if (e.bound == 0) {
       e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(
-          e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, &e.no_headers)));
+          e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers)));
     }
     return e.bound;
   }
