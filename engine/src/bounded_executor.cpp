@@ -2,10 +2,15 @@
 
 #include <algorithm>
 
+#include "engine/thread_name.hpp"
+
 namespace esm::engine {
 
-BoundedExecutor::BoundedExecutor(std::size_t max_threads, std::chrono::milliseconds idle_exit)
-    : max_threads_(std::max<std::size_t>(max_threads, 1)), idle_exit_(idle_exit) {}
+BoundedExecutor::BoundedExecutor(std::size_t max_threads, std::chrono::milliseconds idle_exit,
+                                 const char* thread_name)
+    : max_threads_(std::max<std::size_t>(max_threads, 1)),
+      idle_exit_(idle_exit),
+      thread_name_(thread_name) {}
 
 BoundedExecutor::~BoundedExecutor() {
   std::vector<std::thread> threads;
@@ -47,6 +52,7 @@ void BoundedExecutor::join_exited() {
 }
 
 void BoundedExecutor::work() {
+  name_this_thread(thread_name_);
   std::unique_lock lock(mutex_);
   for (;;) {
     ++idle_;

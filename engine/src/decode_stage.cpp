@@ -19,7 +19,7 @@ DecodeStage::DecodeStage(schema_registry::RegistrySettings settings, std::functi
                          std::size_t workers)
     : settings_(std::move(settings)),
       wake_(std::move(wake)),
-      workers_(workers, std::chrono::seconds(5)) {}
+      workers_(workers, std::chrono::seconds(5), "esm-decode") {}
 
 DecodeStage::~DecodeStage() = default;
 

@@ -7,6 +7,7 @@
 #include "engine/bounded_executor.hpp"
 #include "engine/kafka_auth.hpp"
 #include "engine/registry_access.hpp"
+#include "engine/thread_name.hpp"
 #include "failure_destination.hpp"
 #include "group_offsets.hpp"
 #include "invocation_record.hpp"
@@ -41,12 +42,16 @@ Engine::Engine(storage::MappingStore& store, const FunctionRegistry& functions, 
       invoker_(invoker),
       settings_(std::move(settings)),
       log_(log),
-      async_invocations_(std::make_unique<BoundedExecutor>(4, std::chrono::seconds(5))) {}
+      async_invocations_(
+          std::make_unique<BoundedExecutor>(4, std::chrono::seconds(5), "esm-async")) {}
 
 Engine::~Engine() { stop(); }
 
 void Engine::start() {
-  reconciler_ = std::jthread([this](const std::stop_token& stop) { reconcile_loop(stop); });
+  reconciler_ = std::jthread([this](const std::stop_token& stop) {
+    name_this_thread("esm-reconcile");
+    reconcile_loop(stop);
+  });
 }
 
 void Engine::notify_changed(const std::string& uuid) {

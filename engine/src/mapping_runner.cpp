@@ -17,6 +17,7 @@
 #include "decode_stage.hpp"
 #include "engine/invoker.hpp"
 #include "engine/kafka_auth.hpp"
+#include "engine/thread_name.hpp"
 #include "invocation_record.hpp"
 #include "kafka_handles.hpp"
 #include "partition_buffer.hpp"
@@ -1469,7 +1470,7 @@ MappingRunner::MappingRunner(RunnerConfig config, RunnerCallbacks callbacks, Inv
       log_(log),
       invoker_(invoker),
       executor_(static_cast<std::size_t>(std::max(config_.max_concurrent_batches, 1)),
-                std::chrono::seconds(10)),
+                std::chrono::seconds(10), "esm-invoke"),
       thread_([this](const std::stop_token& stop) { run(stop); }) {}
 
 MappingRunner::~MappingRunner() {
@@ -1506,6 +1507,7 @@ bool MappingRunner::pause_before_reopen(const std::stop_token& stop) {
 }
 
 void MappingRunner::run(const std::stop_token& stop) {
+  name_this_thread("esm-mapping");
   {
     bool connection_problem = false;  // of the consumer before, when one is replaced
     for (;;) {

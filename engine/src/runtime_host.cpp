@@ -21,6 +21,7 @@
 
 #include "api_models/function_json.hpp"
 #include "api_models/invocation_log.hpp"
+#include "engine/thread_name.hpp"
 
 extern char** environ;
 
@@ -237,10 +238,22 @@ std::optional<std::string> RuntimeEnvironment::start() {
   streams_[0] = {out[0], "stdout", "", false};
   streams_[1] = {err[0], "stderr", "", false};
   for (int fd : {out[0], err[0]}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  threads_.emplace_back([this] { accept_loop(); });
-  threads_.emplace_back([this] { read_output(streams_[0]); });
-  threads_.emplace_back([this] { read_output(streams_[1]); });
-  threads_.emplace_back([this] { wait_process(); });
+  threads_.emplace_back([this] {
+    name_this_thread("esm-runtime");
+    accept_loop();
+  });
+  threads_.emplace_back([this] {
+    name_this_thread("esm-runtime-out");
+    read_output(streams_[0]);
+  });
+  threads_.emplace_back([this] {
+    name_this_thread("esm-runtime-out");
+    read_output(streams_[1]);
+  });
+  threads_.emplace_back([this] {
+    name_this_thread("esm-runtime");
+    wait_process();
+  });
   return std::nullopt;
 }
 
@@ -326,8 +339,10 @@ void RuntimeEnvironment::accept_loop() {
     if (ec || stopping_) return;
     fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
     connections_.push_back(socket.native_handle());
-    connection_threads_.emplace_back(
-        [this, s = std::move(socket)]() mutable { serve(std::move(s)); });
+    connection_threads_.emplace_back([this, s = std::move(socket)]() mutable {
+      name_this_thread("esm-runtime-api");
+      serve(std::move(s));
+    });
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "api_models/uuid.hpp"
 #include "engine/bounded_executor.hpp"
+#include "engine/thread_name.hpp"
 
 namespace esm::server {
 
@@ -204,7 +205,10 @@ net::io_context& IoPool::next() {
 void IoPool::run() {
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
-    threads.emplace_back([ctx = impl_->contexts[i].get()] { ctx->run(); });
+    threads.emplace_back([ctx = impl_->contexts[i].get()] {
+      engine::name_this_thread("esm-http");
+      ctx->run();
+    });
   }
   impl_->contexts.front()->run();
   for (auto& t : threads) t.join();

@@ -206,7 +206,8 @@ int run(const Config& config) {
   // Where the requests that wait (Invoke, offsets reset, replay) are answered; joined before the
   // engine stops, since they call it.
   auto waiting =
-      std::make_unique<engine::BoundedExecutor>(kWaitingThreads, std::chrono::seconds(10));
+      std::make_unique<engine::BoundedExecutor>(kWaitingThreads, std::chrono::seconds(10),
+                                                "esm-api-wait");
   auto server =
       HttpServer::listen(pool, config.listen_host, config.listen_port, router, log, *waiting);
   if (!server.ok()) {

@@ -12,11 +12,13 @@
 namespace esm::engine {
 
 // Runs tasks on at most `max_threads` worker threads, started as tasks come and ended after
-// `idle_exit` without work (an idle mapping keeps none). Tasks beyond the workers wait in order.
-// submit() from any thread; the destructor runs what was submitted and joins every worker.
+// `idle_exit` without work (an idle mapping keeps none), each named `thread_name` (see
+// name_this_thread). Tasks beyond the workers wait in order. submit() from any thread; the
+// destructor runs what was submitted and joins every worker.
 class BoundedExecutor {
  public:
-  BoundedExecutor(std::size_t max_threads, std::chrono::milliseconds idle_exit);
+  BoundedExecutor(std::size_t max_threads, std::chrono::milliseconds idle_exit,
+                  const char* thread_name = "esm-worker");
   ~BoundedExecutor();
   BoundedExecutor(const BoundedExecutor&) = delete;
   BoundedExecutor& operator=(const BoundedExecutor&) = delete;
@@ -30,6 +32,7 @@ class BoundedExecutor {
 
   const std::size_t max_threads_;
   const std::chrono::milliseconds idle_exit_;
+  const char* const thread_name_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> tasks_;  // guarded by mutex_
