@@ -256,30 +256,32 @@ def mapping(bootstrap, topic, function="sink", **extra):
     return params
 
 
-def deliver_all(bootstrap, topic, count, batch, binary=None):
+def deliver_all(bootstrap, topic, count, batch, binary=None, **mapping_extra):
     """Seconds from Create until the function (the compiled sink) has every record, the
     emulator's peak RSS, and the steady rate: records/s between the moments the function had 5 %
     and 95 % of them, without the start (group join, first fetch) and the tail (the last batches
     of a topic wait out the 500 ms batching window, as on AWS, when they are neither BatchSize
-    records nor a full payload)."""
+    records nor a full payload); and the CPU seconds the emulator used (a figure less noisy than
+    the rates for comparing two builds). `mapping_extra`: more of the mapping's parameters."""
     sink = CompiledSink()
     emu = Emulator({"sink": sink.url}, binary=binary)
     start = time.monotonic()
-    emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=batch))
+    emu.client.create_event_source_mapping(**mapping(bootstrap, topic, BatchSize=batch, **mapping_extra))
     samples = []  # (seconds, records at the function)
     deadline = start + 600
     while (not samples or samples[-1][1] < count) and time.monotonic() < deadline:
         samples.append((time.monotonic(), sink.count()))
-        time.sleep(0.005)
+        time.sleep(0.02)  # each look is a request the sink answers: often enough to load the machine
     if samples[-1][1] < count:
         raise RuntimeError(f"timed out waiting for {count} records at the function")
     seconds = sink.last_ack - start
+    cpu = emu.cpu_seconds()
     peak = emu.stop()
     sink.close()
     t05, c05 = next(s for s in samples if s[1] >= count * 0.05)
     t95, c95 = next(s for s in samples if s[1] >= count * 0.95)
     steady = (c95 - c05) / (t95 - t05) if t95 > t05 else count / seconds
-    return seconds, peak, steady
+    return seconds, peak, steady, cpu
 
 
 RAW_VARIANTS = {"consumer queue": [], "partition queues": ["--per-partition"]}
@@ -306,7 +308,7 @@ def bench_throughput(bootstrap, count, size, batch_sizes, baseline=None):
     rows = []
     for batch in batch_sizes:
         before = deliver_all(bootstrap, topic, count, batch, binary=baseline)[0] if baseline else None
-        seconds, peak, steady = deliver_all(bootstrap, topic, count, batch)
+        seconds, peak, steady, _ = deliver_all(bootstrap, topic, count, batch)
         rps = count / seconds
         row = {"records": count, "record_bytes": size, "batch_size": batch, "seconds": round(seconds, 3),
                "records_per_second": round(rps), "raw_records_per_second": raw["records_per_second"],
@@ -465,34 +467,31 @@ def bench_schema(bootstrap, count, baseline=None):
             schemaless_writer(body, parsed, {**template, "id": i})
             return prefix + body.getvalue()
         produce_values(bootstrap, topic, count, value_of)
-        raw = raw_consumer(bootstrap, topic, count)
 
         def decode_all(binary=None):
-            sink = CompiledSink()
-            emu = Emulator({"sink": sink.url}, binary=binary)
-            start = time.monotonic()
-            emu.client.create_event_source_mapping(**mapping(
-                bootstrap, topic, BatchSize=1000, ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
+            return deliver_all(
+                bootstrap, topic, count, 1000, binary=binary,
+                ProvisionedPollerConfig={"MinimumPollers": 1, "MaximumPollers": 2},
                 SelfManagedKafkaEventSourceConfig={"SchemaRegistryConfig": {
                     "SchemaRegistryURI": url, "EventRecordFormat": "JSON",
-                    "SchemaValidationConfigs": [{"Attribute": "VALUE"}]}}))
-            wait_for(lambda: sink.count() >= count, 600, f"{count} decoded records at the function")
-            seconds = sink.last_ack - start
-            peak = emu.stop()
-            sink.close()
-            return seconds, peak
-        before = decode_all(baseline)[0] if baseline else None
-        seconds, peak = decode_all()
+                    "SchemaValidationConfigs": [{"Attribute": "VALUE"}]}})
+        raw = raw_consumer(bootstrap, topic, count)
+        before = decode_all(baseline) if baseline else None
+        seconds, peak, steady, cpu = decode_all()
     finally:
         subprocess.run([str(ROOT / "scripts" / "schema_registry.sh"), "stop", run_dir], capture_output=True)
     rps = count / seconds
     out = {"records": count, "record_bytes": len(value_of(0)), "batch_size": 1000,
            "seconds": round(seconds, 3), "records_per_second": round(rps),
            "raw_records_per_second": raw["records_per_second"],
-           "ratio": round(rps / raw["records_per_second"], 3), "peak_rss_mib": round(peak, 1)}
+           "ratio": round(rps / raw["records_per_second"], 3), "steady_records_per_second": round(steady),
+           "raw_steady_records_per_second": raw["steady_records_per_second"],
+           "steady_ratio": round(steady / raw["steady_records_per_second"], 3), "peak_rss_mib": round(peak, 1),
+           "emulator_cpu_seconds": round(cpu, 2)}
     if before:
-        out["baseline_records_per_second"] = round(count / before)
-        out["ratio_to_baseline"] = round(before / seconds, 3)
+        out["baseline_records_per_second"] = round(count / before[0])
+        out["ratio_to_baseline"] = round(before[0] / seconds, 3)
+        out["baseline_cpu_seconds"] = round(before[3], 2)
     return out
 
 
@@ -894,9 +893,14 @@ def print_table(r):
         row(f"schema registry, Avro -> JSON: {f['records']}x{f['record_bytes']}B BS1000 (rec/s)", f["records_per_second"])
         row("  raw librdkafka consumer, same topic (rec/s)", f["raw_records_per_second"])
         row("  ratio emulator / raw", f["ratio"], ">= 0.5")
+        row("  steady, 5 % to 95 % of the records (rec/s)", f["steady_records_per_second"])
+        row("  raw consumer, steady (rec/s)", f["raw_steady_records_per_second"])
+        row("  steady ratio emulator / raw", f["steady_ratio"])
+        row("  emulator CPU (s)", f["emulator_cpu_seconds"])
         if "baseline_records_per_second" in f:
             row("  baseline binary, same topic (rec/s)", f["baseline_records_per_second"])
             row("  ratio emulator / baseline", f["ratio_to_baseline"])
+            row("  baseline binary's CPU (s)", f["baseline_cpu_seconds"])
     for i in r.get("instructions", []):
         row(f"instructions per record, callgrind: 100B BS{i['batch_size']}", i["emulator_instructions_per_record"])
         if "baseline_instructions_per_record" in i:
