@@ -1,10 +1,13 @@
 #include "engine/bounded_executor.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <string>
 #include <thread>
 
 using esm::engine::BoundedExecutor;
@@ -66,4 +69,27 @@ TEST_CASE("executor: idle workers end, and the destructor runs what was submitte
     for (int i = 0; i < 20; ++i) executor.submit([&] { ++done; });
   }
   CHECK(done.load() == 22);
+}
+
+TEST_CASE("executor: its workers carry the name it was given, cut to 15 characters",
+          "[engine][executor]") {
+  std::mutex m;
+  std::string seen_short;
+  std::string seen_long;
+  {
+    BoundedExecutor named(1, 10s, "esm-decode");
+    BoundedExecutor long_named(1, 10s, "esm-a-name-longer-than-fifteen");
+    const auto record = [&m](std::string& into) {
+      return [&m, &into] {
+        char name[16] = {};
+        pthread_getname_np(pthread_self(), name, sizeof name);
+        std::lock_guard lock(m);
+        into = name;
+      };
+    };
+    named.submit(record(seen_short));
+    long_named.submit(record(seen_long));
+  }  // both joined: their tasks ran
+  CHECK(seen_short == "esm-decode");
+  CHECK(seen_long == "esm-a-name-long");
 }
