@@ -13,7 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <thread>
+#include <variant>
 
 #include "api_models/log.hpp"
 #include "aws_client/services.hpp"
@@ -105,6 +108,90 @@ void stop_embedded_kafka(std::unique_ptr<engine::EmbeddedKafka> kafka,
   watchdog.disarm();
 }
 
+// Why the emulator cannot start, said on stderr; run() then exits with status 2.
+int refuse_start(const std::string& message) {
+  std::cerr << "esm-emulator: " << message << '\n';
+  return 2;
+}
+
+// --function and --functions (a file of them). The first bad one: why.
+std::optional<std::string> declare_functions(const Config& config,
+                                             engine::FunctionRegistry& functions) {
+  functions.set_default_ca_file(config.ca_file);
+  for (const auto& f : config.functions) {
+    if (auto r = functions.declare(f); !r.ok()) return "--function: " + r.error().message;
+  }
+  for (const auto& file : config.function_files) {
+    if (auto r = functions.declare_file(file); !r.ok()) return r.error().message;
+  }
+  if (config.lambda_endpoint) functions.set_lambda_endpoint(*config.lambda_endpoint);
+  return std::nullopt;
+}
+
+// Where the store lives: in memory (--ephemeral) or in the data directory, made if missing.
+std::variant<storage::StoreSettings, std::string> store_settings_of(const Config& config) {
+  storage::StoreSettings settings;
+  if (config.ephemeral) {
+    settings.path = ":memory:";
+    return settings;
+  }
+  if (!make_dirs(config.data_dir)) {
+    return "--data-dir: cannot create " + config.data_dir + ": " + std::strerror(errno);
+  }
+  settings.path = config.data_dir + "/esm-emulator.db";
+  return settings;
+}
+
+// --embedded-kafka: librdkafka's mock cluster with the --embedded-topic topics, reached through
+// a proxy at the address the flag names.
+struct EmbeddedCluster {
+  std::unique_ptr<engine::EmbeddedKafka> kafka;
+  std::unique_ptr<TcpProxy> proxy;
+};
+
+std::variant<EmbeddedCluster, std::string> start_embedded_cluster(const Config& config,
+                                                                  boost::asio::io_context& ioc,
+                                                                  api_models::Logger& log) {
+  auto started = engine::EmbeddedKafka::start(1);
+  if (!started.ok()) return started.error().message;
+  EmbeddedCluster cluster;
+  cluster.kafka = std::move(started).value();
+  for (const auto& [name, partitions] : config.embedded_topics) {
+    if (auto r = cluster.kafka->create_topic(name, partitions); !r.ok()) return r.error().message;
+  }
+  const auto colon = config.embedded_kafka->rfind(':');
+  auto proxy = TcpProxy::listen(
+      ioc, config.embedded_kafka->substr(0, colon),
+      static_cast<unsigned short>(std::stoi(config.embedded_kafka->substr(colon + 1))),
+      cluster.kafka->bootstraps());
+  if (!proxy.ok()) return proxy.error().message;
+  cluster.proxy = std::move(proxy).value();
+  log.info("", "embedded Kafka serving at " + *config.embedded_kafka + " (broker " +
+                   cluster.kafka->bootstraps() + ")");
+  log.info("",
+           "embedded Kafka is librdkafka's in-memory mock cluster: its records are gone when "
+           "the emulator stops, it keeps about 5 MB per partition (older records are dropped) "
+           "and drops records over about 2 MB; for anything bigger run a real broker "
+           "(scripts/kafka.sh start DIR) and point the mapping at it");
+  return cluster;
+}
+
+engine::EngineSettings engine_settings_of(const Config& config) {
+  engine::EngineSettings settings;
+  settings.msk_clusters = config.msk_clusters;
+  settings.kafka_overrides = config.kafka_properties;
+  if (config.embedded_kafka) settings.embedded_bootstrap = *config.embedded_kafka;
+  settings.group_instance_tag = instance_tag(config);
+  settings.reconcile_interval = config.reconcile_interval;
+  settings.connect_grace = config.connect_grace;
+  settings.retry_backoff_max = config.retry_backoff_max;
+  settings.aws_services = aws_services(config);
+  settings.ca_file = config.ca_file;
+  settings.history.invocations = config.invocation_history;
+  settings.history.event_bytes = config.invocation_event_bytes;
+  return settings;
+}
+
 }  // namespace
 
 int run(const Config& config) {
@@ -112,90 +199,26 @@ int run(const Config& config) {
   api_models::Logger log(std::cerr, level_of(config.log_level), config.log_format == "json");
 
   engine::FunctionRegistry functions;
-  functions.set_default_ca_file(config.ca_file);
-  for (const auto& f : config.functions) {
-    if (auto r = functions.declare(f); !r.ok()) {
-      std::cerr << "esm-emulator: --function: " << r.error().message << '\n';
-      return 2;
-    }
-  }
-  for (const auto& file : config.function_files) {
-    if (auto r = functions.declare_file(file); !r.ok()) {
-      std::cerr << "esm-emulator: " << r.error().message << '\n';
-      return 2;
-    }
-  }
-  if (config.lambda_endpoint) functions.set_lambda_endpoint(*config.lambda_endpoint);
-
-  storage::StoreSettings store_settings;
-  if (config.ephemeral) {
-    store_settings.path = ":memory:";
-  } else {
-    if (!make_dirs(config.data_dir)) {
-      std::cerr << "esm-emulator: --data-dir: cannot create " << config.data_dir << ": "
-                << std::strerror(errno) << '\n';
-      return 2;
-    }
-    store_settings.path = config.data_dir + "/esm-emulator.db";
-  }
+  if (auto why = declare_functions(config, functions)) return refuse_start(*why);
+  auto settings = store_settings_of(config);
+  if (auto* why = std::get_if<std::string>(&settings)) return refuse_start(*why);
+  const auto& store_settings = std::get<storage::StoreSettings>(settings);
   auto store = storage::MappingStore::open(store_settings);
-  if (!store.ok()) {
-    std::cerr << "esm-emulator: " << store.error().message << '\n';
-    return 2;
-  }
+  if (!store.ok()) return refuse_start(store.error().message);
 
   log.info("", engine::librdkafka_summary());
   IoPool pool(config.http_threads);
   boost::asio::io_context& ioc = pool.primary();
-  std::unique_ptr<engine::EmbeddedKafka> kafka;
-  std::unique_ptr<TcpProxy> kafka_proxy;
+  EmbeddedCluster embedded;
   if (config.embedded_kafka) {
-    auto started = engine::EmbeddedKafka::start(1);
-    if (!started.ok()) {
-      std::cerr << "esm-emulator: " << started.error().message << '\n';
-      return 2;
-    }
-    kafka = std::move(started).value();
-    for (const auto& [name, partitions] : config.embedded_topics) {
-      if (auto r = kafka->create_topic(name, partitions); !r.ok()) {
-        std::cerr << "esm-emulator: " << r.error().message << '\n';
-        return 2;
-      }
-    }
-    const auto colon = config.embedded_kafka->rfind(':');
-    auto proxy = TcpProxy::listen(
-        ioc, config.embedded_kafka->substr(0, colon),
-        static_cast<unsigned short>(std::stoi(config.embedded_kafka->substr(colon + 1))),
-        kafka->bootstraps());
-    if (!proxy.ok()) {
-      std::cerr << "esm-emulator: " << proxy.error().message << '\n';
-      return 2;
-    }
-    kafka_proxy = std::move(proxy).value();
-    log.info("", "embedded Kafka serving at " + *config.embedded_kafka + " (broker " +
-                     kafka->bootstraps() + ")");
-    log.info("",
-             "embedded Kafka is librdkafka's in-memory mock cluster: its records are gone when "
-             "the emulator stops, it keeps about 5 MB per partition (older records are dropped) "
-             "and drops records over about 2 MB; for anything bigger run a real broker "
-             "(scripts/kafka.sh start DIR) and point the mapping at it");
+    auto started = start_embedded_cluster(config, ioc, log);
+    if (auto* why = std::get_if<std::string>(&started)) return refuse_start(*why);
+    embedded = std::move(std::get<EmbeddedCluster>(started));
   }
 
-  engine::EngineSettings engine_settings;
-  engine_settings.msk_clusters = config.msk_clusters;
-  engine_settings.kafka_overrides = config.kafka_properties;
-  if (config.embedded_kafka) engine_settings.embedded_bootstrap = *config.embedded_kafka;
-  engine_settings.group_instance_tag = instance_tag(config);
-  engine_settings.reconcile_interval = config.reconcile_interval;
-  engine_settings.connect_grace = config.connect_grace;
-  engine_settings.retry_backoff_max = config.retry_backoff_max;
-  engine_settings.aws_services = aws_services(config);
-  engine_settings.ca_file = config.ca_file;
-  engine_settings.history.invocations = config.invocation_history;
-  engine_settings.history.event_bytes = config.invocation_event_bytes;
   // HTTP(S), exec:, runtime: and Invoke API targets; owns the connections and environments.
   engine::FunctionInvoker invoker({config.region, config.account_id, &log});
-  engine::Engine engine(*store.value(), functions, invoker, engine_settings, log);
+  engine::Engine engine(*store.value(), functions, invoker, engine_settings_of(config), log);
 
   api_models::RequestContext request_defaults{config.region, config.account_id,
                                               engine::queue_mode_refusal()};
@@ -205,15 +228,11 @@ int run(const Config& config) {
   const Router router = make_routes(handlers);
   // Where the requests that wait (Invoke, offsets reset, replay) are answered; joined before the
   // engine stops, since they call it.
-  auto waiting =
-      std::make_unique<engine::BoundedExecutor>(kWaitingThreads, std::chrono::seconds(10),
-                                                "esm-api-wait");
+  auto waiting = std::make_unique<engine::BoundedExecutor>(
+      kWaitingThreads, std::chrono::seconds(10), "esm-api-wait");
   auto server =
       HttpServer::listen(pool, config.listen_host, config.listen_port, router, log, *waiting);
-  if (!server.ok()) {
-    std::cerr << "esm-emulator: " << server.error().message << '\n';
-    return 2;
-  }
+  if (!server.ok()) return refuse_start(server.error().message);
   // Before "listening on": a client that sees the line may send SIGTERM at once (a signal before
   // this would end the process uncleanly, exit status -15).
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
@@ -222,7 +241,7 @@ int run(const Config& config) {
     log.info("", std::string("received ") + (signo == SIGINT ? "SIGINT" : "SIGTERM") +
                      ", shutting down");
     server.value()->stop();
-    if (kafka_proxy) kafka_proxy->stop();
+    if (embedded.proxy) embedded.proxy->stop();
     pool.stop();
   });
   engine.start();
@@ -238,7 +257,8 @@ int run(const Config& config) {
   pool.run();
   waiting.reset();
   engine.stop();
-  if (kafka) stop_embedded_kafka(std::move(kafka), std::move(kafka_proxy), log);
+  if (embedded.kafka)
+    stop_embedded_kafka(std::move(embedded.kafka), std::move(embedded.proxy), log);
   log.info("", "stopped");
   return 0;
 }
