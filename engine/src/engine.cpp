@@ -286,11 +286,29 @@ void Engine::start_runner(const EventSourceMapping& m) {
   apply_log_level(m.uuid, options);
   if (!options.filter_patterns.empty())
     config.filter = api_models::RecordFilter::compile(options.filter_patterns);
+  if (!place_on_cluster(m, config)) return;
+  auto target = function_for(m);
+  if (!target) return;
+  if (!apply_security(m, config)) return;
+  apply_error_handling(options, config);
+  if (options.schema_registry_uri && !start_decoder(m, options, config)) return;
+  config.function = std::move(*target);
+  config.metrics = metrics_for(m);
+  config.history = settings_.history;
+  auto runner = std::make_unique<MappingRunner>(std::move(config),
+                                                callbacks_for(m.uuid, m.revision), invoker_, log_);
+  std::lock_guard lock(mutex_);
+  slots_[m.uuid] = Slot{std::move(runner), false};
+}
+
+// The mapping's cluster and how its consumer joins the group there. False: stopped (a cluster
+// the emulator does not know).
+bool Engine::place_on_cluster(const EventSourceMapping& m, RunnerConfig& config) {
   if (auto servers = bootstrap_servers(m)) {
     config.bootstrap_servers = *servers;
   } else {
     stop_with_reason(m.uuid, m.revision, "ESM_CONFIG_NOT_VALID", unknown_cluster(m));
-    return;
+    return false;
   }
   if (!settings_.embedded_bootstrap.empty() &&
       config.bootstrap_servers == settings_.embedded_bootstrap) {
@@ -310,38 +328,47 @@ void Engine::start_runner(const EventSourceMapping& m) {
     config.cluster_defaults["group.instance.id"] =
         "esm-" + m.uuid + "-" + settings_.group_instance_tag;
   }
+  return true;
+}
+
+// The declared function the mapping invokes; none: stopped (not declared, or its timeout over
+// the Kafka limit).
+std::optional<FunctionTarget> Engine::function_for(const EventSourceMapping& m) {
   auto target = functions_.resolve_arn(m.function_arn);
   if (!target) {
     stop_with_reason(m.uuid, m.revision, "FUNCTION_CONFIG_NOT_VALID",
                      "PROBLEM: Function does not exist.");
-    return;
+    return std::nullopt;
   }
   if (target->timeout > FunctionRegistry::kKafkaMaxTimeout) {
     stop_with_reason(
         m.uuid, m.revision, "FUNCTION_CONFIG_NOT_VALID",
         "PROBLEM: The function timeout (" + std::to_string(target->timeout.count()) +
             " seconds) exceeds 840 seconds, the maximum for Kafka event source mappings.");
-    return;
+    return std::nullopt;
   }
-  // Secrets are read now, when the consumer starts: an Update or a re-enable after a secret
-  // changed picks up its new value.
+  return target;
+}
+
+// The consumer's authentication from the mapping's SourceAccessConfigurations. Secrets are read
+// now, when the consumer starts: an Update or a re-enable after a secret changed picks up its
+// new value. False: stopped (a secret missing or not usable).
+bool Engine::apply_security(const EventSourceMapping& m, RunnerConfig& config) {
   auto security =
       kafka_security(m, [this](const std::string& id) { return store_.find_secret(id); });
   if (auto* stop = std::get_if<StopReason>(&security)) {
     stop_with_reason(m.uuid, m.revision, stop->reason, stop->result);
-    return;
+    return false;
   }
   auto& sec = std::get<KafkaSecurity>(security);
   config.security_properties = std::move(sec.properties);
   config.tls_material = sec.tls;
   log_.info(m.uuid, "authentication: " + sec.summary);
-  apply_error_handling(options, config);
-  if (options.schema_registry_uri && !start_decoder(m, options, config)) return;
-  config.function = *target;
-  config.metrics = metrics_for(m);
-  config.history = settings_.history;
-  const std::string uuid = m.uuid;
-  const std::uint64_t revision = m.revision;
+  return true;
+}
+
+// What the runner tells the engine: live, a processing result, a stop of its own, stopped.
+RunnerCallbacks Engine::callbacks_for(const std::string& uuid, std::uint64_t revision) {
   RunnerCallbacks callbacks;
   callbacks.on_live = [this, uuid, revision] { mark_live(uuid, revision); };
   callbacks.on_result = [this, uuid](const std::string& result) { set_result(uuid, result); };
@@ -350,10 +377,7 @@ void Engine::start_runner(const EventSourceMapping& m) {
     stop_with_reason(uuid, revision, reason, result);
   };
   callbacks.on_stopped = [this, uuid] { notify_changed(uuid); };
-  auto runner =
-      std::make_unique<MappingRunner>(std::move(config), std::move(callbacks), invoker_, log_);
-  std::lock_guard lock(mutex_);
-  slots_[uuid] = Slot{std::move(runner), false};
+  return callbacks;
 }
 
 // SchemaRegistryConfig: a decoder for the registry, a Confluent-compatible one's URL or an AWS

@@ -27,6 +27,7 @@ namespace esm::engine {
 
 class MappingRunner;
 struct RunnerConfig;
+struct RunnerCallbacks;
 class FailureDestination;
 
 struct EngineSettings {
@@ -111,6 +112,10 @@ class Engine {
   void reconcile_loop(const std::stop_token& stop);
   void reconcile(const std::string& uuid);
   void start_runner(const api_models::EventSourceMapping& mapping);
+  bool place_on_cluster(const api_models::EventSourceMapping& m, RunnerConfig& config);
+  std::optional<FunctionTarget> function_for(const api_models::EventSourceMapping& m);
+  bool apply_security(const api_models::EventSourceMapping& m, RunnerConfig& config);
+  RunnerCallbacks callbacks_for(const std::string& uuid, std::uint64_t revision);
   std::optional<std::string> bootstrap_servers(const api_models::EventSourceMapping& m) const;
   std::shared_ptr<MappingMetrics> metrics_for(const api_models::EventSourceMapping& mapping);
   void apply_log_level(const std::string& uuid, const api_models::DeliveryOptions& options);
