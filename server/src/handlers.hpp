@@ -63,6 +63,13 @@ class Handlers {
   Response secrets_admin(api_models::SecretsOp op, Request& req);
 
  private:
+  // secrets()'s operations, one each.
+  Response create_secret(Request& req);
+  Response get_secret_value(Request& req);
+  Response put_secret_value(Request& req);
+  Response describe_secret(Request& req);
+  Response list_secrets(Request& req);
+  Response delete_secret(Request& req);
   // Region from the SigV4 credential scope (header or presigned query), else --region.
   api_models::RequestContext context(const Request& req) const;
 
