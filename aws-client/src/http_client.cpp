@@ -143,6 +143,38 @@ std::variant<std::shared_ptr<net::ssl::context>, std::string> tls_context(
   return ctx;
 }
 
+// The TLS context of an https endpoint (its CAs and client certificate), or one that is never
+// used for plain http (the stream type is the same either way). Why not, when it cannot be made.
+std::variant<std::shared_ptr<net::ssl::context>, std::string> client_context(
+    const HttpEndpoint& endpoint) {
+  if (endpoint.tls) return tls_context(endpoint.ca_file, endpoint.tls_material.get());
+  static net::ssl::context plain(net::ssl::context::tls_client);  // never handshakes
+  return std::shared_ptr<net::ssl::context>(&plain, [](net::ssl::context*) {});
+}
+
+// SNI for names (not for addresses, as RFC 6066 says), and the name checked by OpenSSL's own
+// verification against the certificate's subjectAltName (DNS or IP), so a mismatch reads as one
+// in the verify result.
+void expect_server_name(SSL* ssl, const std::string& host) {
+  if (is_ip_literal(host)) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl, host.c_str());
+    SSL_set1_host(ssl, host.c_str());
+  }
+}
+
+// The response with its header names in lower case.
+HttpReply reply_of(http::response<http::string_body>& res) {
+  HttpReply reply{static_cast<int>(res.result_int()), std::move(res.body()), {}};
+  for (const auto& field : res) {
+    std::string name(field.name_string());
+    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    reply.headers[name] = std::string(field.value());
+  }
+  return reply;
+}
+
 }  // namespace
 
 std::variant<HttpReply, HttpFailure> http_exchange(
@@ -155,29 +187,12 @@ std::variant<HttpReply, HttpFailure> http_exchange(
   req.prepare_payload();
 
   net::io_context io;
-  std::shared_ptr<net::ssl::context> ctx;
-  if (endpoint.tls) {
-    auto found = tls_context(endpoint.ca_file, endpoint.tls_material.get());
-    if (auto* why = std::get_if<std::string>(&found)) return HttpFailure{*why, true};
-    ctx = std::get<0>(std::move(found));
-  } else {
-    static net::ssl::context plain(net::ssl::context::tls_client);  // never handshakes
-    ctx = std::shared_ptr<net::ssl::context>(&plain, [](net::ssl::context*) {});
-  }
+  auto found = client_context(endpoint);
+  if (auto* why = std::get_if<std::string>(&found)) return HttpFailure{*why, true};
+  const auto ctx = std::get<0>(std::move(found));
   beast::ssl_stream<beast::tcp_stream> tls_stream(io, *ctx);
   beast::tcp_stream& stream = beast::get_lowest_layer(tls_stream);
-  if (endpoint.tls) {
-    // SNI for names (not for addresses, as RFC 6066 says), and the name checked by OpenSSL's
-    // own verification against the certificate's subjectAltName (DNS or IP), so a mismatch
-    // reads as one in the verify result.
-    SSL* ssl = tls_stream.native_handle();
-    if (is_ip_literal(endpoint.host)) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), endpoint.host.c_str());
-    } else {
-      SSL_set_tlsext_host_name(ssl, endpoint.host.c_str());
-      SSL_set1_host(ssl, endpoint.host.c_str());
-    }
-  }
+  if (endpoint.tls) expect_server_name(tls_stream.native_handle(), endpoint.host);
   tcp::resolver resolver(io);
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -233,14 +248,7 @@ std::variant<HttpReply, HttpFailure> http_exchange(
     failure.timed_out = true;
   }
   if (!failure.message.empty()) return failure;
-  auto& res = parser.get();
-  HttpReply reply{static_cast<int>(res.result_int()), std::move(res.body()), {}};
-  for (const auto& field : res) {
-    std::string name(field.name_string());
-    for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    reply.headers[name] = std::string(field.value());
-  }
-  return reply;
+  return reply_of(parser.get());
 }
 
 std::variant<HttpReply, std::string> http_request(const HttpEndpoint& endpoint,
