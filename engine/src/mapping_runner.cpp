@@ -223,7 +223,11 @@ class Delivery {
   InFlight take_batch(const BatchPlan& plan);
   void start_invocation(InFlight batch);
   std::vector<PartitionSnapshot> snapshots_;  // maybe_dispatch()'s, kept: it runs every turn
+  // The commit stage: raises commits_ past the parts, then send_commits().
   void commit(const std::vector<BatchPart>& parts);
+  void send_commits();
+  static constexpr std::chrono::milliseconds kCommitEvery{20};
+  Clock::time_point next_commit_{};
   // Records passed over are done as well: raises commits_ to every partition's done_up_to();
   // true if any rose.
   bool note_done_offsets();
@@ -818,21 +822,33 @@ bool Delivery::admit_decoded() {
 }
 
 void Delivery::commit(const std::vector<BatchPart>& parts) {
-  KafkaPartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(parts.size())));
   for (const auto& part : parts) {
     const PartitionBuffer* p = current(part);
     if (p == nullptr) continue;  // let go since: not ours to commit
     // Past the batch, and past records passed over behind it.
-    const std::int64_t next = std::max(part.last_offset + 1, p->done_up_to().value_or(0));
-    rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(),
-                                      part.partition)
-        ->offset = next;
+    commits_.raise(part.partition, std::max(part.last_offset + 1, p->done_up_to().value_or(0)));
   }
-  if (offsets->cnt == 0) return;
-  for (int i = 0; i < offsets->cnt; ++i)
-    commits_.raise(offsets->elems[i].partition, offsets->elems[i].offset);
-  // Asynchronous: the next batch need not wait for the broker. A commit that fails is retried by
-  // the next one (offsets only grow) or by the synchronous one when partitions are let go.
+  send_commits();
+}
+
+// What rose goes to the group, asynchronously (the next batch need not wait for the broker), at
+// most every kCommitEvery: at one commit per batch, small batches or a function reporting
+// failures (an invocation every few hundred records) sent hundreds of OffsetCommit requests a
+// second, and the broker's handling of them took as much of the machine as the emulator's
+// consumer thread. A commit that fails is retried by the next one (offsets only grow) or by the
+// synchronous one when partitions are let go.
+void Delivery::send_commits() {
+  if (!commits_.has_unsent()) return;
+  const auto now = Clock::now();
+  if (now < next_commit_) return;  // the loop wakes for it (next_wait_ms)
+  next_commit_ = now + kCommitEvery;
+  const std::set<std::int32_t> rose = commits_.take_unsent();
+  KafkaPartitionList offsets(rd_kafka_topic_partition_list_new(static_cast<int>(rose.size())));
+  for (const std::int32_t partition : rose) {
+    rd_kafka_topic_partition_list_add(offsets.get(), config_.mapping.topics.front().c_str(),
+                                      partition)
+        ->offset = commits_.offsets().at(partition);
+  }
   if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), 1); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     log_.warn(uuid_, std::string("offset commit failed: ") + rd_kafka_err2str(err));
   }
@@ -874,6 +890,7 @@ void Delivery::commit_delivered(const rd_kafka_topic_partition_list_t* only, boo
                                       partition)
         ->offset = offset;
   }
+  if (only == nullptr) commits_.take_unsent();  // all of it goes now
   if (offsets->cnt == 0) return;
   if (auto err = rd_kafka_commit(rk_.get(), offsets.get(), async ? 1 : 0);
       err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -1366,6 +1383,7 @@ void Delivery::loop(const std::stop_token& stop, const std::atomic<bool>& gracef
       msg.reset(rd_kafka_consume_queue(queue_.get(), 0));
     }
     commit_passed_over();
+    send_commits();  // what waited for kCommitEvery
     check_recovery();
     if (!reopen_ && rd_kafka_fatal_error(rk_.get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR) {
       on_error(RD_KAFKA_RESP_ERR__FATAL, "fatal error");  // however librdkafka reported it
@@ -1417,14 +1435,24 @@ void Delivery::leave_group_now() {
   for (int i = 0; i < 5; ++i) KafkaMessage msg(rd_kafka_consume_queue(queue_.get(), 20));
 }
 
-// How long the loop may block on the consumer queue: until the batching window or a retry is
-// due, else a while (records reaching an empty partition queue, a finished invocation and a stop
-// request wake it early). Long when idle: 500 mappings waking twice a second cost 3% of a core.
+namespace {
+// Milliseconds from `now` to `due` (rounded up, so that it has passed on waking), at most `most`.
+int wait_ms_until(Clock::time_point due, Clock::time_point now, int most) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
+  return static_cast<int>(std::clamp<long long>(ms + 1, 0, most));
+}
+}  // namespace
+
+// How long the loop may block on the consumer queue: until the batching window, a retry or a
+// commit is due, else a while (records reaching an empty partition queue, a finished invocation and
+// a stop request wake it early). Long when idle: 500 mappings waking twice a second cost 3% of a
+// core.
 int Delivery::next_wait_ms() const {
   constexpr int kIdleMs = 5000;
-  if (inflight_.size() >= concurrency_limit()) return kIdleMs;
   const auto now = Clock::now();
   auto due = now + std::chrono::milliseconds(kIdleMs);
+  if (commits_.has_unsent()) due = std::min(due, next_commit_);
+  if (inflight_.size() >= concurrency_limit()) return wait_ms_until(due, now, kIdleMs);
   for (const auto& [id, p] : partitions_) {
     if (p.given_up && !p.in_flight) due = std::min(due, p.retry_at);
     if (p.empty() || p.in_flight || p.given_up) continue;
@@ -1436,8 +1464,7 @@ int Delivery::next_wait_ms() const {
   if (passed_over_pending_) due = std::min(due, next_pass_commit_);
   if (!live_) due = std::min(due, started_ + config_.connect_grace);
   if (config_.manual_assignment) due = std::min(due, next_metadata_check_);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count();
-  return static_cast<int>(std::clamp<long long>(ms + 1, 0, kIdleMs));
+  return wait_ms_until(due, now, kIdleMs);
 }
 
 void Delivery::close(bool leave_group) {
