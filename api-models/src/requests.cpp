@@ -253,18 +253,9 @@ Result<FunctionRef> read_function(const rapidjson::Value& v) {
   return *ref;
 }
 
-}  // namespace
-
-Result<CreateRequest> parse_create_request(std::string_view body, const RequestContext& ctx) {
-  rapidjson::Document doc;
-  if (auto r = parse_and_validate(body, "CreateEventSourceMappingRequest", doc); !r.ok()) {
-    return r.error();
-  }
-  CreateRequest req;
-  EventSourceMapping& m = req.mapping;
-  m.region = ctx.region;
-  m.account_id = ctx.account_id;
-
+// EventSourceArn (an MSK cluster or VPC connection) or SelfManagedEventSource's bootstrap
+// servers: exactly one, with no configuration block of the other kind.
+Result<Ok> read_event_source(const rapidjson::Document& doc, EventSourceMapping& m) {
   const auto* arn = present(doc, "EventSourceArn");
   const auto* self = present(doc, "SelfManagedEventSource");
   if ((arn == nullptr) == (self == nullptr)) return invalid("Unrecognized event source.");
@@ -281,39 +272,36 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
     if (present(doc, "SelfManagedKafkaEventSourceConfig")) {
       return unsupported("SelfManagedKafkaEventSourceConfig");
     }
-  } else {
-    const auto* endpoints = present(*self, "Endpoints");
-    const auto* servers = endpoints ? present(*endpoints, "KAFKA_BOOTSTRAP_SERVERS") : nullptr;
-    if (servers == nullptr) {
-      return invalid(
-          "Required 'selfManagedEventSource.endpoints.KAFKA_BOOTSTRAP_SERVERS' parameter is "
-          "missing.");
-    }
-    for (const auto& s : servers->GetArray()) m.bootstrap_servers.push_back(str(s));
-    if (present(doc, "AmazonManagedKafkaEventSourceConfig")) {
-      return unsupported("AmazonManagedKafkaEventSourceConfig");
-    }
+    return Ok{};
   }
-  if (auto r = reject_non_kafka(doc); !r.ok()) return r.error();
+  const auto* endpoints = present(*self, "Endpoints");
+  const auto* servers = endpoints ? present(*endpoints, "KAFKA_BOOTSTRAP_SERVERS") : nullptr;
+  if (servers == nullptr) {
+    return invalid(
+        "Required 'selfManagedEventSource.endpoints.KAFKA_BOOTSTRAP_SERVERS' parameter is "
+        "missing.");
+  }
+  for (const auto& s : servers->GetArray()) m.bootstrap_servers.push_back(str(s));
+  if (present(doc, "AmazonManagedKafkaEventSourceConfig")) {
+    return unsupported("AmazonManagedKafkaEventSourceConfig");
+  }
+  return Ok{};
+}
 
-  auto fn = read_function(doc["FunctionName"]);
-  if (!fn.ok()) return fn.error();
-  req.function = fn.value();
-  m.function_arn = req.function.arn(ctx.region, ctx.account_id);
-
-  const auto* topics = present(doc, "Topics");
-  if (topics == nullptr) return invalid("Required 'topics' parameter is missing.");
-  for (const auto& t : topics->GetArray()) m.topics.push_back(str(t));
-
+// SourceAccessConfigurations: required for self-managed Kafka, checked for the event source.
+Result<Ok> read_access(const rapidjson::Document& doc, EventSourceMapping& m) {
   if (const auto* sacs = present(doc, "SourceAccessConfigurations")) {
     m.source_access_configurations = read_sacs(*sacs);
   }
   if (m.self_managed() && m.source_access_configurations.empty()) {
     return invalid("Required 'sourceAccessConfigurations' parameter is missing.");
   }
-  if (auto r = check_sacs(m.source_access_configurations, m.self_managed()); !r.ok())
-    return r.error();
+  return check_sacs(m.source_access_configurations, m.self_managed());
+}
 
+// StartingPosition, and StartingPositionTimestamp exactly when it is AT_TIMESTAMP (not in the
+// future).
+Result<Ok> read_starting_position(const rapidjson::Document& doc, EventSourceMapping& m) {
   if (const auto* sp = present(doc, "StartingPosition")) m.starting_position = str(*sp);
   if (const auto* ts = present(doc, "StartingPositionTimestamp")) {
     m.starting_position_timestamp = ts->GetDouble();
@@ -330,6 +318,35 @@ Result<CreateRequest> parse_create_request(std::string_view body, const RequestC
     return invalid(
         "StartingPositionTimestamp can only be set when StartingPosition is AT_TIMESTAMP.");
   }
+  return Ok{};
+}
+
+}  // namespace
+
+Result<CreateRequest> parse_create_request(std::string_view body, const RequestContext& ctx) {
+  rapidjson::Document doc;
+  if (auto r = parse_and_validate(body, "CreateEventSourceMappingRequest", doc); !r.ok()) {
+    return r.error();
+  }
+  CreateRequest req;
+  EventSourceMapping& m = req.mapping;
+  m.region = ctx.region;
+  m.account_id = ctx.account_id;
+
+  if (auto r = read_event_source(doc, m); !r.ok()) return r.error();
+  if (auto r = reject_non_kafka(doc); !r.ok()) return r.error();
+
+  auto fn = read_function(doc["FunctionName"]);
+  if (!fn.ok()) return fn.error();
+  req.function = fn.value();
+  m.function_arn = req.function.arn(ctx.region, ctx.account_id);
+
+  const auto* topics = present(doc, "Topics");
+  if (topics == nullptr) return invalid("Required 'topics' parameter is missing.");
+  for (const auto& t : topics->GetArray()) m.topics.push_back(str(t));
+
+  if (auto r = read_access(doc, m); !r.ok()) return r.error();
+  if (auto r = read_starting_position(doc, m); !r.ok()) return r.error();
 
   if (const auto* b = present(doc, "BatchSize")) m.batch_size = b->GetInt();
   if (const auto* w = present(doc, "MaximumBatchingWindowInSeconds")) {
