@@ -228,9 +228,8 @@ class Delivery {
   void send_commits();
   static constexpr std::chrono::milliseconds kCommitEvery{20};
   Clock::time_point next_commit_{};
-  // Records passed over are done as well: raises commits_ to every partition's done_up_to();
-  // true if any rose.
-  bool note_done_offsets();
+  // Records passed over are done as well: raises commits_ to every partition's done_up_to().
+  void note_done_offsets();
   // Commits what note_done_offsets() found, at most twice a second: a stretch of records that
   // all fail the filter commits without any invocation.
   void commit_passed_over();
@@ -854,14 +853,10 @@ void Delivery::send_commits() {
   }
 }
 
-bool Delivery::note_done_offsets() {
-  bool rose = false;
+void Delivery::note_done_offsets() {
   for (const auto& [id, p] : partitions_) {
-    const auto done = p.done_up_to();
-    if (!done) continue;
-    rose = commits_.raise(id, *done) || rose;
+    if (const auto done = p.done_up_to()) commits_.raise(id, *done);
   }
-  return rose;
 }
 
 void Delivery::commit_passed_over() {
@@ -874,7 +869,8 @@ void Delivery::commit_passed_over() {
     log_.debug(uuid_, std::to_string(filtered_out_) + " record(s) filtered out");
     filtered_out_ = 0;
   }
-  if (note_done_offsets()) commit_delivered(nullptr, true);
+  note_done_offsets();
+  send_commits();  // the same commit stage as delivered batches: only the offsets that rose
 }
 
 void Delivery::commit_delivered(const rd_kafka_topic_partition_list_t* only, bool async) {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 // JSON text written straight into a string, without a DOM or a writer object (the event encoder's
-// pieces; it is the hot path of delivery).
+// pieces; it is the hot path of delivery), and a depth check of JSON text without parsing it.
 namespace esm::api_models {
 
 // `s` quoted, escaped as RapidJSON escapes strings everywhere else in the emulator: \" \\ \b \f
