@@ -26,10 +26,71 @@ void append_schema_metadata(std::string& out, std::string_view member,
 
 }  // namespace
 
+namespace {
+
+void append_headers(std::string& out, const KafkaRecordView& r) {
+  out += R"(,"headers":[)";
+  bool first_header = true;
+  for (const auto& [name, value] : r.headers) {
+    if (!first_header) out += ',';
+    first_header = false;
+    out += '{';
+    append_string(out, name);
+    out += ":[";
+    if (value) {
+      bool first_byte = true;
+      for (const char c : *value) {  // Java signed bytes
+        if (!first_byte) out += ',';
+        first_byte = false;
+        append_integer(out, static_cast<signed char>(c));
+      }
+    }
+    out += "]}";
+  }
+  out += ']';
+}
+
+// One record's JSON object: the text an earlier event carried, or written from its members.
+void append_record(std::string& out, const KafkaRecordView& r) {
+  if (!r.encoded.empty()) {
+    out += r.encoded;
+    return;
+  }
+  out += R"({"topic":)";
+  append_string(out, r.topic);
+  out += R"(,"partition":)";
+  append_integer(out, r.partition);
+  out += R"(,"offset":)";
+  append_integer(out, r.offset);
+  out += R"(,"timestamp":)";
+  append_integer(out, r.timestamp_ms);
+  out += r.log_append_time ? R"(,"timestampType":"LOG_APPEND_TIME")"
+                           : R"(,"timestampType":"CREATE_TIME")";
+  if (r.key) {
+    out += R"(,"key":")";
+    append_base64(out, *r.key);
+    out += '"';
+  }
+  if (r.value) {
+    out += R"(,"value":")";
+    append_base64(out, *r.value);
+    out += '"';
+  }
+  append_headers(out, r);
+  append_schema_metadata(out, R"(,"keySchemaMetadata":)", r.key_schema);
+  append_schema_metadata(out, R"(,"valueSchemaMetadata":)", r.value_schema);
+  out += '}';
+}
+
+}  // namespace
+
 std::string kafka_event_json(const KafkaEventSource& source,
-                             const std::vector<KafkaRecordView>& records) {
+                             const std::vector<KafkaRecordView>& records,
+                             std::vector<RecordSpan>* spans) {
   std::size_t reserve = kafka_event_overhead(source);
-  for (const auto& r : records) reserve += kafka_record_size_bound(r);
+  for (const auto& r : records) {
+    reserve += r.encoded.empty() ? kafka_record_size_bound(r) : r.encoded.size() + 1;
+  }
   std::string out;
   out.reserve(reserve);
   out += R"({"eventSource":)";
@@ -41,6 +102,7 @@ std::string kafka_event_json(const KafkaEventSource& source,
   out += R"(,"bootstrapServers":)";
   append_string(out, source.bootstrap_servers);
   out += R"(,"records":{)";
+  if (spans != nullptr) spans->clear();
   const KafkaRecordView* group = nullptr;  // first record of the open "topic-partition" array
   for (const auto& r : records) {
     if (group == nullptr || group->topic != r.topic || group->partition != r.partition) {
@@ -51,48 +113,11 @@ std::string kafka_event_json(const KafkaEventSource& source,
     } else {
       out += ',';
     }
-    out += R"({"topic":)";
-    append_string(out, r.topic);
-    out += R"(,"partition":)";
-    append_integer(out, r.partition);
-    out += R"(,"offset":)";
-    append_integer(out, r.offset);
-    out += R"(,"timestamp":)";
-    append_integer(out, r.timestamp_ms);
-    out += r.log_append_time ? R"(,"timestampType":"LOG_APPEND_TIME")"
-                             : R"(,"timestampType":"CREATE_TIME")";
-    if (r.key) {
-      out += R"(,"key":")";
-      append_base64(out, *r.key);
-      out += '"';
+    const std::size_t begin = out.size();
+    append_record(out, r);
+    if (spans != nullptr) {
+      spans->push_back({static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(out.size())});
     }
-    if (r.value) {
-      out += R"(,"value":")";
-      append_base64(out, *r.value);
-      out += '"';
-    }
-    out += R"(,"headers":[)";
-    bool first_header = true;
-    for (const auto& [name, value] : r.headers) {
-      if (!first_header) out += ',';
-      first_header = false;
-      out += '{';
-      append_string(out, name);
-      out += ":[";
-      if (value) {
-        bool first_byte = true;
-        for (const char c : *value) {  // Java signed bytes
-          if (!first_byte) out += ',';
-          first_byte = false;
-          append_integer(out, static_cast<signed char>(c));
-        }
-      }
-      out += "]}";
-    }
-    out += ']';
-    append_schema_metadata(out, R"(,"keySchemaMetadata":)", r.key_schema);
-    append_schema_metadata(out, R"(,"valueSchemaMetadata":)", r.value_schema);
-    out += '}';
   }
   if (group != nullptr) out += ']';
   out += "}}";

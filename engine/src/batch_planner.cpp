@@ -66,6 +66,12 @@ std::optional<BatchPlan> plan_batch(const std::vector<PartitionSnapshot>& partit
     PlannedPart part{id, 0};
     bool full = false;
     const std::size_t records = p.cap > 0 ? std::min(p.records, p.cap) : p.records;
+    if (p.cap > 0 && taken == 0) {
+      // A retry's records went in one event before (or with more records): they fit unsized.
+      part.count = std::min(records, limits.batch_size);
+      plan.parts.push_back(part);
+      return plan;
+    }
     for (std::size_t i = 0; i < records; ++i) {
       if (taken >= limits.batch_size) {
         full = true;

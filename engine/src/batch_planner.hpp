@@ -55,7 +55,8 @@ struct BatchPlan {
 // partitions, the limits, the clock and when the last invocation finished.
 // - A partition being retried goes alone and first (its failures never hold back the others;
 //   a healed function gets the failed batch before anything newer), with at most `cap` records
-//   (the failed records, or half of them when bisecting).
+//   (the failed records, or half of them when bisecting); those records went in one event before,
+//   so they are not sized again.
 // - Otherwise every ready partition contributes, in the order given, up to BatchSize records
 //   and the payload limit; a partition with a batch in flight or a retry not yet due waits.
 // - A batch goes once BatchSize records are available, the payload would be full (the records

@@ -142,14 +142,17 @@ void set_answer(InvokeResult& result, unsigned status, std::string body,
                   (function_error ? " X-Amz-Function-Error: " + *function_error : "");
 }
 
+// The request's body is the caller's payload itself, not a copy (a batch's event is up to 6 MB).
+using Request = http::request<http::span_body<const char>>;
+
 struct Attempt {
   InvokeResult result;
   bool stale = false;  // a reused connection failed before any answer: worth a fresh one
 };
 
-Attempt http_post_once(ConnectionPool& pool, const Url& url,
-                       const http::request<http::string_body>& req, std::chrono::seconds timeout,
-                       const std::atomic<bool>& cancel, std::optional<ConnectionPool::Idle> reuse) {
+Attempt http_post_once(ConnectionPool& pool, const Url& url, const Request& req,
+                       std::chrono::seconds timeout, const std::atomic<bool>& cancel,
+                       std::optional<ConnectionPool::Idle> reuse) {
   Attempt attempt;
   InvokeResult& result = attempt.result;
   net::io_context ioc;
@@ -249,14 +252,14 @@ Attempt http_post_once(ConnectionPool& pool, const Url& url,
 InvokeResult http_post(ConnectionPool& pool, const Url& url, const std::string& payload,
                        const InvocationIds& ids, std::chrono::seconds timeout,
                        const std::atomic<bool>& cancel, bool lambda_api) {
-  http::request<http::string_body> req{http::verb::post, url.target, 11};
+  Request req{http::verb::post, url.target, 11};
   req.set(http::field::host, url.authority());
   req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "esm-emulator");
   req.set("X-Esm-Mapping-Uuid", ids.mapping_uuid);
   req.set("X-Esm-Request-Id", ids.request_id);
   if (lambda_api) req.set("X-Amz-Invocation-Type", "RequestResponse");
-  req.body() = payload;
+  req.body() = {payload.data(), payload.size()};
   req.prepare_payload();
   // A kept-alive connection the function's server closed meanwhile fails before any answer: the
   // request goes again on a new connection (bounded: the pool holds few, then a new one).

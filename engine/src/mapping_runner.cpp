@@ -70,13 +70,20 @@ struct Batch {
   // What the schema registry stage made of each message (null: not decoded; the views point into
   // these), one for one.
   std::vector<std::unique_ptr<const schema_registry::DecodedRecord>> decoded;
+  // The events that retried records' views carry their objects' text from (their `encoded`).
+  std::vector<std::shared_ptr<const std::string>> earlier_events;
+  // Written by the invocation's worker before its result is set, read by the consumer loop after:
+  // the event sent, and where each record's object lies in it (one for one with the views).
+  std::shared_ptr<const std::string> event;
+  std::vector<api_models::RecordSpan> spans;
 
-  // Messages [first, last) back in front of `p` (a retry), each with what it was decoded to and
-  // its view.
+  // Messages [first, last) back in front of `p` (a retry), each with what it was decoded to, its
+  // view and its object's text in the event sent.
   void put_back(PartitionBuffer& p, std::vector<KafkaMessage>::iterator first,
                 std::vector<KafkaMessage>::iterator last) {
     const auto at = first - messages.begin();
-    p.put_back(first, last, decoded.begin() + at, views.begin() + at);
+    p.put_back(first, last, decoded.begin() + at, views.begin() + at, event,
+               event ? spans.data() + at : nullptr);
   }
 };
 
@@ -1319,9 +1326,15 @@ InFlight Delivery::take_batch(const BatchPlan& plan) {
     for (std::size_t i = 0; i < count; ++i) {
       auto taken = p.take_front();
       part.last_offset = taken.msg->offset;
-      f.batch->views.push_back(
-          taken.view ? std::move(*taken.view)
-                     : event_view(taken.msg.get(), taken.decoded.get(), topic, taken.no_headers));
+      if (taken.view) {
+        auto& events = f.batch->earlier_events;
+        if (taken.event && (events.empty() || events.back() != taken.event))
+          events.push_back(std::move(taken.event));
+        f.batch->views.push_back(std::move(*taken.view));
+      } else {
+        f.batch->views.push_back(
+            event_view(taken.msg.get(), taken.decoded.get(), topic, taken.no_headers));
+      }
       f.batch->messages.push_back(std::move(taken.msg));
       f.batch->decoded.push_back(std::move(taken.decoded));
     }
@@ -1336,15 +1349,17 @@ void Delivery::start_invocation(InFlight f) {
   log_.debug(uuid_, "invoking with " + std::to_string(f.batch->views.size()) + " record(s)");
   auto promise = std::make_shared<std::promise<InvokeResult>>();
   f.result = promise->get_future();
-  const Batch* records = f.batch.get();
+  Batch* records = f.batch.get();
   // The result is set before the wake-up: a loop woken early would find it not ready and sleep on.
   // The runner outlives its executor's tasks (see MappingRunner's members).
   executor_.submit([promise, records, &runner = runner_, &invoker = invoker_, &cancel = cancel_,
                     &metrics = metrics_, &history = config_.history, &log = log_, uuid = uuid_,
                     target = config_.function, source = source_] {
-    const std::string payload = api_models::kafka_event_json(source, records->views);
-    auto call = invoke_recorded(invoker, target, payload, {uuid, api_models::random_uuid()}, cancel,
+    auto event = std::make_shared<const std::string>(
+        api_models::kafka_event_json(source, records->views, &records->spans));
+    auto call = invoke_recorded(invoker, target, *event, {uuid, api_models::random_uuid()}, cancel,
                                 history);
+    records->event = std::move(event);
     metrics.duration_seconds.observe(call.seconds);
     auto& record = call.record;
     add_ranges(record, records->views);

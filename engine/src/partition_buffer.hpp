@@ -93,6 +93,40 @@ struct RetryBatch {
   int invocations = 0;  // invocations that carried them (approximateInvokeCount)
 };
 
+// A retried record's view as its last event had it, with that event's text: the view's `encoded`
+// points into it, so the retry sends the record's object again without writing it anew.
+struct RetriedView {
+  api_models::KafkaRecordView view;
+  std::shared_ptr<const std::string> event;  // null: the view has no `encoded` text
+};
+
+// Storage for retried views, reused on the consumer thread that owns the partition buffers: a
+// retry round puts hundreds of records back and takes them out again, and allocating each view
+// anew took a sixth of that thread (scripts/bench, partial failures). Keeps at most kMaxSpare
+// (about 1 MB).
+class RetriedViewPool {
+ public:
+  static std::unique_ptr<RetriedView> take() {
+    auto& s = spare();
+    if (s.empty()) return std::make_unique<RetriedView>();
+    auto v = std::move(s.back());
+    s.pop_back();
+    return v;
+  }
+  // `v`'s contents were moved out.
+  static void give(std::unique_ptr<RetriedView> v) {
+    auto& s = spare();
+    if (s.size() < kMaxSpare) s.push_back(std::move(v));
+  }
+
+ private:
+  static constexpr std::size_t kMaxSpare = 4096;
+  static std::vector<std::unique_ptr<RetriedView>>& spare() {
+    thread_local std::vector<std::unique_ptr<RetriedView>> s;
+    return s;
+  }
+};
+
 // Records given up (retries used up, too old, too large), on their way to the on-failure
 // destination; in offset order.
 struct FailedRecords {
@@ -158,7 +192,7 @@ class PartitionBuffer {
   // Record i as the event carries it (decoded, when the schema registry stage decoded it).
   api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
     const Entry& e = records_[i];
-    return e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers);
+    return e.view ? e.view->view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers);
   }
   // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
   // stage first asks (from the view a retried record brought back, or a view made for it).
@@ -166,7 +200,7 @@ class PartitionBuffer {
     Entry& e = records_[i];
     if (e.bound == 0) {
       e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(
-          e.view ? *e.view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers)));
+          e.view ? e.view->view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers)));
     }
     return e.bound;
   }
@@ -217,30 +251,45 @@ class PartitionBuffer {
   }
   KafkaMessage pop_front() { return take_front().msg; }
   // The front record with what it was decoded to and the view a retry brought back with it (if
-  // it was retried), out of the buffer.
+  // it was retried, with the event its `encoded` text lies in), out of the buffer.
   struct Taken {
     KafkaMessage msg;
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;
-    std::unique_ptr<api_models::KafkaRecordView> view;
+    std::optional<api_models::KafkaRecordView> view;
+    std::shared_ptr<const std::string> event;
     bool no_headers = false;
   };
   Taken take_front() {
     Entry& e = records_.front();
-    Taken out{std::move(e.msg), std::move(e.decoded), std::move(e.view), e.no_headers};
+    Taken out{std::move(e.msg), std::move(e.decoded), std::nullopt, nullptr, e.no_headers};
+    if (e.view) {
+      out.view = std::move(e.view->view);
+      out.event = std::move(e.view->event);
+      RetriedViewPool::give(std::move(e.view));
+    }
     records_.pop_front();
     bytes_ -= size_of(*out.msg);
     return out;
   }
   // A failed batch's records [first, last), back in front in their order, each with what it was
-  // decoded to and its view (`decoded` and `views` walk along with them).
+  // decoded to and its view (`decoded`, `views` and `spans` walk along with them); the view keeps
+  // its object's text in `event` (if the batch's event was written), at `spans`.
   template <typename It, typename DecodedIt, typename ViewIt>
-  void put_back(It first, It last, DecodedIt decoded, ViewIt views) {
+  void put_back(It first, It last, DecodedIt decoded, ViewIt views,
+                const std::shared_ptr<const std::string>& event,
+                const api_models::RecordSpan* spans) {
     const auto n = last - first;
     for (auto i = n; i-- > 0;) {  // the last first: each goes in front of the one after it
       bytes_ += size_of(*first[i]);
-      records_.push_front(Entry{std::move(first[i]), std::move(decoded[i]),
-                                std::make_unique<api_models::KafkaRecordView>(std::move(views[i])),
-                                0, false});
+      auto retried = RetriedViewPool::take();
+      retried->view = std::move(views[i]);
+      retried->event = event;
+      if (event) {
+        retried->view.encoded =
+            std::string_view(*event).substr(spans[i].begin, spans[i].end - spans[i].begin);
+      }
+      records_.push_front(
+          Entry{std::move(first[i]), std::move(decoded[i]), std::move(retried), 0, false});
     }
   }
 
@@ -263,7 +312,7 @@ class PartitionBuffer {
     std::unique_ptr<const schema_registry::DecodedRecord> decoded;  // null: not decoded
     // A retried record's view, as its batch had it (a fresh record's is made when needed: keeping
     // one for every record cost more than it saved). Out of line, so that an entry stays small.
-    std::unique_ptr<api_models::KafkaRecordView> view;
+    std::unique_ptr<RetriedView> view;
     std::uint32_t bound = 0;          // 0: not computed yet (an event is at most 6 MB)
     mutable bool no_headers = false;  // librdkafka said the record has none (see record_view)
   };

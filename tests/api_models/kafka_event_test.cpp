@@ -99,3 +99,41 @@ TEST_CASE("kafka event: names and topics escaped as JSON, bytes beyond ASCII as 
   CHECK(kafka_event_json({std::nullopt, "b"}, {}) ==
         R"({"eventSource":"SelfManagedKafka","bootstrapServers":"b","records":{}})");
 }
+
+TEST_CASE(
+    "kafka event: each record's object is located in the event, and a retry sends that text "
+    "again unwritten",
+    "[api_models]") {
+  const KafkaEventSource source{std::nullopt, "b:1"};
+  std::vector<KafkaRecordView> records(3);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    records[i].topic = "t";
+    records[i].partition = i < 2 ? 0 : 1;
+    records[i].offset = static_cast<std::int64_t>(10 + i);
+    records[i].value = "v";
+  }
+  std::vector<RecordSpan> spans;
+  const std::string first = kafka_event_json(source, records, &spans);
+  REQUIRE(spans.size() == 3);
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    const std::string one = kafka_event_json(source, {records[i]});
+    const std::string object(first, spans[i].begin, spans[i].end - spans[i].begin);
+    CHECK(one.find(object) != std::string::npos);
+    CHECK(object.front() == '{');
+    CHECK(object.back() == '}');
+  }
+  // The same records carrying their earlier text: the same event, though their members now say
+  // something else (the text is what is sent).
+  auto again = records;
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    again[i].encoded =
+        std::string_view(first).substr(spans[i].begin, spans[i].end - spans[i].begin);
+    again[i].value = "changed";
+  }
+  std::vector<RecordSpan> again_spans;
+  CHECK(kafka_event_json(source, again, &again_spans) == first);
+  CHECK(again_spans.size() == 3);
+  // A retry of the last two: their objects as they were, regrouped.
+  const std::vector<KafkaRecordView> tail(again.begin() + 1, again.end());
+  CHECK(kafka_event_json(source, tail) == kafka_event_json(source, {records[1], records[2]}));
+}

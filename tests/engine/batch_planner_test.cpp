@@ -124,6 +124,22 @@ TEST_CASE("planner: when a batch goes, and what it takes", "[engine][planner]") 
   }
 }
 
+TEST_CASE("planner: a retry's records are not sized again (they went in one event before)",
+          "[engine][planner]") {
+  auto retrying = part(0, 50);
+  retrying.attempts = 1;
+  retrying.cap = 30;
+  const auto plan = plan_batch({retrying}, limits(100, 1000), bounds({{{0, 0}, 5000}}), kT0, kT0);
+  REQUIRE(plan);
+  CHECK(plan->parts == std::vector<PlannedPart>{{0, 30}});
+  CHECK_FALSE(plan->single_over_bound);
+  // A fresh batch of the same records is sized: its first record alone is over the limit.
+  const auto fresh =
+      plan_batch({part(0, 50)}, limits(100, 1000), bounds({{{0, 0}, 5000}}), kT0, kT0 + 1s);
+  REQUIRE(fresh);
+  CHECK(fresh->single_over_bound);
+}
+
 TEST_CASE("planner: the window runs from the later of the oldest record and the last completion",
           "[engine][planner]") {
   const auto last_completion = kT0 + 2s;

@@ -28,6 +28,9 @@ struct KafkaRecordView {
   std::vector<std::pair<std::string_view, std::optional<std::string_view>>> headers;
   std::optional<SchemaMetadataView> key_schema;    // "keySchemaMetadata"; none: omitted
   std::optional<SchemaMetadataView> value_schema;  // "valueSchemaMetadata"; none: omitted
+  // The record's JSON object as an earlier event of the same source carried it (a retry sends
+  // the same text again, unwritten); empty: written from the members above.
+  std::string_view encoded;
 };
 
 struct KafkaEventSource {
@@ -35,10 +38,18 @@ struct KafkaEventSource {
   std::string bootstrap_servers;                // comma-joined
 };
 
+// Where one record's JSON object lies in an event: bytes [begin, end).
+struct RecordSpan {
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+
 // The invocation payload: records grouped by "topic-partition", each group in the given order
-// (callers pass records partition by partition, in offset order).
+// (callers pass records partition by partition, in offset order). With `spans`, where each
+// record's object lies in it, one for one (what a later event may carry as `encoded`).
 std::string kafka_event_json(const KafkaEventSource& source,
-                             const std::vector<KafkaRecordView>& records);
+                             const std::vector<KafkaRecordView>& records,
+                             std::vector<RecordSpan>* spans = nullptr);
 
 // An upper bound on what one record adds to the payload, to cut batches below 6,291,456 bytes.
 std::size_t kafka_record_size_bound(const KafkaRecordView& record);
