@@ -61,32 +61,6 @@ struct BatchPart {
   std::uint64_t epoch;  // of the partition's assignment when the batch was made
 };
 
-// The records of one invocation, taken out of their partitions while it runs (and put back in
-// front if it fails). The views point into the messages; the payload is built from them on the
-// invocation's thread, so the consumer loop goes on polling and dispatching meanwhile.
-struct Batch {
-  std::vector<KafkaMessage> messages;  // partition by partition, in offset order
-  std::vector<KafkaRecordView> views;
-  // What the schema registry stage made of each message (null: not decoded; the views point into
-  // these), one for one.
-  std::vector<std::unique_ptr<const schema_registry::DecodedRecord>> decoded;
-  // The events that retried records' views carry their objects' text from (their `encoded`).
-  std::vector<std::shared_ptr<const std::string>> earlier_events;
-  // Written by the invocation's worker before its result is set, read by the consumer loop after:
-  // the event sent, and where each record's object lies in it (one for one with the views).
-  std::shared_ptr<const std::string> event;
-  std::vector<api_models::RecordSpan> spans;
-
-  // Messages [first, last) back in front of `p` (a retry), each with what it was decoded to, its
-  // view and its object's text in the event sent.
-  void put_back(PartitionBuffer& p, std::vector<KafkaMessage>::iterator first,
-                std::vector<KafkaMessage>::iterator last) {
-    const auto at = first - messages.begin();
-    p.put_back(first, last, decoded.begin() + at, views.begin() + at, event,
-               event ? spans.data() + at : nullptr);
-  }
-};
-
 // One invocation being made, or one destination write, on the runner's executor. Letting go of
 // it waits for its result (the worker reads the records until then).
 struct InFlight {
@@ -202,7 +176,7 @@ class Delivery {
   void complete(InvokeResult r, InFlight& done);
   void report_outcome(const InvokeResult& r, const PartOutcomes& outcomes);
   void delivered(PartitionBuffer& p, std::size_t n);
-  std::optional<BatchPart> failed(PartitionBuffer& p, Batch& batch, const BatchPart& part,
+  std::optional<BatchPart> failed(PartitionBuffer& p, InFlight& done, const BatchPart& part,
                                   std::vector<KafkaMessage>::iterator first,
                                   std::vector<KafkaMessage>::iterator last, const InvokeResult& r,
                                   bool whole_batch);
@@ -228,6 +202,8 @@ class Delivery {
   BatchLimits batch_limits() const;
   bool pass_over_if_too_large(std::int32_t partition);
   InFlight take_batch(const BatchPlan& plan);
+  std::size_t sendable(const PartitionBuffer& p, std::size_t planned, std::int64_t now_ms) const;
+  std::int64_t take_record(PartitionBuffer& p, Batch& batch);
   void start_invocation(InFlight batch);
   std::vector<PartitionSnapshot> snapshots_;  // maybe_dispatch()'s, kept: it runs every turn
   // The commit stage: raises commits_ past the parts, then send_commits().
@@ -972,6 +948,20 @@ PartOutcomes part_outcomes(const InvokeResult& r, const InFlight& f, bool item_f
   return PartOutcomes{std::vector<std::optional<std::int64_t>>(f.parts.size()), false, {}};
 }
 
+// The failed records [first, last) of `done`'s batch, back in front of `p`: the batch itself, kept
+// whole, when they are its last records and it has no other part (a retry round's usual case),
+// else one by one.
+void put_back(PartitionBuffer& p, InFlight& done, std::vector<KafkaMessage>::iterator first,
+              std::vector<KafkaMessage>::iterator last) {
+  auto& messages = done.batch->messages;
+  const auto from = static_cast<std::size_t>(first - messages.begin());
+  if (done.parts.size() == 1 && last == messages.end()) {
+    p.retain(std::move(done.batch), from);
+    return;
+  }
+  p.put_back(*done.batch, from, static_cast<std::size_t>(last - messages.begin()));
+}
+
 // Turns an invocation's outcome into commits, retries and the state report, part by part.
 void Delivery::complete(InvokeResult r, InFlight& done) {
   if (done.given_up) {
@@ -996,7 +986,7 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
     next += static_cast<std::ptrdiff_t>(part.count);
     PartitionBuffer* p = current(part);  // null: a later assignment fetches from the commit again
     if (cancelled) {
-      if (p != nullptr) done.batch->put_back(*p, first, next);  // in front again, for nobody
+      if (p != nullptr) put_back(*p, done, first, next);  // in front again, for nobody
       continue;
     }
     if (!outcomes.failed_from[i]) {
@@ -1013,7 +1003,7 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
                             (*(split - 1))->offset, part.epoch});
     }
     if (p == nullptr) continue;
-    if (auto passed = failed(*p, *done.batch, part, split, next, r, outcomes.whole_batch))
+    if (auto passed = failed(*p, done, part, split, next, r, outcomes.whole_batch))
       done_parts.push_back(*passed);
     // A function that got past some of the records is not stuck: the rest go again at once,
     // and a later failure backs off from the start.
@@ -1075,7 +1065,7 @@ void Delivery::retry_now(PartitionBuffer& p) {
 // The function failed for [first, last) of a part (the part's records before them are done):
 // retried, bisected or given up, as the mapping's error handling says. Returns the records
 // passed over when they are given up with no destination to go to.
-std::optional<BatchPart> Delivery::failed(PartitionBuffer& p, Batch& batch, const BatchPart& part,
+std::optional<BatchPart> Delivery::failed(PartitionBuffer& p, InFlight& done, const BatchPart& part,
                                           std::vector<KafkaMessage>::iterator first,
                                           std::vector<KafkaMessage>::iterator last,
                                           const InvokeResult& r, bool whole_batch) {
@@ -1086,14 +1076,14 @@ std::optional<BatchPart> Delivery::failed(PartitionBuffer& p, Batch& batch, cons
   switch (on_failure(config_.errors, was.retries, n, reached, whole_batch)) {
     case FailureAction::Retry:
       if (reached) ++again.retries;
-      batch.put_back(p, first, last);
+      put_back(p, done, first, last);
       p.retry_batches.push_front(again);
       schedule_retry(p);
       return std::nullopt;
     case FailureAction::Bisect:
       log_.info(uuid_, "bisecting " + std::to_string(n) + " failed record(s) of partition " +
                            std::to_string(part.partition));
-      batch.put_back(p, first, last);
+      put_back(p, done, first, last);
       p.retry_batches.push_front({n / 2, again.retries, again.invocations});
       p.retry_batches.push_front({n - n / 2, again.retries, again.invocations});
       p.attempts = 0;
@@ -1301,52 +1291,74 @@ bool Delivery::pass_over_if_too_large(std::int32_t id) {
   return true;
 }
 
-// The planned records, out of their buffers (which are in flight until the outcome).
+// How many of the first `planned` records of `p` may be sent: up to the first one too old.
+std::size_t Delivery::sendable(const PartitionBuffer& p, std::size_t planned,
+                               std::int64_t now_ms) const {
+  if (config_.errors.maximum_record_age_s < 0) return planned;
+  std::size_t count = 0;
+  while (count < planned &&
+         !config_.errors.expired(rd_kafka_message_timestamp(p.at(count), nullptr), now_ms)) {
+    ++count;
+  }
+  return count;
+}
+
+// The planned records, out of their buffers (which are in flight until the outcome). A retry of
+// a retained batch's records sends that batch again.
 InFlight Delivery::take_batch(const BatchPlan& plan) {
   InFlight f;
+  const std::int64_t now_ms = wall_clock_ms();
+  if (plan.parts.size() == 1) {
+    auto& p = partitions_.at(plan.parts.front().partition);
+    const std::size_t count = sendable(p, plan.parts.front().count, now_ms);
+    if (count > 0 && count == p.retained()) {
+      p.in_flight = true;
+      f.batch = p.take_retained();
+      f.parts.push_back(
+          {plan.parts.front().partition, count, f.batch->messages.back()->offset, p.epoch});
+      return f;
+    }
+  }
   f.batch = std::make_unique<Batch>();
   std::size_t planned_records = 0;
   for (const auto& planned : plan.parts) planned_records += planned.count;
   f.batch->messages.reserve(planned_records);
   f.batch->views.reserve(planned_records);
   f.batch->decoded.reserve(planned_records);
-  const std::string_view topic = config_.mapping.topics.front();
-  const std::int64_t now_ms = wall_clock_ms();
   for (const auto& planned : plan.parts) {
     auto& p = partitions_.at(planned.partition);
-    std::size_t count = 0;  // up to the first record too old to be sent
-    if (config_.errors.maximum_record_age_s < 0) count = planned.count;
-    while (count < planned.count &&
-           !config_.errors.expired(rd_kafka_message_timestamp(p.at(count), nullptr), now_ms)) {
-      ++count;
-    }
+    const std::size_t count = sendable(p, planned.count, now_ms);
     if (count == 0) continue;
     p.in_flight = true;
     BatchPart part{planned.partition, count, -1, p.epoch};
-    for (std::size_t i = 0; i < count; ++i) {
-      auto taken = p.take_front();
-      part.last_offset = taken.msg->offset;
-      if (taken.view) {
-        auto& events = f.batch->earlier_events;
-        if (taken.event && (events.empty() || events.back() != taken.event))
-          events.push_back(std::move(taken.event));
-        f.batch->views.push_back(std::move(*taken.view));
-      } else {
-        f.batch->views.push_back(
-            event_view(taken.msg.get(), taken.decoded.get(), topic, taken.no_headers));
-      }
-      f.batch->messages.push_back(std::move(taken.msg));
-      f.batch->decoded.push_back(std::move(taken.decoded));
-    }
+    for (std::size_t i = 0; i < count; ++i) part.last_offset = take_record(p, *f.batch);
     f.parts.push_back(part);
   }
   return f;
 }
 
+// The front record of `p` into `batch`, with its view; returns its offset.
+std::int64_t Delivery::take_record(PartitionBuffer& p, Batch& batch) {
+  auto taken = p.take_front();
+  const std::int64_t offset = taken.msg->offset;
+  if (taken.view) {
+    auto& events = batch.earlier_events;
+    if (taken.event && (events.empty() || events.back() != taken.event))
+      events.push_back(std::move(taken.event));
+    batch.views.push_back(std::move(*taken.view));
+  } else {
+    batch.views.push_back(event_view(taken.msg.get(), taken.decoded.get(),
+                                     config_.mapping.topics.front(), taken.no_headers));
+  }
+  batch.messages.push_back(std::move(taken.msg));
+  batch.decoded.push_back(std::move(taken.decoded));
+  return offset;
+}
+
 // The event is encoded and the function called on a worker of the runner's executor, so the
 // consumer loop goes on polling and dispatching meanwhile.
 void Delivery::start_invocation(InFlight f) {
-  log_.debug(uuid_, "invoking with " + std::to_string(f.batch->views.size()) + " record(s)");
+  log_.debug(uuid_, "invoking with " + std::to_string(f.batch->size()) + " record(s)");
   auto promise = std::make_shared<std::promise<InvokeResult>>();
   f.result = promise->get_future();
   Batch* records = f.batch.get();
@@ -1355,11 +1367,13 @@ void Delivery::start_invocation(InFlight f) {
   executor_.submit([promise, records, &runner = runner_, &invoker = invoker_, &cancel = cancel_,
                     &metrics = metrics_, &history = config_.history, &log = log_, uuid = uuid_,
                     target = config_.function, source = source_] {
+    records->drop_done();
+    std::vector<api_models::RecordSpan> spans;
     auto event = std::make_shared<const std::string>(
-        api_models::kafka_event_json(source, records->views, &records->spans));
+        api_models::kafka_event_json(source, records->views, &spans));
     auto call = invoke_recorded(invoker, target, *event, {uuid, api_models::random_uuid()}, cancel,
                                 history);
-    records->event = std::move(event);
+    records->sent(std::move(event), spans);
     metrics.duration_seconds.observe(call.seconds);
     auto& record = call.record;
     add_ranges(record, records->views);

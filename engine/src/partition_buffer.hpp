@@ -134,6 +134,46 @@ struct FailedRecords {
   api_models::FailureReport report;
 };
 
+// The records of one invocation, taken out of their partitions while it runs. The views point
+// into the messages (and their `encoded` into `event`); the payload is built from them on the
+// invocation's thread, so the consumer loop goes on polling and dispatching meanwhile. A failed
+// batch whose last records are retried stays whole: its partition keeps it in front
+// (PartitionBuffer::retain) and the retry sends it again without the records before `first`.
+struct Batch {
+  std::vector<KafkaMessage> messages;  // partition by partition, in offset order
+  std::vector<api_models::KafkaRecordView> views;
+  // What the schema registry stage made of each message (null: not decoded; the views point into
+  // these), one for one.
+  std::vector<std::unique_ptr<const schema_registry::DecodedRecord>> decoded;
+  // Records before this one are done (delivered): kept until the batch is sent again.
+  std::size_t first = 0;
+  // The last event sent (the views' `encoded` point into it), and the earlier events that views
+  // taken from partition buffers carry their text from.
+  std::shared_ptr<const std::string> event;
+  std::vector<std::shared_ptr<const std::string>> earlier_events;
+
+  std::size_t size() const { return messages.size() - first; }
+  // The records before `first` let go (on the invocation's worker, before it encodes).
+  void drop_done() {
+    if (first == 0) return;
+    const auto n = static_cast<std::ptrdiff_t>(first);
+    messages.erase(messages.begin(), messages.begin() + n);
+    views.erase(views.begin(), views.begin() + n);
+    decoded.erase(decoded.begin(), decoded.begin() + n);
+    first = 0;
+  }
+  // The event went: each view's `encoded` is now its object's text in it (`spans`, one for one).
+  void sent(std::shared_ptr<const std::string> sent_event,
+            const std::vector<api_models::RecordSpan>& spans) {
+    const std::string_view text(*sent_event);
+    for (std::size_t i = 0; i < views.size() && i < spans.size(); ++i) {
+      views[i].encoded = text.substr(spans[i].begin, spans[i].end - spans[i].begin);
+    }
+    event = std::move(sent_event);
+    earlier_events.clear();
+  }
+};
+
 // One assigned partition's delivery state: its librdkafka fetch queue, the records taken from it
 // that wait for delivery (front = next to deliver), its retry state, and where its commit may go.
 // Owned and used by the runner's consumer thread only.
@@ -176,28 +216,37 @@ class PartitionBuffer {
     return was;
   }
 
-  bool empty() const { return records_.empty(); }
-  std::size_t size() const { return records_.size(); }
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return retained() + records_.size(); }
   std::size_t bytes() const { return bytes_; }  // keys and values held
-  const rd_kafka_message_t* at(std::size_t i) const { return records_[i].msg.get(); }
+  const rd_kafka_message_t* at(std::size_t i) const {
+    const std::size_t r = retained();
+    return i < r ? retained_->messages[retained_->first + i].get() : records_[i - r].msg.get();
+  }
   // What the schema registry stage made of record i (null: not decoded).
   const schema_registry::DecodedRecord* decoded(std::size_t i) const {
-    return records_[i].decoded.get();
+    const std::size_t r = retained();
+    return i < r ? retained_->decoded[retained_->first + i].get() : records_[i - r].decoded.get();
   }
   void set_decoded(std::size_t i, std::unique_ptr<const schema_registry::DecodedRecord> d) {
+    if (i < retained()) spill();
     records_[i].decoded = std::move(d);
     records_[i].view.reset();
     records_[i].bound = 0;
   }
   // Record i as the event carries it (decoded, when the schema registry stage decoded it).
   api_models::KafkaRecordView view(std::size_t i, std::string_view topic) const {
-    const Entry& e = records_[i];
+    const std::size_t r = retained();
+    if (i < r) return retained_->views[retained_->first + i];
+    const Entry& e = records_[i - r];
     return e.view ? e.view->view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers);
   }
-  // The bytes record i (0 = front) adds to an event: computed once per record, when the batching
-  // stage first asks (from the view a retried record brought back, or a view made for it).
+  // The bytes record i (0 = front) adds to an event: computed once per buffered record, when the
+  // batching stage first asks (from the view a retried record brought back, or a view made for it).
   std::size_t size_bound(std::size_t i, std::string_view topic) {
-    Entry& e = records_[i];
+    const std::size_t r = retained();
+    if (i < r) return api_models::kafka_record_size_bound(retained_->views[retained_->first + i]);
+    Entry& e = records_[i - r];
     if (e.bound == 0) {
       e.bound = static_cast<std::uint32_t>(api_models::kafka_record_size_bound(
           e.view ? e.view->view : event_view(e.msg.get(), e.decoded.get(), topic, e.no_headers)));
@@ -213,8 +262,7 @@ class PartitionBuffer {
   std::map<std::int64_t, HeldRecord> held;
   // Forgets held records that left the buffer meanwhile (given up as too old).
   void prune_held() {
-    while (!held.empty() &&
-           (records_.empty() || held.begin()->first < records_.front().msg->offset)) {
+    while (!held.empty() && (empty() || held.begin()->first < at(0)->offset)) {
       held.erase(held.begin());
     }
   }
@@ -222,17 +270,27 @@ class PartitionBuffer {
   int decode_attempts = 0;
   // Records at the front that may be delivered (all, unless one is held).
   std::size_t ready() const {
-    if (held.empty()) return records_.size();
+    if (held.empty()) return size();
     return index_of(held.begin()->first);
   }
   // The position of the buffered record at `offset`, or of the first after it (size(): none).
   std::size_t index_of(std::int64_t offset) const {
+    const std::size_t r = retained();
+    if (r > 0 && offset <= retained_->messages.back()->offset) {
+      const auto begin =
+          retained_->messages.begin() + static_cast<std::ptrdiff_t>(retained_->first);
+      auto it =
+          std::lower_bound(begin, retained_->messages.end(), offset,
+                           [](const KafkaMessage& m, std::int64_t o) { return m->offset < o; });
+      return static_cast<std::size_t>(it - begin);
+    }
     auto it = std::lower_bound(records_.begin(), records_.end(), offset,
                                [](const Entry& e, std::int64_t o) { return e.msg->offset < o; });
-    return static_cast<std::size_t>(it - records_.begin());
+    return r + static_cast<std::size_t>(it - records_.begin());
   }
   // Record i taken out of the buffer (passed over where it lies).
   KafkaMessage erase_at(std::size_t i) {
+    if (i < retained()) spill();
     KafkaMessage msg = std::move(records_[i].msg);
     records_.erase(records_.begin() + static_cast<std::ptrdiff_t>(i));
     bytes_ -= size_of(*msg);
@@ -245,7 +303,7 @@ class PartitionBuffer {
   // given up (a retry sends it decoded again).
   void push_back(KafkaMessage msg,
                  std::unique_ptr<const schema_registry::DecodedRecord> decoded = nullptr) {
-    if (records_.empty()) first_buffered = Clock::now();
+    if (empty()) first_buffered = Clock::now();
     bytes_ += size_of(*msg);
     records_.push_back(Entry{std::move(msg), std::move(decoded), nullptr, 0, false});
   }
@@ -260,6 +318,7 @@ class PartitionBuffer {
     bool no_headers = false;
   };
   Taken take_front() {
+    if (retained() > 0) return take_retained_front();
     Entry& e = records_.front();
     Taken out{std::move(e.msg), std::move(e.decoded), std::nullopt, nullptr, e.no_headers};
     if (e.view) {
@@ -271,25 +330,32 @@ class PartitionBuffer {
     bytes_ -= size_of(*out.msg);
     return out;
   }
-  // A failed batch's records [first, last), back in front in their order, each with what it was
-  // decoded to and its view (`decoded`, `views` and `spans` walk along with them); the view keeps
-  // its object's text in `event` (if the batch's event was written), at `spans`.
-  template <typename It, typename DecodedIt, typename ViewIt>
-  void put_back(It first, It last, DecodedIt decoded, ViewIt views,
-                const std::shared_ptr<const std::string>& event,
-                const api_models::RecordSpan* spans) {
-    const auto n = last - first;
-    for (auto i = n; i-- > 0;) {  // the last first: each goes in front of the one after it
-      bytes_ += size_of(*first[i]);
-      auto retried = RetriedViewPool::take();
-      retried->view = std::move(views[i]);
-      retried->event = event;
-      if (event) {
-        retried->view.encoded =
-            std::string_view(*event).substr(spans[i].begin, spans[i].end - spans[i].begin);
-      }
-      records_.push_front(
-          Entry{std::move(first[i]), std::move(decoded[i]), std::move(retried), 0, false});
+
+  // How many of the front records a retained batch holds (see retain).
+  std::size_t retained() const { return retained_ ? retained_->size() : 0; }
+  // A failed batch's records from `first` on go back in front, the batch kept whole: its retry
+  // (take_retained) sends it again as it is. Putting hundreds of records back one by one and
+  // taking them out again was most of the consumer thread's work in a retry round.
+  void retain(std::unique_ptr<Batch> batch, std::size_t first) {
+    spill();
+    batch->first = first;
+    for (std::size_t i = first; i < batch->messages.size(); ++i)
+      bytes_ += size_of(*batch->messages[i]);
+    retained_ = std::move(batch);
+  }
+  // The retained batch, out of the buffer (its records before `first` are done).
+  std::unique_ptr<Batch> take_retained() {
+    for (std::size_t i = retained_->first; i < retained_->messages.size(); ++i)
+      bytes_ -= size_of(*retained_->messages[i]);
+    return std::move(retained_);
+  }
+  // A failed batch's records [from, to), back in front one by one, each with what it was decoded
+  // to and its view (which keeps its object's text in the batch's event, if that was written).
+  void put_back(Batch& batch, std::size_t from, std::size_t to) {
+    spill();
+    for (std::size_t i = to; i-- > from;) {  // the last first: each goes in front of the next
+      push_front_retried(std::move(batch.messages[i]), std::move(batch.decoded[i]),
+                         std::move(batch.views[i]), batch.event);
     }
   }
 
@@ -299,13 +365,45 @@ class PartitionBuffer {
   std::optional<std::int64_t> done_up_to() const {
     if (in_flight) return std::nullopt;
     if (given_up && !given_up->messages.empty()) return given_up->messages.front()->offset;
-    if (!records_.empty()) return records_.front().msg->offset;
+    if (!empty()) return at(0)->offset;
     if (next_offset_ >= 0) return next_offset_;
     return std::nullopt;
   }
 
  private:
   static std::size_t size_of(const rd_kafka_message_t& m) { return m.len + m.key_len; }
+
+  Taken take_retained_front() {
+    Batch& b = *retained_;
+    const std::size_t i = b.first++;
+    Taken out{std::move(b.messages[i]), std::move(b.decoded[i]), std::move(b.views[i]), b.event,
+              false};
+    bytes_ -= size_of(*out.msg);
+    if (b.first == b.messages.size()) retained_.reset();
+    return out;
+  }
+  // The retained batch's records, into the front of records_ one by one (something goes in front
+  // of them, or one of them is changed).
+  void spill() {
+    if (!retained_) return;
+    auto batch = std::move(retained_);
+    for (std::size_t i = batch->messages.size(); i-- > batch->first;) {
+      bytes_ -= size_of(*batch->messages[i]);
+      push_front_retried(std::move(batch->messages[i]), std::move(batch->decoded[i]),
+                         std::move(batch->views[i]), batch->event);
+    }
+  }
+  void push_front_retried(KafkaMessage msg,
+                          std::unique_ptr<const schema_registry::DecodedRecord> decoded,
+                          api_models::KafkaRecordView view,
+                          const std::shared_ptr<const std::string>& event) {
+    bytes_ += size_of(*msg);
+    auto retried = RetriedViewPool::take();
+    retried->view = std::move(view);
+    retried->event = event;
+    if (!event) retried->view.encoded = {};  // its text is not kept: written anew
+    records_.push_front(Entry{std::move(msg), std::move(decoded), std::move(retried), 0, false});
+  }
 
   struct Entry {
     KafkaMessage msg;
@@ -316,8 +414,10 @@ class PartitionBuffer {
     std::uint32_t bound = 0;          // 0: not computed yet (an event is at most 6 MB)
     mutable bool no_headers = false;  // librdkafka said the record has none (see record_view)
   };
+  // A failed batch whose records [first, end) come before records_ (see retain).
+  std::unique_ptr<Batch> retained_;
   std::deque<Entry> records_;
-  std::size_t bytes_ = 0;
+  std::size_t bytes_ = 0;          // of the retained batch's records and records_
   std::int64_t next_offset_ = -1;  // one past the last offset taken from `queue`
 };
 
