@@ -100,33 +100,6 @@ struct RetriedView {
   std::shared_ptr<const std::string> event;  // null: the view has no `encoded` text
 };
 
-// Storage for retried views, reused on the consumer thread that owns the partition buffers: a
-// retry round puts hundreds of records back and takes them out again, and allocating each view
-// anew took a sixth of that thread (scripts/bench, partial failures). Keeps at most kMaxSpare
-// (about 1 MB).
-class RetriedViewPool {
- public:
-  static std::unique_ptr<RetriedView> take() {
-    auto& s = spare();
-    if (s.empty()) return std::make_unique<RetriedView>();
-    auto v = std::move(s.back());
-    s.pop_back();
-    return v;
-  }
-  // `v`'s contents were moved out.
-  static void give(std::unique_ptr<RetriedView> v) {
-    auto& s = spare();
-    if (s.size() < kMaxSpare) s.push_back(std::move(v));
-  }
-
- private:
-  static constexpr std::size_t kMaxSpare = 4096;
-  static std::vector<std::unique_ptr<RetriedView>>& spare() {
-    thread_local std::vector<std::unique_ptr<RetriedView>> s;
-    return s;
-  }
-};
-
 // Records given up (retries used up, too old, too large), on their way to the on-failure
 // destination; in offset order.
 struct FailedRecords {
@@ -324,7 +297,6 @@ class PartitionBuffer {
     if (e.view) {
       out.view = std::move(e.view->view);
       out.event = std::move(e.view->event);
-      RetriedViewPool::give(std::move(e.view));
     }
     records_.pop_front();
     bytes_ -= size_of(*out.msg);
@@ -398,9 +370,7 @@ class PartitionBuffer {
                           api_models::KafkaRecordView view,
                           const std::shared_ptr<const std::string>& event) {
     bytes_ += size_of(*msg);
-    auto retried = RetriedViewPool::take();
-    retried->view = std::move(view);
-    retried->event = event;
+    auto retried = std::make_unique<RetriedView>(RetriedView{std::move(view), event});
     if (!event) retried->view.encoded = {};  // its text is not kept: written anew
     records_.push_front(Entry{std::move(msg), std::move(decoded), std::move(retried), 0, false});
   }
