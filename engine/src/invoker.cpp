@@ -150,12 +150,45 @@ struct Attempt {
   bool stale = false;  // a reused connection failed before any answer: worth a fresh one
 };
 
+// The invoking thread's event loop for kept-alive connections: set up once per thread, not per
+// invocation (its epoll and timer descriptors cost more than a small event's exchange). Left
+// with nothing pending after every exchange (see DrainOnExit).
+net::io_context& kept_alive_context() {
+  thread_local net::io_context ioc;
+  return ioc;
+}
+
+// At the end of an exchange on the thread's loop: closes the stream (a cancelled or timed-out
+// exchange leaves operations pending) and runs what that completes, while the exchange's locals
+// the handlers write to still live.
+class DrainOnExit {
+ public:
+  DrainOnExit(net::io_context* ioc, beast::tcp_stream& stream) : ioc_(ioc), stream_(stream) {}
+  DrainOnExit(const DrainOnExit&) = delete;
+  DrainOnExit& operator=(const DrainOnExit&) = delete;
+  ~DrainOnExit() {
+    if (ioc_ == nullptr) return;
+    stream_.close();
+    ioc_->restart();
+    ioc_->poll();
+    ioc_->restart();
+  }
+
+ private:
+  net::io_context* ioc_;  // null: the exchange's own loop, destroyed with it
+  beast::tcp_stream& stream_;
+};
+
 Attempt http_post_once(ConnectionPool& pool, const Url& url, const Request& req,
                        std::chrono::seconds timeout, const std::atomic<bool>& cancel,
                        std::optional<ConnectionPool::Idle> reuse) {
   Attempt attempt;
   InvokeResult& result = attempt.result;
-  net::io_context ioc;
+  // A new connection resolves and connects on a loop of its own (a cancelled resolve is not
+  // waited for); a kept-alive one goes on the thread's.
+  std::optional<net::io_context> own;
+  net::io_context& ioc = reuse ? kept_alive_context() : own.emplace();
+  ioc.restart();
   beast::tcp_stream stream(ioc);
   tcp::resolver resolver(ioc);
   beast::flat_buffer buffer;
@@ -165,6 +198,7 @@ Attempt http_post_once(ConnectionPool& pool, const Url& url, const Request& req,
   bool connected = false;
   bool done = false;
   beast::error_code failure;
+  const DrainOnExit drain(reuse ? &ioc : nullptr, stream);
   stream.expires_after(timeout);
   const auto exchange = [&] {
     connected = true;

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "kafka_test_util.hpp"
 #include "test_http_server.hpp"
 
 using esm::engine::FunctionTarget;
@@ -71,6 +72,38 @@ TEST_CASE("invoke: a kept-alive connection the function closed is replaced, each
   REQUIRE(bodies.size() == 4);
   for (int i = 0; i < 4; ++i) CHECK(bodies[i] == "{\"n\":" + std::to_string(i) + "}");
   CHECK(server.connections() == 4);
+}
+
+TEST_CASE(
+    "invoke: an exchange abandoned on a kept-alive connection leaves nothing pending for "
+    "the thread's next one",
+    "[engine]") {
+  std::atomic<int> seen{0};
+  TestHttpServer server([&](const std::string&, const std::string&) {
+    const int n = seen++;
+    return TestHttpServer::Reply{200,
+                                 "{\"answer\":" + std::to_string(n) + "}",
+                                 {},
+                                 std::chrono::milliseconds(n == 1 ? 1500 : 0)};
+  });
+  server.keep_alive(100);
+  CHECK(invoke(http_target(server.url()), "{}", kNoCancel).body == R"({"answer":0})");
+  // The second goes on the kept-alive connection, and is cancelled while its read is pending.
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    esm::testing::eventually([&] { return server.bodies().size() == 2; });
+    cancel = true;
+  });
+  const auto cancelled = invoke(http_target(server.url()), "{}", cancel);
+  canceller.join();
+  CHECK(cancelled.outcome == Outcome::Cancelled);
+  // A new connection, then that one kept alive: back on the thread's loop.
+  for (int n = 2; n < 4; ++n) {
+    const auto next = invoke(http_target(server.url()), "{}", kNoCancel);
+    CHECK(next.outcome == Outcome::Success);
+    CHECK(next.body == "{\"answer\":" + std::to_string(n) + "}");
+  }
+  CHECK(server.connections() == 2);
 }
 
 TEST_CASE("invoke: non-2xx or X-Amz-Function-Error is a function error", "[engine]") {
