@@ -85,7 +85,7 @@ void append_record(std::string& out, const KafkaRecordView& r) {
 }  // namespace
 
 std::string kafka_event_json(const KafkaEventSource& source,
-                             const std::vector<KafkaRecordView>& records,
+                             std::span<const KafkaRecordView> records,
                              std::vector<RecordSpan>* spans) {
   std::size_t reserve = kafka_event_overhead(source);
   for (const auto& r : records) {

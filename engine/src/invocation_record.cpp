@@ -35,7 +35,7 @@ RecordedInvocation invoke_recorded(Invoker& invoker, const FunctionTarget& targe
 }
 
 void add_ranges(api_models::InvocationRecord& r,
-                const std::vector<api_models::KafkaRecordView>& views) {
+                std::span<const api_models::KafkaRecordView> views) {
   r.records += views.size();
   std::int32_t partition = -1;
   for (const auto& v : views) {

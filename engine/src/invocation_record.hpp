@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,7 @@ RecordedInvocation invoke_recorded(Invoker& invoker, const FunctionTarget& targe
 // The records an invocation carried, as ranges per partition. Views come partition by
 // partition in offset order (gaps where records were passed over).
 void add_ranges(api_models::InvocationRecord& r,
-                const std::vector<api_models::KafkaRecordView>& views);
+                std::span<const api_models::KafkaRecordView> views);
 
 // One invocation in a line (at DEBUG): "invocation ID: 3 record(s) (t-1 0-2), 812 bytes, in
 // 2.1 ms: Success".

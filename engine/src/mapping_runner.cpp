@@ -901,7 +901,7 @@ PartOutcomes fail_whole_batch(const InFlight& f, std::string detail) {
   PartOutcomes out;
   out.whole_batch = true;
   out.detail = std::move(detail);
-  auto first = f.batch->messages.begin();
+  auto first = f.batch->records_begin();
   for (const auto& part : f.parts) {
     out.failed_from.emplace_back((*first)->offset);
     first += static_cast<std::ptrdiff_t>(part.count);
@@ -920,7 +920,7 @@ PartOutcomes item_failure_outcomes(const InvokeResult& r, const InFlight& f,
   out.failed_from.assign(f.parts.size(), std::nullopt);
   for (const auto& item : answer.items) {
     bool found = false;
-    auto first = f.batch->messages.begin();
+    auto first = f.batch->records_begin();
     for (std::size_t i = 0; i < f.parts.size() && !found; ++i) {
       const auto last = first + static_cast<std::ptrdiff_t>(f.parts[i].count);
       if (item.partition == std::string(topic) + "-" + std::to_string(f.parts[i].partition)) {
@@ -977,9 +977,9 @@ void Delivery::complete(InvokeResult r, InFlight& done) {
   const bool cancelled = r.outcome == InvokeResult::Outcome::Cancelled;
   const auto outcomes = part_outcomes(r, done, config_.errors.report_batch_item_failures,
                                       config_.mapping.topics.front());
-  if (!cancelled) count_invocation(r, done.batch->views.size(), outcomes.whole_batch);
+  if (!cancelled) count_invocation(r, done.batch->size(), outcomes.whole_batch);
   std::vector<BatchPart> done_parts;  // delivered, or given up and passed over
-  auto next = done.batch->messages.begin();
+  auto next = done.batch->records_begin();
   for (std::size_t i = 0; i < done.parts.size(); ++i) {
     const auto& part = done.parts[i];
     const auto first = next;
@@ -1367,16 +1367,15 @@ void Delivery::start_invocation(InFlight f) {
   executor_.submit([promise, records, &runner = runner_, &invoker = invoker_, &cancel = cancel_,
                     &metrics = metrics_, &history = config_.history, &log = log_, uuid = uuid_,
                     target = config_.function, source = source_] {
-    records->drop_done();
     std::vector<api_models::RecordSpan> spans;
     auto event = std::make_shared<const std::string>(
-        api_models::kafka_event_json(source, records->views, &spans));
+        api_models::kafka_event_json(source, records->record_views(), &spans));
     auto call = invoke_recorded(invoker, target, *event, {uuid, api_models::random_uuid()}, cancel,
                                 history);
     records->sent(std::move(event), spans);
     metrics.duration_seconds.observe(call.seconds);
     auto& record = call.record;
-    add_ranges(record, records->views);
+    add_ranges(record, records->record_views());
     if (log.enabled(api_models::LogLevel::Debug, uuid)) log.debug(uuid, describe(record));
     metrics.record_invocation(std::move(record), history.invocations);
     promise->set_value(std::move(call.result));

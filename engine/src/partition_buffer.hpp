@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -118,7 +119,8 @@ struct Batch {
   // What the schema registry stage made of each message (null: not decoded; the views point into
   // these), one for one.
   std::vector<std::unique_ptr<const schema_registry::DecodedRecord>> decoded;
-  // Records before this one are done (delivered): kept until the batch is sent again.
+  // Records before this one are done (delivered), kept with the batch: those from it on are the
+  // batch's records now (a retained batch's retry sends only them).
   std::size_t first = 0;
   // The last event sent (the views' `encoded` point into it), and the earlier events that views
   // taken from partition buffers carry their text from.
@@ -126,21 +128,19 @@ struct Batch {
   std::vector<std::shared_ptr<const std::string>> earlier_events;
 
   std::size_t size() const { return messages.size() - first; }
-  // The records before `first` let go (on the invocation's worker, before it encodes).
-  void drop_done() {
-    if (first == 0) return;
-    const auto n = static_cast<std::ptrdiff_t>(first);
-    messages.erase(messages.begin(), messages.begin() + n);
-    views.erase(views.begin(), views.begin() + n);
-    decoded.erase(decoded.begin(), decoded.begin() + n);
-    first = 0;
+  std::vector<KafkaMessage>::iterator records_begin() {
+    return messages.begin() + static_cast<std::ptrdiff_t>(first);
   }
-  // The event went: each view's `encoded` is now its object's text in it (`spans`, one for one).
+  std::span<const api_models::KafkaRecordView> record_views() const {
+    return std::span<const api_models::KafkaRecordView>(views).subspan(first);
+  }
+  // The event went: each record's view's `encoded` is now its object's text in it (`spans`, one
+  // for one with record_views()).
   void sent(std::shared_ptr<const std::string> sent_event,
             const std::vector<api_models::RecordSpan>& spans) {
     const std::string_view text(*sent_event);
-    for (std::size_t i = 0; i < views.size() && i < spans.size(); ++i) {
-      views[i].encoded = text.substr(spans[i].begin, spans[i].end - spans[i].begin);
+    for (std::size_t i = 0; first + i < views.size() && i < spans.size(); ++i) {
+      views[first + i].encoded = text.substr(spans[i].begin, spans[i].end - spans[i].begin);
     }
     event = std::move(sent_event);
     earlier_events.clear();

@@ -96,7 +96,7 @@ TEST_CASE("kafka event: names and topics escaped as JSON, bytes beyond ASCII as 
   CHECK(json ==
         R"({"eventSource":"SelfManagedKafka","bootstrapServers":"a\"b","records":{"t-7":[)" +
             record + "," + record + "]}}");
-  CHECK(kafka_event_json({std::nullopt, "b"}, {}) ==
+  CHECK(kafka_event_json({std::nullopt, "b"}, std::vector<KafkaRecordView>{}) ==
         R"({"eventSource":"SelfManagedKafka","bootstrapServers":"b","records":{}})");
 }
 

@@ -111,9 +111,9 @@ TEST_CASE(
   CHECK(p.take_front().msg->offset == 2);
   auto rest = p.take_retained();
   CHECK(rest->size() == 3);
-  rest->drop_done();
-  CHECK(rest->messages.front()->offset == 3);
-  CHECK(rest->views.front().offset == 3);
+  CHECK((*rest->records_begin())->offset == 3);
+  CHECK(rest->record_views().front().offset == 3);
+  CHECK(rest->record_views().size() == 3);
   CHECK(p.retained() == 0);
   CHECK(offsets(p) == std::vector<std::int64_t>{6, 7, 8, 9});
   CHECK(p.bytes() == 4 * 2);

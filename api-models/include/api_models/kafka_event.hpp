@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -48,8 +49,13 @@ struct RecordSpan {
 // (callers pass records partition by partition, in offset order). With `spans`, where each
 // record's object lies in it, one for one (what a later event may carry as `encoded`).
 std::string kafka_event_json(const KafkaEventSource& source,
-                             const std::vector<KafkaRecordView>& records,
+                             std::span<const KafkaRecordView> records,
                              std::vector<RecordSpan>* spans = nullptr);
+inline std::string kafka_event_json(const KafkaEventSource& source,
+                                    const std::vector<KafkaRecordView>& records,
+                                    std::vector<RecordSpan>* spans = nullptr) {
+  return kafka_event_json(source, std::span<const KafkaRecordView>(records), spans);
+}
 
 // An upper bound on what one record adds to the payload, to cut batches below 6,291,456 bytes.
 std::size_t kafka_record_size_bound(const KafkaRecordView& record);
