@@ -69,6 +69,7 @@ std::unique_ptr<Batch> send_front(PartitionBuffer& p, std::size_t n) {
   auto b = std::make_unique<Batch>();
   for (std::size_t i = 0; i < n; ++i) {
     auto taken = p.take_front();
+    if (taken.event) b->earlier_events.push_back(taken.event);  // the view's text lies in it
     bool no_headers = taken.no_headers;
     b->views.push_back(taken.view ? *taken.view : record_view(taken.msg.get(), "t", no_headers));
     b->messages.push_back(std::move(taken.msg));
