@@ -24,14 +24,16 @@ BoundedExecutor::~BoundedExecutor() {
 }
 
 void BoundedExecutor::submit(std::function<void()> task) {
-  std::lock_guard lock(mutex_);
-  join_exited();
-  tasks_.push_back(std::move(task));
-  if (idle_ < tasks_.size() && threads_.size() < max_threads_) {
-    threads_.emplace_back([this] { work(); });
-  } else {
-    cv_.notify_one();
+  {
+    std::lock_guard lock(mutex_);
+    join_exited();
+    tasks_.push_back(std::move(task));
+    if (idle_ < tasks_.size() && threads_.size() < max_threads_) {
+      threads_.emplace_back([this] { work(); });
+      return;
+    }
   }
+  cv_.notify_one();  // unlocked: the woken worker does not wait for this thread to release it
 }
 
 std::size_t BoundedExecutor::threads_for_test() {
