@@ -206,119 +206,159 @@ void ShapeModel::validate_text(std::string_view shape_name, std::string_view tex
   for (const auto& r : rules) failures.push_back(quote(text, path, r));
 }
 
+namespace {
+
+// The length limits of a list or map shape, as AWS words them.
+void check_count(const rapidjson::Value& def, std::uint64_t n, std::vector<std::string>& rules) {
+  if (const auto* mx = find(def, "max"); mx && n > mx->GetUint64()) {
+    rules.push_back("Member must have length less than or equal to " +
+                    std::to_string(mx->GetUint64()));
+  }
+  if (const auto* mn = find(def, "min"); mn && n < mn->GetUint64()) {
+    rules.push_back("Member must have length greater than or equal to " +
+                    std::to_string(mn->GetUint64()));
+  }
+}
+
+// The value limits of an integer or long shape.
+void check_range(const rapidjson::Value& def, std::int64_t v, std::vector<std::string>& rules) {
+  if (const auto* mx = find(def, "max"); mx && v > mx->GetInt64()) {
+    rules.push_back("Member must have value less than or equal to " +
+                    std::to_string(mx->GetInt64()));
+  }
+  if (const auto* mn = find(def, "min"); mn && v < mn->GetInt64()) {
+    rules.push_back("Member must have value greater than or equal to " +
+                    std::to_string(mn->GetInt64()));
+  }
+}
+
+// Each rule `value` (at `path`) fails, as one failure sentence.
+void quote_all(const rapidjson::Value& value, const std::string& path,
+               const std::vector<std::string>& rules, std::vector<std::string>& failures) {
+  if (rules.empty()) return;
+  const std::string shown = render_value(value);
+  for (const auto& r : rules) failures.push_back(quote(shown, path, r));
+}
+
+}  // namespace
+
 void ShapeModel::validate(std::string_view shape_name, const rapidjson::Value& value,
                           const std::string& path, std::vector<std::string>& failures) const {
   const auto* def = shape(shape_name);
   if (def == nullptr) return;
   const std::string_view type = (*def)["type"].GetString();
-  const std::string shown = render_value(value);
-  auto fail = [&](std::string_view rule) { failures.push_back(quote(shown, path, rule)); };
-
+  std::vector<std::string> rules;  // what the value fails as a whole
   if (type == "structure") {
-    if (!value.IsObject()) return fail("Member must be a structure");
-    const auto& members = (*def)["members"];
-    if (const auto* req = find(*def, "required")) {
-      for (const auto& r : req->GetArray()) {
-        const auto& m = members[r.GetString()];
-        if (find(m, "location")) continue;
-        const auto* v = find(value, r.GetString());
-        if (v == nullptr || v->IsNull()) {
-          failures.push_back(
-              quote("null", member_path(path, r.GetString()), "Member must not be null"));
-        }
-      }
+    if (value.IsObject()) {
+      validate_members(*def, value, path, failures);
+    } else {
+      rules.push_back("Member must be a structure");
     }
-    for (const auto& m : members.GetObject()) {
-      if (find(m.value, "location")) continue;
-      const auto* v = find(value, m.name.GetString());
-      if (v == nullptr || v->IsNull()) continue;
-      validate(m.value["shape"].GetString(), *v, member_path(path, m.name.GetString()), failures);
+  } else if (type == "list") {
+    if (value.IsArray()) {
+      validate_list(*def, value, path, failures);
+    } else {
+      rules.push_back("Member must be a list");
     }
-    return;
+  } else if (type == "map") {
+    if (value.IsObject()) {
+      validate_map(*def, value, path, failures);
+    } else {
+      rules.push_back("Member must be a map");
+    }
+  } else if (type == "string") {
+    if (value.IsString()) {
+      check_string(*def, shape_name, std::string_view(value.GetString(), value.GetStringLength()),
+                   rules);
+    } else {
+      rules.push_back("Member must be a string");
+    }
+  } else if (type == "integer" || type == "long") {
+    if (value.IsInt64()) {
+      check_range(*def, value.GetInt64(), rules);
+    } else {
+      rules.push_back("Member must be an integer");
+    }
+  } else if (type == "boolean") {
+    if (!value.IsBool()) rules.push_back("Member must be a boolean");
+  } else if (type == "timestamp") {
+    if (!value.IsNumber()) rules.push_back("Member must be a timestamp in epoch seconds");
   }
-  if (type == "list") {
-    if (!value.IsArray()) return fail("Member must be a list");
-    const auto n = value.Size();
-    if (const auto* mx = find(*def, "max"); mx && n > mx->GetUint64()) {
-      fail("Member must have length less than or equal to " + std::to_string(mx->GetUint64()));
-    }
-    if (const auto* mn = find(*def, "min"); mn && n < mn->GetUint64()) {
-      fail("Member must have length greater than or equal to " + std::to_string(mn->GetUint64()));
-    }
-    const std::string member_shape = (*def)["member"]["shape"].GetString();
-    rapidjson::SizeType i = 0;
-    for (const auto& item : value.GetArray()) {
-      ++i;
-      if (item.IsNull()) {
+  quote_all(value, path, rules, failures);
+}
+
+// A structure's required members first (null or missing), then each member present.
+void ShapeModel::validate_members(const rapidjson::Value& def, const rapidjson::Value& value,
+                                  const std::string& path,
+                                  std::vector<std::string>& failures) const {
+  const auto& members = def["members"];
+  if (const auto* req = find(def, "required")) {
+    for (const auto& r : req->GetArray()) {
+      const auto& m = members[r.GetString()];
+      if (find(m, "location")) continue;
+      const auto* v = find(value, r.GetString());
+      if (v == nullptr || v->IsNull()) {
         failures.push_back(
-            quote("null", path + "." + std::to_string(i) + ".member", "Member must not be null"));
-        continue;
-      }
-      validate(member_shape, item, path + "." + std::to_string(i) + ".member", failures);
-    }
-    return;
-  }
-  if (type == "map") {
-    if (!value.IsObject()) return fail("Member must be a map");
-    const auto n = value.MemberCount();
-    if (const auto* mx = find(*def, "max"); mx && n > mx->GetUint64()) {
-      fail("Member must have length less than or equal to " + std::to_string(mx->GetUint64()));
-    }
-    if (const auto* mn = find(*def, "min"); mn && n < mn->GetUint64()) {
-      fail("Member must have length greater than or equal to " + std::to_string(mn->GetUint64()));
-    }
-    const std::string key_shape = (*def)["key"]["shape"].GetString();
-    const std::string value_shape = (*def)["value"]["shape"].GetString();
-    std::vector<std::string> key_rules;
-    std::vector<std::string> value_failures;
-    for (const auto& m : value.GetObject()) {
-      if (const auto* kd = shape(key_shape)) {
-        check_string(*kd, key_shape, std::string_view(m.name.GetString(), m.name.GetStringLength()),
-                     key_rules);
-      }
-      const std::string vpath =
-          path + "." + std::string(m.name.GetString(), m.name.GetStringLength());
-      if (m.value.IsNull()) {
-        value_failures.push_back(quote("null", vpath, "Member must not be null"));
-      } else {
-        validate(value_shape, m.value, vpath, value_failures);
+            quote("null", member_path(path, r.GetString()), "Member must not be null"));
       }
     }
-    if (!key_rules.empty()) {
-      std::string joined;
-      for (const auto& r : key_rules) joined += (joined.empty() ? "" : ", ") + r;
-      fail("Map keys must satisfy constraint: [" + joined + "]");
+  }
+  for (const auto& m : members.GetObject()) {
+    if (find(m.value, "location")) continue;
+    const auto* v = find(value, m.name.GetString());
+    if (v == nullptr || v->IsNull()) continue;
+    validate(m.value["shape"].GetString(), *v, member_path(path, m.name.GetString()), failures);
+  }
+}
+
+// A list's length, then each item ("path.N.member", counted from 1).
+void ShapeModel::validate_list(const rapidjson::Value& def, const rapidjson::Value& value,
+                               const std::string& path, std::vector<std::string>& failures) const {
+  std::vector<std::string> rules;
+  check_count(def, value.Size(), rules);
+  quote_all(value, path, rules, failures);
+  const std::string member_shape = def["member"]["shape"].GetString();
+  rapidjson::SizeType i = 0;
+  for (const auto& item : value.GetArray()) {
+    ++i;
+    const std::string item_path = path + "." + std::to_string(i) + ".member";
+    if (item.IsNull()) {
+      failures.push_back(quote("null", item_path, "Member must not be null"));
+      continue;
     }
-    failures.insert(failures.end(), value_failures.begin(), value_failures.end());
-    return;
+    validate(member_shape, item, item_path, failures);
   }
-  if (type == "string") {
-    if (!value.IsString()) return fail("Member must be a string");
-    std::vector<std::string> rules;
-    check_string(*def, shape_name, std::string_view(value.GetString(), value.GetStringLength()),
-                 rules);
-    for (const auto& r : rules) fail(r);
-    return;
-  }
-  if (type == "integer" || type == "long") {
-    if (!value.IsInt64()) return fail("Member must be an integer");
-    const auto v = value.GetInt64();
-    if (const auto* mx = find(*def, "max"); mx && v > mx->GetInt64()) {
-      fail("Member must have value less than or equal to " + std::to_string(mx->GetInt64()));
+}
+
+// A map's size and its keys' constraints (one sentence for all keys), then each value.
+void ShapeModel::validate_map(const rapidjson::Value& def, const rapidjson::Value& value,
+                              const std::string& path, std::vector<std::string>& failures) const {
+  std::vector<std::string> rules;
+  check_count(def, value.MemberCount(), rules);
+  const std::string key_shape = def["key"]["shape"].GetString();
+  const std::string value_shape = def["value"]["shape"].GetString();
+  std::vector<std::string> key_rules;
+  std::vector<std::string> value_failures;
+  for (const auto& m : value.GetObject()) {
+    if (const auto* kd = shape(key_shape)) {
+      check_string(*kd, key_shape, std::string_view(m.name.GetString(), m.name.GetStringLength()),
+                   key_rules);
     }
-    if (const auto* mn = find(*def, "min"); mn && v < mn->GetInt64()) {
-      fail("Member must have value greater than or equal to " + std::to_string(mn->GetInt64()));
+    const std::string vpath =
+        path + "." + std::string(m.name.GetString(), m.name.GetStringLength());
+    if (m.value.IsNull()) {
+      value_failures.push_back(quote("null", vpath, "Member must not be null"));
+    } else {
+      validate(value_shape, m.value, vpath, value_failures);
     }
-    return;
   }
-  if (type == "boolean") {
-    if (!value.IsBool()) fail("Member must be a boolean");
-    return;
+  if (!key_rules.empty()) {
+    std::string joined;
+    for (const auto& r : key_rules) joined += (joined.empty() ? "" : ", ") + r;
+    rules.push_back("Map keys must satisfy constraint: [" + joined + "]");
   }
-  if (type == "timestamp") {
-    if (!value.IsNumber()) fail("Member must be a timestamp in epoch seconds");
-    return;
-  }
+  quote_all(value, path, rules, failures);
+  failures.insert(failures.end(), value_failures.begin(), value_failures.end());
 }
 
 std::string validation_message(const std::vector<std::string>& failures) {

@@ -36,6 +36,12 @@ class ShapeModel {
   ShapeModel();
   void check_string(const rapidjson::Value& shape_def, std::string_view shape_name,
                     std::string_view text, std::vector<std::string>& rules) const;
+  void validate_members(const rapidjson::Value& shape_def, const rapidjson::Value& value,
+                        const std::string& path, std::vector<std::string>& failures) const;
+  void validate_list(const rapidjson::Value& shape_def, const rapidjson::Value& value,
+                     const std::string& path, std::vector<std::string>& failures) const;
+  void validate_map(const rapidjson::Value& shape_def, const rapidjson::Value& value,
+                    const std::string& path, std::vector<std::string>& failures) const;
   rapidjson::Document doc_;
   std::map<std::string, boost::regex, std::less<>> patterns_;
 };
