@@ -298,16 +298,24 @@ flags take several values in their variable, one per line.
 )";
 }
 
-Result<Config> parse_config(const std::vector<std::string>& args,
-                            const std::vector<std::string>& environment) {
-  Config config;
-  const auto table = flags();
-  std::map<std::string, std::string> env;
+namespace {
+
+using Environment = std::map<std::string, std::string>;
+using GivenFlags = std::map<std::string, std::vector<std::string>>;  // flag -> values
+
+Environment environment_map(const std::vector<std::string>& environment) {
+  Environment env;
   for (const auto& e : environment) {
     const auto eq = e.find('=');
     if (eq != std::string::npos) env[e.substr(0, eq)] = e.substr(eq + 1);
   }
-  std::map<std::string, std::vector<std::string>> given;  // flag -> values, command line only
+  return env;
+}
+
+// The flags given on the command line, with their values.
+Result<GivenFlags> read_command_line(const std::vector<std::string>& args,
+                                     const std::vector<Flag>& table) {
+  GivenFlags given;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0) return bad("unexpected argument '" + arg + "' (see --help)");
@@ -327,6 +335,39 @@ Result<Config> parse_config(const std::vector<std::string>& args,
     if (!flag->repeatable && given.count(name)) return bad("--" + name + " given twice");
     given[name].push_back(value);
   }
+  return given;
+}
+
+// A flag's values from its ESM_<FLAG> variable `source`: a switch reads true/false (1/0), a
+// repeatable flag one value a line.
+Result<std::vector<std::string>> environment_values(const Flag& flag, const std::string& text,
+                                                    const std::string& source) {
+  std::vector<std::string> values;
+  if (!flag.takes_value && !flag.optional_value) {
+    if (text == "1" || text == "true") {
+      values.emplace_back();
+    } else if (text != "0" && text != "false" && !text.empty()) {
+      return bad(source + ": expected true or false, got '" + text + "'");
+    }
+  } else if (flag.repeatable) {
+    std::size_t start = 0;
+    for (std::size_t j = 0; j <= text.size(); ++j) {
+      if (j == text.size() || text[j] == '\n') {
+        if (j > start) values.push_back(text.substr(start, j - start));
+        start = j + 1;
+      }
+    }
+  } else if (flag.optional_value && (text == "1" || text == "true")) {
+    values.emplace_back();
+  } else {
+    values.push_back(text);
+  }
+  return values;
+}
+
+// Each flag applied, from the command line or else from its variable, in the table's order.
+Result<Ok> apply_flags(Config& config, const std::vector<Flag>& table, const GivenFlags& given,
+                       const Environment& env) {
   for (const auto& flag : table) {
     std::vector<std::string> values;
     std::string source;
@@ -336,26 +377,9 @@ Result<Config> parse_config(const std::vector<std::string>& args,
     } else if (auto e = env.find(env_name(flag.name));
                e != env.end() && flag.name != "help" && flag.name != "version") {
       source = env_name(flag.name);
-      if (!flag.takes_value && !flag.optional_value) {
-        if (e->second == "1" || e->second == "true") {
-          values.emplace_back();
-        } else if (e->second != "0" && e->second != "false" && !e->second.empty()) {
-          return bad(source + ": expected true or false, got '" + e->second + "'");
-        }
-      } else if (flag.repeatable) {
-        std::size_t start = 0;
-        const std::string& text = e->second;
-        for (std::size_t j = 0; j <= text.size(); ++j) {
-          if (j == text.size() || text[j] == '\n') {
-            if (j > start) values.push_back(text.substr(start, j - start));
-            start = j + 1;
-          }
-        }
-      } else if (flag.optional_value && (e->second == "1" || e->second == "true")) {
-        values.emplace_back();
-      } else {
-        values.push_back(e->second);
-      }
+      auto read = environment_values(flag, e->second, source);
+      if (!read.ok()) return read.error();
+      values = std::move(read.value());
     }
     for (const auto& v : values) {
       auto r = flag.apply(config, v);
@@ -366,6 +390,11 @@ Result<Config> parse_config(const std::vector<std::string>& args,
       }
     }
   }
+  return Ok{};
+}
+
+// Flags that only make sense together.
+Result<Ok> check_combinations(const Config& config) {
   if (config.require_sigv4 && config.credentials.empty()) {
     return bad("--require-sigv4 needs at least one --credentials ACCESS_KEY:SECRET_KEY");
   }
@@ -378,6 +407,11 @@ Result<Config> parse_config(const std::vector<std::string>& args,
         "--credentials applies only with --require-sigv4 (signatures are not checked "
         "otherwise)");
   }
+  return Ok{};
+}
+
+// What AWS requests are signed with, from the environment; needed once an endpoint is given.
+Result<Ok> read_aws_credentials(Config& config, const Environment& env) {
   auto env_value = [&](const char* name) {
     auto it = env.find(name);
     return it == env.end() ? std::string() : it->second;
@@ -391,15 +425,32 @@ Result<Config> parse_config(const std::vector<std::string>& args,
         "--aws-endpoint and --sqs/sns/s3/glue-endpoint need AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY in the environment (what their requests are signed with)");
   }
-  if (config.data_dir.empty()) {
-    if (auto xdg = env.find("XDG_DATA_HOME"); xdg != env.end() && !xdg->second.empty()) {
-      config.data_dir = xdg->second + "/esm-emulator";
-    } else if (auto home = env.find("HOME"); home != env.end() && !home->second.empty()) {
-      config.data_dir = home->second + "/.local/share/esm-emulator";
-    } else {
-      config.data_dir = "./esm-emulator-data";
-    }
+  return Ok{};
+}
+
+std::string default_data_dir(const Environment& env) {
+  if (auto xdg = env.find("XDG_DATA_HOME"); xdg != env.end() && !xdg->second.empty()) {
+    return xdg->second + "/esm-emulator";
   }
+  if (auto home = env.find("HOME"); home != env.end() && !home->second.empty()) {
+    return home->second + "/.local/share/esm-emulator";
+  }
+  return "./esm-emulator-data";
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::vector<std::string>& args,
+                            const std::vector<std::string>& environment) {
+  Config config;
+  const auto table = flags();
+  const Environment env = environment_map(environment);
+  auto given = read_command_line(args, table);
+  if (!given.ok()) return given.error();
+  if (auto r = apply_flags(config, table, given.value(), env); !r.ok()) return r.error();
+  if (auto r = check_combinations(config); !r.ok()) return r.error();
+  if (auto r = read_aws_credentials(config, env); !r.ok()) return r.error();
+  if (config.data_dir.empty()) config.data_dir = default_data_dir(env);
   return config;
 }
 
