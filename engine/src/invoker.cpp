@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "aws_client/http_client.hpp"
@@ -370,22 +371,26 @@ class CommandEnvironment {
   std::vector<char*> pointers_;
 };
 
-// Runs COMMAND under /bin/sh -c with the payload on stdin; stdout is the response.
-InvokeResult run_command(const FunctionTarget& target, const std::string& payload,
-                         const InvocationIds& ids, const std::atomic<bool>& cancel) {
-  const std::string& command = target.location;
-  const std::chrono::seconds timeout = target.timeout;
-  InvokeResult result;
-  CommandEnvironment environment(ids, target.env);
+// A command started for one invocation: its process group and our ends of its stdin, stdout and
+// stderr (-1 once closed).
+struct Child {
+  pid_t pid = -1;
+  int in_fd = -1;
+  int out_fd = -1;
+  int err_fd = -1;
+};
+
+// COMMAND under /bin/sh -c in a process group of its own, or why it could not start.
+std::variant<Child, std::string> spawn_command(const std::string& command,
+                                               CommandEnvironment& environment) {
   int in_pipe[2];
   int out_pipe[2];
   int err_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0)
-    return {InvokeResult::Outcome::ConnectionError, "", "pipe failed"};
+  if (pipe2(in_pipe, O_CLOEXEC) != 0) return std::string("pipe failed");
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
     close(in_pipe[0]);
     close(in_pipe[1]);
-    return {InvokeResult::Outcome::ConnectionError, "", "pipe failed"};
+    return std::string("pipe failed");
   }
   const pid_t pid = fork();
   if (pid == 0) {
@@ -403,90 +408,133 @@ InvokeResult run_command(const FunctionTarget& target, const std::string& payloa
     close(in_pipe[1]);
     close(out_pipe[0]);
     close(err_pipe[0]);
-    return {InvokeResult::Outcome::ConnectionError, "",
-            std::string("fork failed: ") + std::strerror(errno)};
+    return std::string("fork failed: ") + std::strerror(errno);
   }
   fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
-  // A command that exits without reading stdin makes our write fail with EPIPE; keep the SIGPIPE
-  // that comes with it from ending the process (blocked here, discarded below).
-  sigset_t pipe_signal;
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
-  sigset_t previous_mask;
-  pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous_mask);
-  std::size_t written = 0;
-  int in_fd = in_pipe[1];
-  int out_fd = out_pipe[0];
-  int err_fd = err_pipe[0];
-  std::string err_text;
-  const auto deadline = Clock::now() + timeout;
+  return Child{pid, in_pipe[1], out_pipe[0], err_pipe[0]};
+}
+
+// A command that exits without reading stdin makes our write fail with EPIPE; the SIGPIPE that
+// comes with it must not end the process: blocked on this thread while the guard lives, and
+// discarded when it goes.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_signal_);
+    sigaddset(&pipe_signal_, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal_, &previous_mask_);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+  ~SigpipeBlocked() {
+    const timespec no_wait{0, 0};
+    while (sigtimedwait(&pipe_signal_, nullptr, &no_wait) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+  }
+
+ private:
+  sigset_t pipe_signal_;
+  sigset_t previous_mask_;
+};
+
+// What the command said: stdout, the last 64 KiB of stderr, and whether it was cut short.
+struct CommandOutput {
+  std::string out;
+  std::string err;
   bool timed_out = false;
   bool cancelled = false;
-  while (out_fd >= 0 || err_fd >= 0) {
+};
+
+// Writes the payload to the child's stdin while reading its stdout and stderr, until both close,
+// the deadline passes or the invocation is cancelled. Closes what it opened of `child`'s pipes.
+CommandOutput exchange_with(Child& child, const std::string& payload, Clock::time_point deadline,
+                            const std::atomic<bool>& cancel) {
+  CommandOutput output;
+  std::size_t written = 0;
+  while (child.out_fd >= 0 || child.err_fd >= 0) {
     if (cancel.load()) {
-      cancelled = true;
+      output.cancelled = true;
       break;
     }
     if (Clock::now() > deadline) {
-      timed_out = true;
+      output.timed_out = true;
       break;
     }
     pollfd fds[3];
     int n = 0;
-    if (in_fd >= 0) fds[n++] = {in_fd, POLLOUT, 0};
-    if (out_fd >= 0) fds[n++] = {out_fd, POLLIN, 0};
-    if (err_fd >= 0) fds[n++] = {err_fd, POLLIN, 0};
+    if (child.in_fd >= 0) fds[n++] = {child.in_fd, POLLOUT, 0};
+    if (child.out_fd >= 0) fds[n++] = {child.out_fd, POLLIN, 0};
+    if (child.err_fd >= 0) fds[n++] = {child.err_fd, POLLIN, 0};
     if (poll(fds, static_cast<nfds_t>(n), 50) < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
-      if (fds[i].fd == in_fd) {
-        const ssize_t w = write(in_fd, payload.data() + written, payload.size() - written);
+      if (fds[i].fd == child.in_fd) {
+        const ssize_t w = write(child.in_fd, payload.data() + written, payload.size() - written);
         if (w > 0) written += static_cast<std::size_t>(w);
         if (w < 0 && errno != EAGAIN) written = payload.size();
         if (written >= payload.size()) {
-          close(in_fd);
-          in_fd = -1;
+          close(child.in_fd);
+          child.in_fd = -1;
         }
-      } else {
-        char buf[65536];
-        const ssize_t r = read(fds[i].fd, buf, sizeof buf);
-        if (r > 0) {
-          (fds[i].fd == out_fd ? result.body : err_text).append(buf, static_cast<std::size_t>(r));
-          if (err_text.size() > 65536) err_text.erase(0, err_text.size() - 65536);
-        } else if (r == 0 || errno != EAGAIN) {
-          close(fds[i].fd);
-          (fds[i].fd == out_fd ? out_fd : err_fd) = -1;
-        }
+        continue;
+      }
+      char buf[65536];
+      const ssize_t r = read(fds[i].fd, buf, sizeof buf);
+      const bool is_out = fds[i].fd == child.out_fd;
+      if (r > 0) {
+        (is_out ? output.out : output.err).append(buf, static_cast<std::size_t>(r));
+        if (output.err.size() > 65536) output.err.erase(0, output.err.size() - 65536);
+      } else if (r == 0 || errno != EAGAIN) {
+        close(fds[i].fd);
+        (is_out ? child.out_fd : child.err_fd) = -1;
       }
     }
   }
-  if (in_fd >= 0) close(in_fd);
-  const timespec no_wait{0, 0};
-  while (sigtimedwait(&pipe_signal, nullptr, &no_wait) > 0) {
+  for (int* fd : {&child.in_fd, &child.out_fd, &child.err_fd}) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
   }
-  pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
-  if (out_fd >= 0) close(out_fd);
-  if (err_fd >= 0) close(err_fd);
-  if (timed_out || cancelled) kill(-pid, SIGKILL);
+  while (!output.err.empty() && (output.err.back() == '\n' || output.err.back() == '\r'))
+    output.err.pop_back();
+  return output;
+}
+
+// Runs COMMAND under /bin/sh -c with the payload on stdin; stdout is the response, exit status 0
+// a success.
+InvokeResult run_command(const FunctionTarget& target, const std::string& payload,
+                         const InvocationIds& ids, const std::atomic<bool>& cancel) {
+  CommandEnvironment environment(ids, target.env);
+  auto started = spawn_command(target.location, environment);
+  if (auto* why = std::get_if<std::string>(&started)) {
+    return {InvokeResult::Outcome::ConnectionError, "", *why};
+  }
+  Child& child = std::get<Child>(started);
+  CommandOutput output;
+  {
+    const SigpipeBlocked sigpipe;
+    output = exchange_with(child, payload, Clock::now() + target.timeout, cancel);
+  }
+  if (output.timed_out || output.cancelled) kill(-child.pid, SIGKILL);
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
   }
-  while (!err_text.empty() && (err_text.back() == '\n' || err_text.back() == '\r'))
-    err_text.pop_back();
-  if (cancelled) return {InvokeResult::Outcome::Cancelled, "", "cancelled"};
-  if (timed_out) {
+  if (output.cancelled) return {InvokeResult::Outcome::Cancelled, "", "cancelled"};
+  if (output.timed_out) {
     return {InvokeResult::Outcome::FunctionError, "",
-            "Task timed out after " + std::to_string(timeout.count()) + " seconds"};
+            "Task timed out after " + std::to_string(target.timeout.count()) + " seconds"};
   }
+  InvokeResult result;
+  result.body = std::move(output.out);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     result.outcome = InvokeResult::Outcome::Success;
-    result.detail = err_text;
+    result.detail = std::move(output.err);
     return result;
   }
   result.outcome = InvokeResult::Outcome::FunctionError;
   result.detail = (WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
                                      : "killed by signal " + std::to_string(WTERMSIG(status))) +
-                  (err_text.empty() ? "" : ": " + err_text);
+                  (output.err.empty() ? "" : ": " + output.err);
   return result;
 }
 
