@@ -180,11 +180,102 @@ class DrainOnExit {
   beast::tcp_stream& stream_;
 };
 
+// What one HTTP exchange's handlers write to (they run on the exchange's loop, while it lives).
+struct Exchange {
+  explicit Exchange(beast::tcp_stream& s) : stream(s) { parser.body_limit(64 * 1024 * 1024); }
+  beast::tcp_stream& stream;
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  bool connected = false;
+  bool done = false;
+  beast::error_code failure;
+};
+
+void write_then_read(Exchange& x, const Request& req) {
+  x.connected = true;
+  http::async_write(x.stream, req, [&x](beast::error_code ec, std::size_t) {
+    if (ec) {
+      x.failure = ec;
+      x.done = true;
+      return;
+    }
+    http::async_read(x.stream, x.buffer, x.parser, [&x](beast::error_code ec2, std::size_t) {
+      x.failure = ec2;
+      x.done = true;
+    });
+  });
+}
+
+void connect_then_exchange(Exchange& x, tcp::resolver& resolver, const Url& url,
+                           const Request& req) {
+  resolver.async_resolve(
+      url.host, url.port, [&x, &req](beast::error_code ec, tcp::resolver::results_type results) {
+        if (ec) {
+          x.failure = ec;
+          x.done = true;
+          return;
+        }
+        x.stream.async_connect(results, [&x, &req](beast::error_code ec2, const tcp::endpoint&) {
+          if (ec2) {
+            x.failure = ec2;
+            x.done = true;
+            return;
+          }
+          // Header and body go out in separate writes; without this, Nagle's algorithm and the
+          // peer's delayed ACK hold the body back ~40 ms on every invocation.
+          beast::error_code ignored;
+          x.stream.socket().set_option(tcp::no_delay(true), ignored);
+          write_then_read(x, req);
+        });
+      });
+}
+
+// Runs the exchange's loop until it is done (or has nothing left to do), is cancelled, or runs
+// past `deadline`; false if cancelled.
+bool run_to_end(net::io_context& ioc, const Exchange& x, const std::atomic<bool>& cancel,
+                Clock::time_point deadline) {
+  while (!x.done && !ioc.stopped()) {
+    if (cancel.load()) return false;
+    if (Clock::now() > deadline) break;
+    ioc.run_for(kSlice);
+  }
+  return true;
+}
+
+// The function's answer, or why there is none; a connection the function keeps open goes back
+// to the pool.
+void read_outcome(Exchange& x, bool reused, ConnectionPool& pool, const Url& url,
+                  std::chrono::seconds timeout, Attempt& attempt) {
+  InvokeResult& result = attempt.result;
+  const auto failed =
+      x.connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
+  if (!x.done || x.failure == beast::error::timeout) {
+    result.outcome = failed;
+    result.detail = "Task timed out after " + std::to_string(timeout.count()) + " seconds";
+    return;
+  }
+  if (x.failure) {
+    attempt.stale = reused && !x.parser.got_some();
+    result.outcome = failed;
+    result.detail = x.failure.message();
+    return;
+  }
+  auto& res = x.parser.get();
+  if (x.parser.keep_alive()) {
+    beast::error_code ec;
+    const tcp protocol = x.stream.socket().local_endpoint(ec).protocol();
+    if (!ec) pool.give(url.authority(), {x.stream.socket().release(ec), protocol});
+  }
+  const auto found = res.find("X-Amz-Function-Error");
+  const std::string function_error = found == res.end() ? "" : std::string(found->value());
+  set_answer(result, res.result_int(), std::move(res.body()),
+             found == res.end() ? nullptr : &function_error);
+}
+
 Attempt http_post_once(ConnectionPool& pool, const Url& url, const Request& req,
                        std::chrono::seconds timeout, const std::atomic<bool>& cancel,
                        std::optional<ConnectionPool::Idle> reuse) {
   Attempt attempt;
-  InvokeResult& result = attempt.result;
   // A new connection resolves and connects on a loop of its own (a cancelled resolve is not
   // waited for); a kept-alive one goes on the thread's.
   std::optional<net::io_context> own;
@@ -192,95 +283,29 @@ Attempt http_post_once(ConnectionPool& pool, const Url& url, const Request& req,
   ioc.restart();
   beast::tcp_stream stream(ioc);
   tcp::resolver resolver(ioc);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-
-  bool connected = false;
-  bool done = false;
-  beast::error_code failure;
-  const DrainOnExit drain(reuse ? &ioc : nullptr, stream);
+  Exchange x(stream);
+  const DrainOnExit drain(reuse ? &ioc : nullptr, stream);  // before x's handlers' state goes
   stream.expires_after(timeout);
-  const auto exchange = [&] {
-    connected = true;
-    http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
-      if (ec) {
-        failure = ec;
-        done = true;
-        return;
-      }
-      http::async_read(stream, buffer, parser, [&](beast::error_code ec2, std::size_t) {
-        failure = ec2;
-        done = true;
-      });
-    });
-  };
   if (reuse) {
     beast::error_code ec;
     stream.socket().assign(reuse->protocol, reuse->fd, ec);
     if (ec) {
       ::close(reuse->fd);
       attempt.stale = true;
-      result.outcome = InvokeResult::Outcome::ConnectionError;
-      result.detail = ec.message();
+      attempt.result.outcome = InvokeResult::Outcome::ConnectionError;
+      attempt.result.detail = ec.message();
       return attempt;
     }
-    exchange();
+    write_then_read(x, req);
   } else {
-    resolver.async_resolve(
-        url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
-          if (ec) {
-            failure = ec;
-            done = true;
-            return;
-          }
-          stream.async_connect(results, [&](beast::error_code ec2, const tcp::endpoint&) {
-            if (ec2) {
-              failure = ec2;
-              done = true;
-              return;
-            }
-            // Header and body go out in separate writes; without this, Nagle's algorithm and the
-            // peer's delayed ACK hold the body back ~40 ms on every invocation.
-            beast::error_code ignored;
-            stream.socket().set_option(tcp::no_delay(true), ignored);
-            exchange();
-          });
-        });
+    connect_then_exchange(x, resolver, url, req);
   }
-  const auto deadline = Clock::now() + timeout + std::chrono::seconds(1);
-  while (!done && !ioc.stopped()) {
-    if (cancel.load()) {
-      result.outcome = InvokeResult::Outcome::Cancelled;
-      result.detail = "cancelled";
-      return attempt;
-    }
-    if (Clock::now() > deadline) break;
-    ioc.run_for(kSlice);
-  }
-  if (!done || failure == beast::error::timeout) {
-    result.outcome =
-        connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
-    result.detail = "Task timed out after " + std::to_string(timeout.count()) + " seconds";
+  if (!run_to_end(ioc, x, cancel, Clock::now() + timeout + std::chrono::seconds(1))) {
+    attempt.result.outcome = InvokeResult::Outcome::Cancelled;
+    attempt.result.detail = "cancelled";
     return attempt;
   }
-  if (failure) {
-    attempt.stale = reuse.has_value() && !parser.got_some();
-    result.outcome =
-        connected ? InvokeResult::Outcome::FunctionError : InvokeResult::Outcome::ConnectionError;
-    result.detail = failure.message();
-    return attempt;
-  }
-  auto& res = parser.get();
-  if (parser.keep_alive()) {
-    beast::error_code ec;
-    const tcp protocol = stream.socket().local_endpoint(ec).protocol();
-    if (!ec) pool.give(url.authority(), {stream.socket().release(ec), protocol});
-  }
-  const auto found = res.find("X-Amz-Function-Error");
-  const std::string function_error = found == res.end() ? "" : std::string(found->value());
-  set_answer(result, res.result_int(), std::move(res.body()),
-             found == res.end() ? nullptr : &function_error);
+  read_outcome(x, reuse.has_value(), pool, url, timeout, attempt);
   return attempt;
 }
 
