@@ -108,6 +108,18 @@ std::string member_path(const std::string& parent, std::string_view member) {
   return parent.empty() ? camel(member) : parent + "." + camel(member);
 }
 
+// The length limits of a string, list or map shape, as AWS words them.
+void check_count(const rapidjson::Value& def, std::uint64_t n, std::vector<std::string>& rules) {
+  if (const auto* mx = find(def, "max"); mx && n > mx->GetUint64()) {
+    rules.push_back("Member must have length less than or equal to " +
+                    std::to_string(mx->GetUint64()));
+  }
+  if (const auto* mn = find(def, "min"); mn && n < mn->GetUint64()) {
+    rules.push_back("Member must have length greater than or equal to " +
+                    std::to_string(mn->GetUint64()));
+  }
+}
+
 }  // namespace
 
 std::size_t utf16_length(std::string_view utf8) {
@@ -153,15 +165,7 @@ bool ShapeModel::matches_pattern(std::string_view shape_name, std::string_view t
 
 void ShapeModel::check_string(const rapidjson::Value& def, std::string_view shape_name,
                               std::string_view text, std::vector<std::string>& rules) const {
-  const std::size_t len = utf16_length(text);
-  if (const auto* mx = find(def, "max"); mx && len > mx->GetUint64()) {
-    rules.push_back("Member must have length less than or equal to " +
-                    std::to_string(mx->GetUint64()));
-  }
-  if (const auto* mn = find(def, "min"); mn && len < mn->GetUint64()) {
-    rules.push_back("Member must have length greater than or equal to " +
-                    std::to_string(mn->GetUint64()));
-  }
+  check_count(def, utf16_length(text), rules);
   if (const auto* en = find(def, "enum")) {
     bool found = false;
     for (const auto& e : en->GetArray()) {
@@ -207,18 +211,6 @@ void ShapeModel::validate_text(std::string_view shape_name, std::string_view tex
 }
 
 namespace {
-
-// The length limits of a list or map shape, as AWS words them.
-void check_count(const rapidjson::Value& def, std::uint64_t n, std::vector<std::string>& rules) {
-  if (const auto* mx = find(def, "max"); mx && n > mx->GetUint64()) {
-    rules.push_back("Member must have length less than or equal to " +
-                    std::to_string(mx->GetUint64()));
-  }
-  if (const auto* mn = find(def, "min"); mn && n < mn->GetUint64()) {
-    rules.push_back("Member must have length greater than or equal to " +
-                    std::to_string(mn->GetUint64()));
-  }
-}
 
 // The value limits of an integer or long shape.
 void check_range(const rapidjson::Value& def, std::int64_t v, std::vector<std::string>& rules) {
